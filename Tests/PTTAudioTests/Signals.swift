@@ -63,9 +63,9 @@ enum Signals {
     }
 
     /// Best correlation over lags 0...maxLag, with its lag.
-    /// The lag is searched on the first 0.3 s; the correlation is then measured over everything.
-    static func bestCorrelation(_ a: [Int16], _ b: [Int16], maxLag: Int) -> (Double, Int) {
-        let head = Array(a.prefix(14_400))
+    /// The lag is searched on the first `head` samples; the correlation is then measured over everything.
+    static func bestCorrelation(_ a: [Int16], _ b: [Int16], maxLag: Int, head: Int = 14_400) -> (Double, Int) {
+        let head = Array(a.prefix(head))
         var best = (-2.0, 0)
         for lag in 0...maxLag {
             let c = correlation(head, b, lag: lag)
