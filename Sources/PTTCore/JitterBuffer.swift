@@ -65,6 +65,8 @@ public struct JitterBuffer: Sendable {
         /// Frames dropped to shrink the depth.
         public var dropped = 0
         public var spurts = 0
+
+        public init() {}
     }
 
     enum Phase: Equatable, Sendable {
