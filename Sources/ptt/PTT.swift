@@ -8,6 +8,6 @@ struct PTT: AsyncParsableCommand {
         commandName: "ptt",
         abstract: "Push-to-talk voice rooms in the terminal.",
         version: PTTVersion.string,
-        subcommands: []
+        subcommands: [DevicesCommand.self, EchoCommand.self]
     )
 }

@@ -1,0 +1,156 @@
+import PTTCore
+
+/// The receiving half: one jitter buffer and one decoder per remote speaker, the mixer and
+/// the cue tones. `receive` takes frames from the network; the playback engine calls
+/// `render` for each period.
+///
+/// Ownership: jitter buffers, mixer settings, pending cues, speaker levels and statistics
+/// are protected by `lock` (held for inserts, jitter decisions and the mix: microseconds).
+/// Decoders and each speaker's decoded-sample queue belong to the playback thread (only
+/// `render` touches them), so decoding happens outside the lock.
+public final class Receiver: @unchecked Sendable {
+    public let channels: Int
+    private let jitterConfiguration: JitterBuffer.Configuration
+    private let lock = ConditionLock()
+
+    struct Speaker {
+        var jitter: JitterBuffer
+        var level = AudioLevel.silence
+    }
+    // Protected by lock:
+    private var speakers: [UInt32: Speaker] = [:]
+    private var mixer: Mixer
+    private var cueQueue: [Int16] = []
+    private var cuesOn = true
+    private var decodeErrors = 0
+    private var outputLevel = AudioLevel.silence
+
+    // Playback thread only:
+    private final class Voice {
+        let decoder: OpusDecoder
+        var pcm: [Int16] = []
+        init() throws { decoder = try OpusDecoder() }
+    }
+    private var voices: [UInt32: Voice] = [:]
+    private var cueLocal: [Int16] = []
+
+    /// Speaker id the cue tones are mixed under (ids are never 0 on the wire).
+    public static let cueChannel: UInt32 = 0
+
+    public init(channels: Int = 1, jitter: JitterBuffer.Configuration = JitterBuffer.Configuration()) {
+        self.channels = channels
+        self.jitterConfiguration = jitter
+        self.mixer = Mixer(outputChannels: channels)
+    }
+
+    /// Adds one received frame (any thread). Frames of kinds other than Opus are dropped.
+    public func receive(_ frame: AudioFrame, at now: Int = MonotonicClock.micros()) {
+        guard frame.kind == .opus, frame.source != Self.cueChannel else { return }
+        lock.withLock {
+            speakers[frame.source, default: Speaker(jitter: JitterBuffer(jitterConfiguration))].jitter.insert(frame, at: now)
+        }
+    }
+
+    /// Forgets a speaker (it left the room).
+    public func removeSpeaker(_ id: UInt32) {
+        lock.withLock {
+            speakers[id] = nil
+            mixer.removeChannel(id)
+        }
+    }
+
+    /// Queues a cue tone (any thread); ignored when cues are off.
+    public func play(_ cue: Cue) {
+        let samples = CueTones.samples(cue)
+        lock.withLock { if cuesOn { cueQueue.append(contentsOf: samples) } }
+    }
+
+    public var cuesEnabled: Bool {
+        get { lock.withLock { cuesOn } }
+        set { lock.withLock { cuesOn = newValue } }
+    }
+
+    public func setGain(_ id: UInt32, dB: Double) { lock.withLock { mixer.setGain(id, dB: dB) } }
+    public func setMuted(_ id: UInt32, _ muted: Bool) { lock.withLock { mixer.setMuted(id, muted) } }
+    public func setPan(_ id: UInt32, _ pan: Double) { lock.withLock { mixer.setPan(id, pan) } }
+    public var masterGain: Double {
+        get { lock.withLock { mixer.masterGain } }
+        set { lock.withLock { mixer.masterGain = newValue } }
+    }
+
+    /// Level of a speaker's last played period.
+    public func level(of id: UInt32) -> AudioLevel { lock.withLock { speakers[id]?.level ?? .silence } }
+    /// Level of the last mixed period.
+    public var mixLevel: AudioLevel { lock.withLock { outputLevel } }
+    public func statistics(of id: UInt32) -> JitterBuffer.Statistics? { lock.withLock { speakers[id]?.jitter.statistics } }
+    /// Speakers whose spurt is in progress.
+    public var activeSpeakers: [UInt32] { lock.withLock { speakers.filter { $0.value.jitter.isActive }.map(\.key).sorted() } }
+    public var decoderErrors: Int { lock.withLock { decodeErrors } }
+
+    /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
+    public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {
+        // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
+        var work: [(UInt32, [JitterBuffer.Action], Int)] = []
+        lock.withLock {
+            for (id, speaker) in speakers {
+                var jb = speaker.jitter
+                let have = voices[id]?.pcm.count ?? 0
+                var planned = have
+                var actions: [JitterBuffer.Action] = []
+                while planned < frames {
+                    let action = jb.next(at: now)
+                    if action == .silence { break }
+                    actions.append(action)
+                    if case .play(let payload, _) = action {
+                        planned += OpusPacket.samples(payload) ?? jb.frameSamples
+                    } else {
+                        planned += jb.frameSamples
+                    }
+                }
+                speakers[id]?.jitter = jb
+                if !actions.isEmpty || have > 0 { work.append((id, actions, jb.frameSamples)) }
+            }
+            if !cueQueue.isEmpty {
+                cueLocal.append(contentsOf: cueQueue)
+                cueQueue.removeAll(keepingCapacity: true)
+            }
+        }
+        // 2. Outside the lock: decode.
+        var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
+        var errors = 0
+        for (id, actions, frameSamples) in work {
+            let voice: Voice
+            if let v = voices[id] { voice = v } else {
+                guard let v = try? Voice() else { errors += 1; continue }
+                voices[id] = v
+                voice = v
+            }
+            for action in actions {
+                do { voice.pcm.append(contentsOf: try voice.decoder.perform(action, frameSamples: frameSamples)) } catch { errors += 1 }
+            }
+            let n = min(frames, voice.pcm.count)
+            inputs.append((id, voice.pcm[0..<n]))
+        }
+        if !cueLocal.isEmpty {
+            let n = min(frames, cueLocal.count)
+            inputs.append((Self.cueChannel, cueLocal[0..<n]))
+        }
+        // 3. Under the lock: mix with the current settings, record levels.
+        lock.withLock {
+            mixer.mix(inputs, frames: frames, into: &buffer)
+            for input in inputs where input.id != Self.cueChannel {
+                speakers[input.id]?.level = AudioLevel(measuring: input.samples)
+            }
+            for (id, speaker) in speakers where !speaker.jitter.isActive && !inputs.contains(where: { $0.id == id }) {
+                speakers[id]?.level = .silence
+            }
+            outputLevel = AudioLevel(measuring: buffer)
+            decodeErrors += errors
+        }
+        // 4. Drop what was played.
+        for input in inputs {
+            if input.id == Self.cueChannel { cueLocal.removeFirst(input.samples.count) } else { voices[input.id]?.pcm.removeFirst(input.samples.count) }
+        }
+        for id in voices.keys where lock.withLock({ speakers[id] == nil }) { voices[id] = nil }
+    }
+}

@@ -1,0 +1,91 @@
+import Glibc
+
+/// A pthread mutex with one condition variable. Held for microseconds: copies of a few
+/// periods of samples, a jitter buffer insert, a flag.
+final class ConditionLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let cond: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        cond = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        var attr = pthread_condattr_t()
+        pthread_condattr_init(&attr)
+        // Timed waits measure on the monotonic clock, like the rest of the audio path.
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+        pthread_cond_init(cond, &attr)
+        pthread_condattr_destroy(&attr)
+    }
+
+    deinit {
+        pthread_cond_destroy(cond)
+        pthread_mutex_destroy(mutex)
+        cond.deallocate()
+        mutex.deallocate()
+    }
+
+    @inline(__always)
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Wakes every waiter; call with or without the lock held.
+    func broadcast() { pthread_cond_broadcast(cond) }
+
+    /// Waits (the lock must be held) until signalled or `deadline` (monotonic ns) passes.
+    /// Returns false on timeout.
+    func wait(until deadline: Int64) -> Bool {
+        var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        return pthread_cond_timedwait(cond, mutex, &ts) == 0
+    }
+}
+
+/// The monotonic clock every audio decision is timed on.
+public enum MonotonicClock {
+    /// Nanoseconds since an arbitrary fixed point.
+    public static func nanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    public static func micros() -> Int { Int(nanos() / 1000) }
+
+    /// Sleeps for `nanos` nanoseconds (no-op for 0 or less).
+    public static func sleep(nanos: Int64) {
+        guard nanos > 0 else { return }
+        var ts = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+    }
+}
+
+/// A dedicated OS thread for blocking audio work (never a task on the cooperative pool).
+final class AudioThread: @unchecked Sendable {
+    private var thread = pthread_t()
+    private var started = false
+
+    /// Starts `body` on a new thread; `name` says what it is for (in diagnostics).
+    init(name: String, _ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; let name: String; init(_ b: @escaping @Sendable () -> Void, _ n: String) { body = b; name = n } }
+        let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
+        let rc = pthread_create(&thread, nil, { arg in
+            guard let arg else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(arg).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        started = rc == 0
+        if !started { Unmanaged<Box>.fromOpaque(box).release() }
+    }
+
+    /// Waits for the thread to finish.
+    func join() {
+        guard started else { return }
+        started = false
+        pthread_join(thread, nil)
+    }
+}

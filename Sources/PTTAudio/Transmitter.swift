@@ -1,0 +1,108 @@
+import PTTCore
+
+/// The sending half: takes captured audio from a `SampleRing`, runs it through the
+/// `TalkGate` and the `OpusEncoder`, and hands each `AudioFrame` (START/END set, seq
+/// continuing) to `sink` at the pace of the capture, one frame per frame duration.
+///
+/// Ownership: the encoder and the frame loop belong to the transmit thread. The gate, the
+/// source id and the capture level are protected by `lock`, so `keyDown`, `keyUp`, `deny`,
+/// `setMode` and the readers may be called from any thread. `sink` runs on the transmit
+/// thread: it must not block (yield to an AsyncStream, write to a non-blocking queue).
+public final class Transmitter: @unchecked Sendable {
+    public typealias Sink = @Sendable (AudioFrame) -> Void
+
+    public let settings: OpusSettings
+    private let ring: SampleRing
+    private let sink: Sink
+    private let encoder: OpusEncoder
+    private let lock = ConditionLock()
+    private var thread: AudioThread?
+    // Protected by lock:
+    private var gate: TalkGate
+    private var sourceID: UInt32
+    private var level = AudioLevel.silence
+    private var running = false
+    private var framesSent = 0
+    private var backlogDrops = 0
+
+    /// - Parameters:
+    ///   - ring: where the capture engine puts samples.
+    ///   - gate: talk gate settings; their frame length is replaced by the codec's.
+    ///   - source: the id put in every frame (changeable later with `setSource`).
+    public init(ring: SampleRing, gate: TalkGate.Configuration, codec: OpusSettings = OpusSettings(),
+                source: UInt32, firstSeq: UInt16 = 0, sink: @escaping Sink) throws {
+        self.settings = try codec.validated()
+        self.encoder = try OpusEncoder(settings)
+        var g = gate
+        g.frameMillis = settings.frameMillis
+        self.gate = TalkGate(g, firstSeq: firstSeq)
+        self.ring = ring
+        self.sourceID = source
+        self.sink = sink
+    }
+
+    public func keyDown() { lock.withLock { gate.keyDown() } }
+    public func keyUp() { lock.withLock { gate.keyUp() } }
+    /// The relay denied the floor: end the spurt now, wait for the next press.
+    public func deny() { lock.withLock { gate.deny() } }
+    public func setMode(_ mode: TalkGate.Mode) { lock.withLock { gate.setMode(mode) } }
+    public func setSource(_ id: UInt32) { lock.withLock { sourceID = id } }
+
+    /// Level of the last captured frame.
+    public var captureLevel: AudioLevel { lock.withLock { level } }
+    public var isTransmitting: Bool { lock.withLock { gate.isTransmitting } }
+    public var mode: TalkGate.Mode { lock.withLock { gate.configuration.mode } }
+    public var sentFrames: Int { lock.withLock { framesSent } }
+    /// How often a spurt started behind a capture backlog that was dropped.
+    public var droppedBacklogs: Int { lock.withLock { backlogDrops } }
+
+    /// Changes the expected loss FEC is sized for (from the loss the others report).
+    /// Takes effect from the next frame; call from any thread.
+    public func setExpectedLoss(percent: Int) {
+        lock.withLock { pendingLoss = percent }
+    }
+    private var pendingLoss: Int?   // protected by lock
+
+    public func start() {
+        let already = lock.withLock { () -> Bool in
+            if running { return true }
+            running = true
+            return false
+        }
+        guard !already else { return }
+        thread = AudioThread(name: "ptt-transmit") { [self] in run() }
+    }
+
+    public func stop() {
+        lock.withLock { running = false }
+        ring.close()
+        thread?.join()
+        thread = nil
+    }
+
+    private func run() {
+        let n = encoder.frameSamples
+        while lock.withLock({ running }) {
+            guard let (samples, remaining) = ring.read(n, waitingUntil: MonotonicClock.nanos() + 100_000_000) else { continue }
+            let (step, source, loss) = lock.withLock { () -> (TalkGate.Step, UInt32, Int?) in
+                level = AudioLevel(measuring: samples)
+                let step = gate.process(samples, backlog: remaining / n)
+                if step.dropBacklog { backlogDrops += 1 }
+                if step.output != nil { framesSent += 1 }
+                defer { pendingLoss = nil }
+                return (step, sourceID, pendingLoss)
+            }
+            if step.dropBacklog { ring.removeAll() }
+            if let loss { try? encoder.setExpectedLoss(percent: loss) }
+            guard let out = step.output else { continue }
+            do {
+                let payload = try encoder.encode(out.samples)
+                sink(AudioFrame(kind: .opus, source: source, seq: out.seq, flags: out.flags, payload: payload))
+            } catch {
+                // An encoder error on a valid frame size cannot happen with a working libopus;
+                // the frame is skipped (the receiver conceals it) rather than stopping audio.
+                continue
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Glibc
+import PTTAudio
+import PTTCore
+import Synchronization
+
+/// `ptt echo`: a microphone test. What you say comes back after about a second through the
+/// whole path a call uses: capture → talk gate → Opus encoder → jitter buffer → decoder →
+/// mixer → playback, with a level meter on one line.
+struct EchoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo",
+        abstract: "Microphone test: hear yourself through the codec after a second.",
+        discussion: "Speak: the meter shows the microphone (mic) and what comes back (echo). Ctrl-C stops."
+    )
+
+    @OptionGroup var audio: AudioOptions
+
+    @Option(name: .customLong("delay-ms"), help: ArgumentHelp("How long before you hear yourself.", valueName: "ms"))
+    var delayMillis = 1000
+
+    @Option(help: ArgumentHelp("Stop after this many seconds (0: until Ctrl-C).", valueName: "s"))
+    var seconds = 0.0
+
+    func validate() throws {
+        guard (0...10_000).contains(delayMillis) else { throw ValidationError("invalid --delay-ms \(delayMillis): use 0 to 10000") }
+        guard seconds >= 0 else { throw ValidationError("invalid --seconds \(seconds)") }
+    }
+
+    static let interrupted = Atomic<Bool>(false)
+
+    func run() async throws {
+        let settings = audio.opusSettings
+        let gate = audio.gateConfiguration(defaultMode: .open)
+        let receiver = Receiver(channels: audio.stereo ? 2 : 1)
+        receiver.cuesEnabled = !audio.noCues
+        let delayLine = DelayLine(delayMicros: delayMillis * 1000)
+        let speaker: UInt32 = 1
+
+        let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
+        let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings, source: speaker) { frame in
+            delayLine.push(frame)
+            if frame.isStart { receiver.play(.talkStart) }
+            if frame.isEnd { receiver.play(.talkEnd) }
+        }
+        let playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis) { buffer, frames in
+            let now = MonotonicClock.micros()
+            for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
+            receiver.render(into: &buffer, frames: frames, at: now)
+        }
+        let messages = StatusLog()
+        capture.onStatusChange { messages.post("microphone", $0) }
+        playback.onStatusChange { messages.post("speaker", $0) }
+
+        signal(SIGINT) { _ in EchoCommand.interrupted.store(true, ordering: .relaxed) }
+        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. Ctrl-C stops.")
+        playback.start()
+        transmitter.start()
+        capture.start()
+
+        let start = MonotonicClock.nanos()
+        while !Self.interrupted.load(ordering: .relaxed) {
+            if seconds > 0 && Double(MonotonicClock.nanos() - start) / 1e9 >= seconds { break }
+            try await Task.sleep(for: .milliseconds(100))
+            for line in messages.take() { print("\r\u{1B}[K" + line) }
+            let mic = transmitter.captureLevel
+            let back = receiver.level(of: speaker)
+            let st = receiver.statistics(of: speaker)
+            let tx = transmitter.isTransmitting ? "TX" : "  "
+            var line = "\r\u{1B}[K\(tx) mic \(mic.meter(width: 20)) \(Self.db(mic.rmsDBFS))  echo \(back.meter(width: 20)) \(Self.db(back.rmsDBFS))"
+            if let st { line += "  buf \(st.depth)/\(st.target) lost \(st.lost)" }
+            print(line, terminator: "")
+            fflush(nil)   // stdout is a C global Swift 6 will not touch; flush every stream
+        }
+        capture.stop()
+        transmitter.stop()
+        playback.stop()
+        print("")
+        let st = receiver.statistics(of: speaker) ?? JitterBuffer.Statistics()
+        print("sent \(transmitter.sentFrames) frames; played \(st.played), lost \(st.lost), concealed \(st.concealed), late \(st.late); xruns: capture \(capture.xruns), playback \(playback.xruns)")
+    }
+
+    static func db(_ v: Double) -> String {
+        let i = Int(v.rounded())
+        let s = i <= -96 ? "-inf" : String(i)
+        return String(repeating: " ", count: max(0, 4 - s.count)) + s + " dBFS"
+    }
+}
+
+/// Frames held back for `delayMicros` (the echo), shared by the transmit and playback threads.
+final class DelayLine: @unchecked Sendable {
+    private let delay: Int
+    private let lock = Mutex<[(Int, AudioFrame)]>([])
+
+    init(delayMicros: Int) { delay = delayMicros }
+
+    func push(_ frame: AudioFrame) {
+        let due = MonotonicClock.micros() + delay
+        lock.withLock { $0.append((due, frame)) }
+    }
+
+    func due(at now: Int) -> [AudioFrame] {
+        lock.withLock { queue in
+            var out: [AudioFrame] = []
+            while let first = queue.first, first.0 <= now {
+                out.append(first.1)
+                queue.removeFirst()
+            }
+            return out
+        }
+    }
+}
+
+/// Device status changes from the audio threads, printed by the main loop.
+/// A retry with the same message is not repeated.
+final class StatusLog: Sendable {
+    private let state = Mutex<(lines: [String], last: [String: String])>(([], [:]))
+
+    func post(_ what: String, _ status: DeviceStatus) {
+        let text: String
+        switch status {
+        case .running(let device): text = "\(what): using '\(device)'"
+        case .unavailable(let message, _): text = "\(what) unavailable (retrying in the background): \(message)"
+        case .stopped: return
+        }
+        state.withLock { s in
+            guard s.last[what] != text else { return }
+            s.last[what] = text
+            s.lines.append(text)
+        }
+    }
+
+    func take() -> [String] { state.withLock { s in defer { s.lines.removeAll() }; return s.lines } }
+}

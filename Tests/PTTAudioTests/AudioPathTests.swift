@@ -1,0 +1,186 @@
+import PTTCore
+import Testing
+@testable import PTTAudio
+
+/// The whole path without a sound card: ideal memory devices, real threads, real codec.
+@Suite struct AudioPathTests {
+    /// Two speakers encoded separately, received with jitter, decoded and mixed: both are heard,
+    /// and the mix is the sum of the two decoded streams.
+    @Test func twoSpeakerMixFromTwoDecodedStreams() throws {
+        let a = Signals.tone(300, seconds: 1, amplitude: 6000)
+        let b = Signals.speechLike(seconds: 1, f0: 190)
+        let encA = try OpusEncoder(), encB = try OpusEncoder()
+        let receiver = Receiver()
+        let solo = Receiver()   // speaker B alone, for the sum check
+        var rng = 12345
+        func jitter() -> Int { rng = (rng &* 1_103_515_245 &+ 12345) & 0x7FFF_FFFF; return rng % 15_000 }
+        var frames: [(Int, AudioFrame)] = []
+        for f in 0..<50 {
+            let flags: AudioFrame.Flags = f == 0 ? .start : (f == 49 ? .end : [])
+            let pa = try encA.encode(Array(a[(f * 960)..<((f + 1) * 960)]))
+            let pb = try encB.encode(Array(b[(f * 960)..<((f + 1) * 960)]))
+            frames.append((f * 20_000 + jitter(), AudioFrame(source: 7, seq: UInt16(f), flags: flags, payload: pa)))
+            frames.append((f * 20_000 + jitter(), AudioFrame(source: 9, seq: UInt16(1000 + f), flags: flags, payload: pb)))
+        }
+        frames.sort { $0.0 < $1.0 }
+        var mixed: [Int16] = [], soloB: [Int16] = []
+        var buffer: [Int16] = [], soloBuffer: [Int16] = []
+        var pending = frames[...]
+        var sawBothActive = false
+        for period in 0..<150 {   // 10 ms periods, 1.5 s
+            let now = period * 10_000
+            while let (t, frame) = pending.first, t <= now {
+                receiver.receive(frame, at: t)
+                if frame.source == 9 { solo.receive(frame, at: t) }
+                pending = pending.dropFirst()
+            }
+            receiver.render(into: &buffer, frames: 480, at: now)
+            solo.render(into: &soloBuffer, frames: 480, at: now)
+            mixed += buffer
+            soloB += soloBuffer
+            if receiver.activeSpeakers == [7, 9] { sawBothActive = true }
+        }
+        #expect(sawBothActive)
+        #expect(receiver.activeSpeakers.isEmpty)
+        #expect(receiver.statistics(of: 7)?.played == 50)
+        #expect(receiver.statistics(of: 9)?.played == 50)
+        #expect(receiver.decoderErrors == 0)
+        // Both voices are in the mix: the 300 Hz tone and B's 190 Hz fundamental.
+        let middle = mixed[24_000..<48_000]
+        #expect(Signals.tonePower(middle, hz: 300) > 100 * Signals.tonePower(middle, hz: 2_345))
+        #expect(Signals.tonePower(middle, hz: 190) > 100 * Signals.tonePower(middle, hz: 2_345))
+        // Mixed minus B alone is A: it correlates with A's input (after the codec delay).
+        let minusB = zip(mixed, soloB).map { Int16(clamping: Int($0) - Int($1)) }
+        let (corr, _) = Signals.bestCorrelation(Array(a[4800..<38_400]), Array(minusB[4800...]), maxLag: 2400, head: 4800)
+        #expect(corr > 0.9, "A recovered from the mix: \(corr)")
+    }
+
+    /// Capture → gate (open) → encoder → receiver → decoder → mixer → playback, on threads,
+    /// with ideal devices paced in real time.
+    @Test func wholePathOnThreadsWithIdealDevices() throws {
+        let input = Signals.speechLike(seconds: 0.6) + [Int16](repeating: 0, count: 48_000)
+        let capture = CaptureEngine { () throws(AudioDeviceError) -> any AudioInput in MemoryInput(samples: input, periodSamples: 480) }
+        let receiver = Receiver()
+        let sent = Box<[AudioFrame]>([])
+        let tx = try Transmitter(ring: capture.ring, gate: .init(mode: .open), source: 42) { frame in
+            sent.mutate { $0.append(frame) }
+            receiver.receive(frame)
+        }
+        let output = MemoryOutput()
+        let playback = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in output }) { buffer, frames in
+            receiver.render(into: &buffer, frames: frames)
+        }
+        let start = MonotonicClock.nanos()
+        playback.start(); tx.start(); capture.start()
+        MonotonicClock.sleep(nanos: 900_000_000)
+        capture.stop(); tx.stop(); playback.stop()
+        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
+        let frames = sent.value
+        // Real-time pace: about 45 frames of 20 ms in 0.9 s, never a burst of the whole input.
+        #expect(frames.count >= 25 && Double(frames.count) <= elapsed * 50 + 3, "\(frames.count) frames in \(elapsed) s")
+        #expect(frames.first?.isStart == true)
+        #expect(frames.map(\.seq) == (0..<UInt16(frames.count)).map { $0 })
+        #expect(frames.allSatisfy { $0.source == 42 && !$0.payload.isEmpty })
+        let played = output.samples
+        #expect(played.count >= 48_000 * 8 / 10)
+        let (corr, lag) = Signals.bestCorrelation(Array(input[0..<24_000]), played, maxLag: 9_600, head: 2400)
+        #expect(corr > 0.7, "played audio matches the input: \(corr) at lag \(lag)")
+        #expect(lag > 312, "buffered by the jitter buffer, \(lag) samples")
+    }
+
+    @Test func holdModeFramesCarryStartAndEnd() throws {
+        let ring = SampleRing(capacity: 48_000)
+        let sent = Box<[AudioFrame]>([])
+        let tx = try Transmitter(ring: ring, gate: .init(mode: .hold, tailMillis: 40), source: 5) { f in sent.mutate { $0.append(f) } }
+        tx.start()
+        let frame = Signals.speechLike(seconds: 0.02)
+        for i in 0..<20 {
+            if i == 3 { tx.keyDown() }
+            if i == 8 { tx.keyUp() }
+            ring.write(frame)
+            // Let the transmit thread take each frame before the next (as real-time capture would).
+            while ring.available > 0 { MonotonicClock.sleep(nanos: 200_000) }
+            MonotonicClock.sleep(nanos: 1_000_000)
+        }
+        tx.stop()
+        let frames = sent.value
+        #expect(frames.count == 5 + 2)
+        #expect(frames.first?.flags == .start)
+        #expect(frames.last?.flags == .end)
+        #expect(tx.captureLevel.rmsDBFS > -40)
+    }
+
+    @Test func spurtStartDropsCaptureBacklog() throws {
+        let ring = SampleRing(capacity: 48_000)
+        let sent = Box<[AudioFrame]>([])
+        let tx = try Transmitter(ring: ring, gate: .init(mode: .hold), source: 5) { f in sent.mutate { $0.append(f) } }
+        // 300 ms queued up before anyone reads (a slow start), then the key goes down.
+        ring.write([Int16](repeating: 100, count: 960 * 15))
+        tx.keyDown()
+        tx.start()
+        MonotonicClock.sleep(nanos: 100_000_000)
+        ring.write([Int16](repeating: 200, count: 960))
+        MonotonicClock.sleep(nanos: 100_000_000)
+        tx.stop()
+        #expect(tx.droppedBacklogs == 1)
+        #expect(sent.value.count == 1, "only the fresh frame left: \(sent.value.count)")
+    }
+
+    /// A device that works for a while, then fails like an unplugged USB headset.
+    final class FlakyInput: AudioInput {
+        let name = "flaky"
+        let periodSamples = 480
+        let isRealTime = false
+        let xruns = 0
+        var reads = 0
+        func read(into buffer: inout [Int16]) throws(AudioDeviceError) {
+            reads += 1
+            if reads > 10 { throw .lost(device: name, cause: ALSAError(code: -19, call: "snd_pcm_readi", device: name)) }
+            for i in 0..<buffer.count { buffer[i] = 1 }
+        }
+        func close() {}
+    }
+
+    @Test func deviceLostMidSessionIsReopened() {
+        let opens = Box(0)
+        let statuses = Box<[DeviceStatus]>([])
+        let engine = CaptureEngine { () throws(AudioDeviceError) -> any AudioInput in
+            opens.mutate { $0 += 1 }
+            return FlakyInput()
+        }
+        engine.onStatusChange { s in statuses.mutate { $0.append(s) } }
+        engine.start()
+        MonotonicClock.sleep(nanos: 700_000_000)
+        engine.stop()
+        #expect(opens.value >= 2)
+        let seen = statuses.value
+        #expect(seen.first == .running(device: "flaky"))
+        #expect(seen.contains { if case .unavailable(let m, _) = $0 { return m.contains("'flaky' stopped working") } else { return false } })
+        #expect(seen.filter { $0 == .running(device: "flaky") }.count >= 2)
+    }
+
+    @Test func playbackGoesOnWithoutADevice() {
+        let rendered = Box(0)
+        let engine = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in
+            throw .unsupported(device: "none", direction: .playback, what: "test")
+        }) { _, frames in rendered.mutate { $0 += frames } }
+        engine.start()
+        MonotonicClock.sleep(nanos: 300_000_000)
+        engine.stop()
+        // Rendering continued in real time (the jitter buffers drain), device absent.
+        #expect(rendered.value >= 48_000 / 5 && rendered.value <= 48_000 * 4 / 10)
+    }
+
+    @Test func cueTonesAreMixedAndSwitchable() {
+        let r = Receiver()
+        var buf: [Int16] = []
+        r.play(.talkStart)
+        r.render(into: &buf, frames: 2400, at: 0)
+        #expect(AudioLevel(measuring: buf).peakDBFS > -20)
+        r.cuesEnabled = false
+        r.play(.busy)
+        r.render(into: &buf, frames: 4800, at: 50_000)   // drains the rest of talkStart
+        r.render(into: &buf, frames: 4800, at: 150_000)
+        #expect(buf.allSatisfy { $0 == 0 })
+    }
+}
