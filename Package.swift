@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "ptt",
             dependencies: [
-                "PTTCore", "PTTAudio",
+                "PTTCore", "PTTAudio", "PTTClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

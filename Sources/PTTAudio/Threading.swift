@@ -63,13 +63,14 @@ public enum MonotonicClock {
     }
 }
 
-/// A dedicated OS thread for blocking audio work (never a task on the cooperative pool).
-final class AudioThread: @unchecked Sendable {
+/// A dedicated OS thread for blocking work: audio I/O, or a blocking read such as stdin
+/// (never a task on the cooperative pool).
+public final class AudioThread: @unchecked Sendable {
     private var thread = pthread_t()
     private var started = false
 
     /// Starts `body` on a new thread; `name` says what it is for (in diagnostics).
-    init(name: String, _ body: @escaping @Sendable () -> Void) {
+    public init(name: String, _ body: @escaping @Sendable () -> Void) {
         final class Box { let body: @Sendable () -> Void; let name: String; init(_ b: @escaping @Sendable () -> Void, _ n: String) { body = b; name = n } }
         let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
         let rc = pthread_create(&thread, nil, { arg in
@@ -83,7 +84,7 @@ final class AudioThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to finish.
-    func join() {
+    public func join() {
         guard started else { return }
         started = false
         pthread_join(thread, nil)

@@ -337,11 +337,16 @@ public struct SessionCore: Sendable {
 
     /// One encoded frame from the talk gate, with START on the first of a spurt and END on
     /// the last. Returns what to send: `talk on` before a START, `talk off` after an END.
+    /// Frames before the room is joined are dropped; the first one after joining starts the
+    /// spurt (as after a reconnect in the middle of one).
     public mutating func outgoingFrame(payload: [UInt8], flags: AudioFrame.Flags) -> [Action] {
         guard case .joined = phase, !config.listen, !payload.isEmpty, payload.count <= AudioFrame.maxPayloadSize else {
             return []
         }
         var actions: [Action] = []
+        var flags = flags
+        // A spurt already under way when the session (re)joined starts here for the room.
+        if !transmitting, !deniedUntilNextSpurt { flags.insert(.start) }
         if flags.contains(.start) {
             deniedUntilNextSpurt = false
             if transmitting { actions += endSpurtMessages() }

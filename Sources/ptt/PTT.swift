@@ -8,6 +8,6 @@ struct PTT: AsyncParsableCommand {
         commandName: "ptt",
         abstract: "Push-to-talk voice rooms in the terminal.",
         version: PTTVersion.string,
-        subcommands: [DevicesCommand.self, EchoCommand.self]
+        subcommands: [JoinCommand.self, DevicesCommand.self, EchoCommand.self]
     )
 }

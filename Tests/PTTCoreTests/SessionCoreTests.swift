@@ -99,6 +99,20 @@ import Testing
         #expect(frames.map(\.seq) == [3])
     }
 
+    @Test func spurtUnderWayBeforeJoiningStartsOnceJoined() throws {
+        var s = SessionCore(config: Self.config, randomID: 999)
+        _ = s.start()
+        #expect(s.outgoingFrame(payload: [1], flags: .start).isEmpty)
+        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
+        #expect(s.outgoingFrame(payload: [2], flags: []).isEmpty)
+        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: [], agent: "r", floor: .open))), now: .zero)
+        let a = s.outgoingFrame(payload: [3], flags: [])
+        #expect(texts(a) == [.talk(from: 17, on: true)])
+        let frames = a.compactMap { if case .sendBinary(let b) = $0 { try? AudioFrame.decode(b) } else { nil } }
+        #expect(frames.map(\.flags) == [.start])
+        #expect(frames.map(\.payload) == [[3]])
+    }
+
     @Test func seqWraps() throws {
         var s = joinedSession()
         s.seq = 65535
