@@ -8,24 +8,36 @@ import Dispatch
 import Logging
 import PTTCore
 
-/// `ptt relay` and `ptt-relay`: runs a ptt relay until SIGINT or SIGTERM.
-///
-/// Settings come from `--config FILE` (TOML), then `PTT_RELAY_*` environment variables, then
-/// flags; the last wins. Invalid settings stop it with a message before it binds.
+/// `ptt relay`: runs a ptt relay until SIGINT or SIGTERM (`ptt-relay` runs the same options).
 public struct RelayCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "relay",
         abstract: "Run a ptt relay: rooms of push-to-talk voice over WebSocket.",
-        discussion: """
-        Every flag can also be set with an environment variable (PTT_RELAY_BIND, PTT_RELAY_TOKEN, \
-        PTT_RELAY_MAX_ROOMS, ...) or in a TOML file given with --config (keys as the flags without \
-        dashes: bind = "0.0.0.0:7700", token = ["..."], and [rooms.NAME] tables with floor and \
-        max-talk-seconds). Flags win over the environment, which wins over the file. When it is \
-        listening, the relay prints "listening on ws://HOST:PORT" on standard output.
-        """
+        discussion: RelayOptions.discussion
     )
 
-    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0 picks a free port).", valueName: "host:port"))
+    @OptionGroup public var options: RelayOptions
+
+    public init() {}
+
+    public func run() async throws { try await options.runRelay() }
+}
+
+/// The relay's command-line options, shared by `ptt relay` and `ptt-relay`.
+///
+/// Settings come from `--config FILE` (TOML), then `PTT_RELAY_*` environment variables, then
+/// flags; the last wins. Invalid settings stop it with a message before it binds.
+public struct RelayOptions: ParsableArguments {
+    public static let discussion = """
+        Every flag can also be set with an environment variable (PTT_RELAY_BIND, PTT_RELAY_TOKEN, \
+        PTT_RELAY_MAX_ROOM_MEMBERS, ...; PTT_RELAY_TOKEN takes a comma-separated list) or in a TOML \
+        file given with --config, whose keys are the flag names: bind = "0.0.0.0:7700", \
+        token = ["..."], max-room-members = 64, and [rooms.NAME] tables with floor and \
+        max-talk-seconds for one room. Flags win over the environment, which wins over the file. \
+        When it is listening, the relay prints "listening on ws://HOST:PORT" on standard output.
+        """
+
+    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (default 0.0.0.0:7700; port 0 picks a free port).", valueName: "host:port"))
     var bind: String?
     @Option(help: ArgumentHelp("TLS certificate chain (PEM); serves wss://.", valueName: "file"))
     var tlsCert: String?
@@ -88,7 +100,8 @@ public struct RelayCommand: AsyncParsableCommand {
         return s
     }
 
-    public func run() async throws {
+    /// Runs the relay until SIGINT or SIGTERM.
+    public func runRelay() async throws {
         let settings = try settings(environment: Self.processEnvironment())
         let logger = RelayLogHandler.logger(for: settings)
         let relay: RelayServer

@@ -7,9 +7,11 @@ struct PTTRelayMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ptt-relay",
         abstract: RelayCommand.configuration.abstract,
-        discussion: RelayCommand.configuration.discussion,
-        version: RelayCommand.version,
-        subcommands: [RelayCommand.self],
-        defaultSubcommand: RelayCommand.self
+        discussion: RelayOptions.discussion,
+        version: RelayOptions.version
     )
+
+    @OptionGroup var options: RelayOptions
+
+    func run() async throws { try await options.runRelay() }
 }
