@@ -1,5 +1,6 @@
 import ArgumentParser
 import PTTCore
+import PTTRelay
 
 /// The `ptt` command line: push-to-talk voice rooms in the terminal.
 @main
@@ -8,6 +9,6 @@ struct PTT: AsyncParsableCommand {
         commandName: "ptt",
         abstract: "Push-to-talk voice rooms in the terminal.",
         version: PTTVersion.string,
-        subcommands: [JoinCommand.self, DevicesCommand.self, EchoCommand.self]
+        subcommands: [JoinCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
     )
 }
