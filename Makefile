@@ -7,10 +7,10 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # Debian packages the build and the tests need.
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
-               alsa-utils tmux espeak-ng sox opus-tools
+               alsa-utils tmux espeak-ng sox opus-tools python3-venv python3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test bench run install clean
+.PHONY: deps build release test bench bench-audio run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -29,8 +29,15 @@ release: deps
 test: build
 	$(SWIFT) test --skip-build
 
-bench: release
-	@echo "no benchmarks yet"
+bench: bench-audio
+
+# Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path); the
+# results go to BENCHMARKS.md by hand. PESQ comes from PyPI (pesq, numpy) into a venv.
+BENCH_VENV = .build/bench-venv
+bench-audio: deps
+	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy
+	SWIFT=$(SWIFT) PYTHON=$(BENCH_VENV)/bin/python scripts/bench-audio.sh
 
 run: release
 	$(SWIFT) run -c release --skip-build ptt $(ARGS)

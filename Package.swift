@@ -68,6 +68,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.
+        .executableTarget(name: "PTTAudioBench", dependencies: ["PTTCore", "PTTAudio"]),
         .testTarget(name: "PTTCoreTests", dependencies: ["PTTCore"]),
         .testTarget(
             name: "PTTClientTests",

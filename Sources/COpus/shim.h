@@ -25,6 +25,10 @@ static inline int copus_enc_get_dtx(OpusEncoder *e, opus_int32 *v) { return opus
 // Encoder: signal type hint (OPUS_AUTO, OPUS_SIGNAL_VOICE, OPUS_SIGNAL_MUSIC).
 static inline int copus_enc_set_signal(OpusEncoder *e, opus_int32 v) { return opus_encoder_ctl(e, OPUS_SET_SIGNAL(v)); }
 static inline int copus_enc_get_signal(OpusEncoder *e, opus_int32 *v) { return opus_encoder_ctl(e, OPUS_GET_SIGNAL(v)); }
+// Encoder: widest audio band the encoder may use (OPUS_BANDWIDTH_*); at speech bitrates,
+// capping it at wideband keeps the bits below 8 kHz where intelligibility lives.
+static inline int copus_enc_set_max_bandwidth(OpusEncoder *e, opus_int32 v) { return opus_encoder_ctl(e, OPUS_SET_MAX_BANDWIDTH(v)); }
+static inline int copus_enc_get_max_bandwidth(OpusEncoder *e, opus_int32 *v) { return opus_encoder_ctl(e, OPUS_GET_MAX_BANDWIDTH(v)); }
 // Encoder: algorithmic lookahead in samples at the codec's rate.
 static inline int copus_enc_get_lookahead(OpusEncoder *e, opus_int32 *v) { return opus_encoder_ctl(e, OPUS_GET_LOOKAHEAD(v)); }
 // Encoder / decoder: back to the freshly initialised state, keeping the settings.
@@ -39,5 +43,8 @@ static inline int copus_application_voip(void) { return OPUS_APPLICATION_VOIP; }
 static inline int copus_application_restricted_lowdelay(void) { return OPUS_APPLICATION_RESTRICTED_LOWDELAY; }
 static inline int copus_signal_voice(void) { return OPUS_SIGNAL_VOICE; }
 static inline int copus_auto(void) { return OPUS_AUTO; }
+static inline int copus_bandwidth_wideband(void) { return OPUS_BANDWIDTH_WIDEBAND; }
+static inline int copus_bandwidth_superwideband(void) { return OPUS_BANDWIDTH_SUPERWIDEBAND; }
+static inline int copus_bandwidth_fullband(void) { return OPUS_BANDWIDTH_FULLBAND; }
 
 #endif

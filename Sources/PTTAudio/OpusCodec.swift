@@ -24,6 +24,8 @@ public final class OpusEncoder {
             try OpusError.check(copus_enc_set_vbr(enc, settings.vbr ? 1 : 0), "set VBR")
             try OpusError.check(copus_enc_set_complexity(enc, Int32(settings.complexity)), "set complexity")
             try OpusError.check(copus_enc_set_signal(enc, copus_signal_voice()), "set signal voice")
+            let bandwidth = settings.maxBandwidth == .wideband ? copus_bandwidth_wideband() : copus_bandwidth_fullband()
+            try OpusError.check(copus_enc_set_max_bandwidth(enc, bandwidth), "set max bandwidth")
             try OpusError.check(copus_enc_set_dtx(enc, 0), "set DTX off")
             let fec = settings.fec && !settings.lowLatency
             try OpusError.check(copus_enc_set_inband_fec(enc, fec ? 1 : 0), "set in-band FEC")

@@ -23,6 +23,9 @@ public final class Receiver: @unchecked Sendable {
     private var cueQueue: [Int16] = []
     private var cuesOn = true
     private var decodeErrors = 0
+    /// Received and lost frames of speakers already removed, so totals never go down.
+    private var retiredReceived = 0
+    private var retiredLost = 0
     private var outputLevel = AudioLevel.silence
 
     // Playback thread only:
@@ -54,7 +57,10 @@ public final class Receiver: @unchecked Sendable {
     /// Forgets a speaker (it left the room).
     public func removeSpeaker(_ id: UInt32) {
         lock.withLock {
-            speakers[id] = nil
+            if let s = speakers.removeValue(forKey: id)?.jitter.statistics {
+                retiredReceived += s.received
+                retiredLost += s.lost
+            }
             mixer.removeChannel(id)
         }
     }
@@ -86,6 +92,14 @@ public final class Receiver: @unchecked Sendable {
     /// Speakers whose spurt is in progress.
     public var activeSpeakers: [UInt32] { lock.withLock { speakers.filter { $0.value.jitter.isActive }.map(\.key).sorted() } }
     public var decoderErrors: Int { lock.withLock { decodeErrors } }
+
+    /// Frames received and lost over every speaker since the start: feed to a `LossEstimator`
+    /// and pass its suggestion to `Transmitter.setExpectedLoss`.
+    public var lossTotals: (received: Int, lost: Int) {
+        lock.withLock {
+            speakers.values.reduce((retiredReceived, retiredLost)) { ($0.0 + $1.jitter.statistics.received, $0.1 + $1.jitter.statistics.lost) }
+        }
+    }
 
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
     public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {

@@ -15,7 +15,7 @@ public struct AudioLevel: Equatable, Sendable {
     }
 
     /// Measures a block of 16-bit samples.
-    public init(measuring samples: some Collection<Int16>) {
+    public init(measuring samples: UnsafeBufferPointer<Int16>) {
         var sumSquares: Int64 = 0
         var peak: Int32 = 0
         for s in samples {
@@ -26,6 +26,15 @@ public struct AudioLevel: Equatable, Sendable {
         let n = max(samples.count, 1)
         self.rms = Double(sumSquares / Int64(n)).squareRoot() / 32768
         self.peak = Double(peak) / 32768
+    }
+
+    /// Measures an array of samples (no generic iteration: this runs for every period).
+    public init(measuring samples: [Int16]) {
+        self = samples.withUnsafeBufferPointer { AudioLevel(measuring: $0) }
+    }
+
+    public init(measuring samples: ArraySlice<Int16>) {
+        self = samples.withUnsafeBufferPointer { AudioLevel(measuring: $0) }
     }
 
     public static let silence = AudioLevel()

@@ -20,8 +20,12 @@ struct AudioOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Opus complexity 0-10: higher sounds better and costs more CPU.", valueName: "n"))
     var complexity = 8
 
-    @Option(name: .customLong("expected-loss"), help: ArgumentHelp("Packet loss in percent the in-band FEC is sized for.", valueName: "percent"))
-    var expectedLoss = 10
+    @Option(name: .customLong("expected-loss"), help: ArgumentHelp("Packet loss in percent the in-band FEC is sized for, or auto: follow the loss seen on incoming audio, from 0.", valueName: "percent|auto"),
+            transform: AudioOptions.parseLoss)
+    var expectedLoss: Int? = nil
+
+    /// Whether the expected loss follows the observed loss (`--expected-loss auto`, the default).
+    var adaptiveLoss: Bool { expectedLoss == nil && !lowLatency }
 
     @Flag(name: .customLong("low-latency"), help: "LAN profile: Opus restricted low delay (2.5 ms lookahead), 10 ms frames, at least 32 kbit/s, no FEC in that mode.")
     var lowLatency = false
@@ -54,13 +58,19 @@ struct AudioOptions: ParsableArguments {
         return Int(v * factor)
     }
 
+    static func parseLoss(_ text: String) throws -> Int? {
+        if text == "auto" { return nil }
+        guard let v = Int(text), (0...100).contains(v) else { throw ValidationError("invalid --expected-loss '\(text)': give 0 to 100 or auto") }
+        return v
+    }
+
     /// The codec settings these options ask for.
     var opusSettings: OpusSettings {
         var s = lowLatency ? OpusSettings.lowLatencyProfile() : OpusSettings()
         if let frameMillis { s.frameMillis = frameMillis }
         if let bitrate { s.bitrate = bitrate }
         s.complexity = complexity
-        if !lowLatency { s.expectedLossPercent = expectedLoss }
+        if !lowLatency, let expectedLoss { s.expectedLossPercent = expectedLoss }
         return s
     }
 

@@ -193,3 +193,28 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct LossEstimatorTests {
+    @Test func followsLossInStepsAndComesBack() {
+        var e = LossEstimator()
+        #expect(e.update(totalReceived: 500, totalLost: 0) == nil)
+        #expect(e.percent == 0)
+        // 10 % loss for a while: the suggestion climbs to 10.
+        var received = 500, lost = 0
+        var seen: [Int] = []
+        for _ in 0..<12 {
+            received += 450; lost += 50
+            if let p = e.update(totalReceived: received, totalLost: lost) { seen.append(p) }
+        }
+        #expect(e.percent == 10)
+        #expect(seen.first == 5)
+        // Clean again: back to 0.
+        for _ in 0..<20 {
+            received += 500
+            _ = e.update(totalReceived: received, totalLost: lost)
+        }
+        #expect(e.percent == 0)
+        // Too few frames: no decision.
+        #expect(e.update(totalReceived: received + 10, totalLost: lost + 10) == nil)
+    }
+}

@@ -1,0 +1,233 @@
+// Measurements for BENCHMARKS.md, driven by scripts/bench-audio.sh (`make bench-audio`).
+//   PTTAudioBench codec <speech.raw>                    encode/decode µs per 20 ms frame
+//   PTTAudioBench loss <speech.raw> <percent> <seed> <out.raw> <expected-loss>
+//                                                       encode (FEC sized for expected-loss %) → random loss
+//                                                       → jitter buffer → decode
+//   PTTAudioBench cpu <speech.raw> <seconds>            live path: ALSA capture + encode, 3 speakers mixed to ALSA playback
+//   PTTAudioBench preroll                               when the first voiced frame leaves, per pre-roll
+// Raw files: 48 kHz mono S16_LE.
+import Glibc
+import PTTAudio
+import PTTCore
+
+func fail(_ message: String) -> Never {
+    print("PTTAudioBench: \(message)")
+    exit(2)
+}
+
+func readRaw(_ path: String) -> [Int16] {
+    guard let f = fopen(path, "rb") else { fail("cannot read \(path)") }
+    defer { fclose(f) }
+    var out: [Int16] = []
+    var chunk = [Int16](repeating: 0, count: 65_536)
+    while true {
+        let n = chunk.withUnsafeMutableBufferPointer { fread($0.baseAddress, 2, 65_536, f) }
+        if n == 0 { break }
+        out += chunk[0..<n]
+    }
+    return out
+}
+
+func writeRaw(_ path: String, _ samples: [Int16]) {
+    guard let f = fopen(path, "wb") else { fail("cannot write \(path)") }
+    defer { fclose(f) }
+    samples.withUnsafeBufferPointer { p in _ = fwrite(p.baseAddress, 2, p.count, f) }
+}
+
+func frames(_ pcm: [Int16], _ n: Int) -> [[Int16]] {
+    (0..<(pcm.count / n)).map { Array(pcm[($0 * n)..<(($0 + 1) * n)]) }
+}
+
+/// Deterministic generator (SplitMix64) so loss patterns are repeatable.
+struct Random {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+}
+
+func maxRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024
+}
+
+func codec(_ path: String) throws {
+    let pcm = readRaw(path)
+    let enc = try OpusEncoder()
+    let input = frames(pcm, enc.frameSamples)
+    var packets: [[UInt8]] = []
+    let rounds = 5
+    var t0 = MonotonicClock.nanos()
+    for r in 0..<rounds {
+        try enc.reset()
+        for f in input {
+            let p = try enc.encode(f)
+            if r == 0 { packets.append(p) }
+        }
+    }
+    let encodeMicros = Double(MonotonicClock.nanos() - t0) / 1000 / Double(rounds * input.count)
+    t0 = MonotonicClock.nanos()
+    for _ in 0..<rounds {
+        let dec = try OpusDecoder()
+        for p in packets { _ = try dec.decode(p) }
+    }
+    let decodeMicros = Double(MonotonicClock.nanos() - t0) / 1000 / Double(rounds * packets.count)
+    let bytes = packets.reduce(0) { $0 + $1.count }
+    let kbps = Double(bytes * 8) / (Double(packets.count) * 0.02) / 1000
+    print("frames \(input.count)")
+    print("encode_us_per_frame \(format3(encodeMicros))")
+    print("decode_us_per_frame \(format3(decodeMicros))")
+    print("bitrate_kbps \(format3(kbps))")
+}
+
+func format2(_ v: Double) -> String {
+    String((v * 100).rounded() / 100)
+}
+
+func format3(_ v: Double) -> String {
+    let scaled = (v * 10).rounded() / 10
+    return String(scaled)
+}
+
+/// The receive path as a client runs it, on a simulated clock: frames sent every 20 ms,
+/// a random share lost, the rest arriving with 0-10 ms of jitter, pulled every 20 ms.
+func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLoss: Int) throws {
+    let pcm = readRaw(path)
+    var settings = OpusSettings()
+    settings.expectedLossPercent = expectedLoss
+    let enc = try OpusEncoder(settings)
+    let dec = try OpusDecoder()
+    var rng = Random(state: seed)
+    let input = frames(pcm, enc.frameSamples)
+    var arrivals: [(Int, AudioFrame)] = []
+    var lost = 0
+    for (i, f) in input.enumerated() {
+        let flags: AudioFrame.Flags = i == 0 ? .start : (i == input.count - 1 ? .end : [])
+        let frame = AudioFrame(source: 1, seq: UInt16(truncatingIfNeeded: i), flags: flags, payload: try enc.encode(f))
+        if i > 0 && i < input.count - 1 && rng.unit() * 100 < percent { lost += 1; continue }
+        arrivals.append((i * 20_000 + Int(rng.next() % 10_000), frame))
+    }
+    arrivals.sort { $0.0 < $1.0 }
+    var jb = JitterBuffer()
+    var output: [Int16] = []
+    var pending = arrivals[...]
+    var tick = 0
+    while tick < input.count + 100 {
+        let now = tick * 20_000
+        while let (t, f) = pending.first, t <= now {
+            jb.insert(f, at: t)
+            pending = pending.dropFirst()
+        }
+        let action = jb.next(at: now)
+        let samples = try dec.perform(action, frameSamples: jb.frameSamples)
+        output += samples.isEmpty ? [Int16](repeating: 0, count: 960) : samples
+        tick += 1
+    }
+    writeRaw(out, output)
+    let s = jb.statistics
+    print("sent \(input.count) dropped \(lost) lost \(s.lost) recovered_fec \(s.recovered) concealed \(s.concealed) late \(s.late) underruns \(s.underruns) shrunk \(s.dropped)")
+}
+
+/// The live audio path for `seconds`: ALSA capture (file plugin, paced) → gate (open) →
+/// encoder, and three remote speakers fed at real-time pace into the receiver, mixed and
+/// played to ALSA. Reports process CPU over the measured span and peak RSS.
+func cpu(_ path: String, seconds: Double) throws {
+    let speech = readRaw(path)
+    let enc = try OpusEncoder()
+    let packets = try frames(speech, 960).map { try enc.encode($0) }
+    let capture = CaptureEngine(device: "default", periodMillis: 10)
+    let sentCount = Counter()
+    let tx = try Transmitter(ring: capture.ring, gate: .init(mode: .open), source: 99) { _ in sentCount.add() }
+    let receiver = Receiver()
+    let playback = PlaybackEngine(device: "default", periodMillis: 10) { buffer, frames in
+        receiver.render(into: &buffer, frames: frames)
+    }
+    playback.start(); tx.start(); capture.start()
+    // Three speakers, each one frame per 20 ms, offset in the file so they differ.
+    let warmup = 1.0
+    let start = MonotonicClock.nanos()
+    var cpuStart = 0.0
+    var measuredFrom: Int64 = 0
+    var i = 0
+    while true {
+        let due = start + Int64(i) * 20_000_000
+        MonotonicClock.sleep(nanos: due - MonotonicClock.nanos())
+        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
+        if measuredFrom == 0 && elapsed >= warmup {
+            cpuStart = cpuSeconds()
+            measuredFrom = MonotonicClock.nanos()
+        }
+        if elapsed >= warmup + seconds { break }
+        for s in 0..<3 {
+            let p = packets[(i + s * 37) % packets.count]
+            receiver.receive(AudioFrame(source: UInt32(10 + s), seq: UInt16(truncatingIfNeeded: i), flags: i == 0 ? .start : [], payload: p))
+        }
+        i += 1
+    }
+    let cpuUsed = cpuSeconds() - cpuStart
+    let wall = Double(MonotonicClock.nanos() - measuredFrom) / 1e9
+    let active = receiver.activeSpeakers.count
+    capture.stop(); tx.stop(); playback.stop()
+    print("wall_s \(format3(wall))")
+    print("cpu_ms \(format3(cpuUsed * 1000))")
+    print("cpu_percent_of_one_core \(format2(cpuUsed / wall * 100))")
+    print("speakers_active \(active) frames_sent \(sentCount.value) capture_xruns \(capture.xruns) playback_xruns \(playback.xruns)")
+    print("max_rss_mib \(format3(maxRSSMiB()))")
+}
+
+final class Counter: @unchecked Sendable {
+    private var n = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func add() { pthread_mutex_lock(&lock); n += 1; pthread_mutex_unlock(&lock) }
+    var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return n }
+}
+
+/// A vox spurt whose voice starts at frame 10: when does that frame leave, per pre-roll?
+func preroll() {
+    for ms in [0.0, 20, 60, 100] {
+        var gate = TalkGate(.init(mode: .vox, preRollMillis: ms, voxWindowMillis: 20))
+        var firstSent = -1, onsetSent = -1, lastSent = -1, lastCaptured = -1
+        for i in 0..<80 {
+            var f = [Int16](repeating: 0, count: 960)
+            f[0] = Int16(i)
+            let voiced = (10..<40).contains(i)
+            if voiced { for k in 1..<960 { f[k] = k % 2 == 0 ? 6000 : -6000 } }
+            if let o = gate.process(f).output {
+                if firstSent < 0 { firstSent = i }
+                if o.samples[0] == 10 { onsetSent = i }
+                if o.flags.contains(.end) { lastSent = i; lastCaptured = Int(o.samples[0]) }
+            }
+        }
+        print("preroll_ms \(Int(ms)) first_frame_sent_at \(firstSent) onset_frame_delay_ms \((onsetSent - 10) * 20) end_delay_ms \((lastSent - lastCaptured) * 20)")
+    }
+}
+
+let args = CommandLine.arguments
+do {
+    switch args.count > 1 ? args[1] : "" {
+    case "codec" where args.count == 3: try codec(args[2])
+    case "loss" where args.count == 7:
+        guard let p = Double(args[3]), let seed = UInt64(args[4]), let e = Int(args[6]) else { fail("loss <raw> <percent> <seed> <out> <expected-loss>") }
+        try loss(args[2], percent: p, seed: seed, out: args[5], expectedLoss: e)
+    case "cpu" where args.count == 4:
+        guard let s = Double(args[3]) else { fail("cpu <raw> <seconds>") }
+        try cpu(args[2], seconds: s)
+    case "preroll": preroll()
+    default: fail("usage: codec <raw> | loss <raw> <percent> <seed> <out> <expected-loss> | cpu <raw> <seconds> | preroll")
+    }
+} catch {
+    fail("\(error)")
+}
