@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "PTTCore", "PTTAudio", "PTTClient", "PTTRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.

@@ -13,11 +13,14 @@ public struct RelayLogHandler: LogHandler {
     public var logLevel: Logger.Level
     let label: String
     let format: RelaySettings.LogFormat
+    /// Where lines go: standard error unless a log file was opened.
+    let fd: Int32
 
-    public init(label: String, level: Logger.Level, format: RelaySettings.LogFormat) {
+    public init(label: String, level: Logger.Level, format: RelaySettings.LogFormat, fd: Int32 = 2) {
         self.label = label
         self.logLevel = level
         self.format = format
+        self.fd = fd
     }
 
     /// A logger for the relay as the settings ask for it.
@@ -46,7 +49,7 @@ public struct RelayLogHandler: LogHandler {
             for k in keys where o[k] == nil { o[k] = .string(all[k].map { "\($0)" } ?? "") }
             line = JSONValue.object(o).jsonText
         }
-        writeOut(line + "\n", fd: 2)
+        writeOut(line + "\n", fd: fd)
     }
 
     /// The current UTC time, ISO 8601 with milliseconds.

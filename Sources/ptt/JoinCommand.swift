@@ -30,6 +30,12 @@ struct JoinCommand: AsyncParsableCommand {
     @Flag(help: "No screen: JSON events on stdout, commands on stdin.")
     var json = false
 
+    @Flag(help: "Host the room: start a relay in this process on --relay's address (default 0.0.0.0:7700) and join it.")
+    var host = false
+
+    @Option(name: .customLong("log-file"), help: ArgumentHelp("Write logs here (never to the screen).", valueName: "file"))
+    var logFile: String?
+
     @OptionGroup var audio: AudioOptions
 
     func validate() throws {
@@ -47,7 +53,19 @@ struct JoinCommand: AsyncParsableCommand {
     static let signalled = Atomic<Int32>(0)
 
     func run() async throws {
-        let relay = try client.relayURL()
+        let logger = try LogFile.logger(label: "ptt", path: logFile)
+        var relay = try client.relayURL()
+        var hosted: HostedRelay?
+        if host {
+            let bind = client.relay == nil ? RelayURL(secure: false, host: "0.0.0.0", port: 7700) : relay
+            do {
+                hosted = try await HostedRelay.start(bind: bind, token: client.token, logger: logger)
+            } catch {
+                Console.error("\(error)")
+                throw ExitCode(1)
+            }
+            relay = hosted?.localURL ?? relay
+        }
         let url = try relay.url(room: room)
         var options = ConnectOptions(relay: relay, room: room, token: client.token)
         options.trustRootsPEM = client.tlsCA
@@ -55,7 +73,12 @@ struct JoinCommand: AsyncParsableCommand {
         let connector = try WebSocketConnector(options: options)
         let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
         guard json else {
+            await hosted?.stop()
             throw ValidationError("the terminal screen is not available in this build yet: use --json")
+        }
+        if let hosted {
+            JSONMode.emit(JSONObject([("event", .string("hosting")), ("room", .string(room)),
+                                      ("urls", .array(hosted.shareURLs.map { .string("\($0)/\(room)") }))]))
         }
         let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold) { JSONMode.emit($0) }
         JSONMode.readCommands(call: call)
@@ -68,6 +91,7 @@ struct JoinCommand: AsyncParsableCommand {
         }
         let reason = await call.run()
         watcher.cancel()
+        await hosted?.stop()
         if reason.isFailure {
             Console.error(reason.message)
             throw ExitCode(1)
