@@ -96,6 +96,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Runs the built `ptt` and `ptt-relay` executables as a person or script would.
+        .testTarget(name: "PTTCommandTests", dependencies: ["PTTCore"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
     ],
     swiftLanguageModes: [.v6]
