@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -122,7 +123,7 @@ public struct WebSocketConnector: RelayConnector {
             if e.dnsAAAAError != nil || e.dnsAError != nil { return "host name not found" }
             return "cannot connect"
         }
-        if let e = error as? IOError { return e.description }
+        if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
         if error is ChannelError { return "connect timed out" }
         return String(describing: error)
     }
