@@ -79,7 +79,12 @@ import Testing
         #expect(elapsed >= 0.9, "1 s of audio in \(elapsed) s")
         #expect(elapsed < 3.0)
         let written = TestALSA.readFile(out)
-        #expect(written.count >= 48_000 && written.allSatisfy { $0 == 1000 })
+        #expect(written.count >= 48_000)
+        // What was rendered, and nothing else; under heavy load an xrun's recovery may add a
+        // little silence (ALSA fills the restarted buffer), never other values.
+        #expect(written.allSatisfy { $0 == 1000 || $0 == 0 })
+        let silent = written.filter { $0 == 0 }.count
+        #expect(engine.xruns > 0 ? silent <= written.count / 20 : silent == 0, "\(silent) silent samples, \(engine.xruns) xruns")
     }
 
     @Test func captureEnginePacesANonBlockingDevice() throws {
