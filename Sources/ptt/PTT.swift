@@ -14,13 +14,14 @@ struct PTT: AsyncParsableCommand {
             PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...); flags win.
             """,
         version: PTTVersion.string,
-        subcommands: [JoinCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
+        subcommands: [JoinCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
     )
 
     /// Which configuration keys each subcommand takes.
     static let configKeys: [String: [String: ClientConfig.Kind]] = [
         "join": ClientConfig.joinKeys,
         "echo": ClientConfig.audioKeys,
+        "rooms": ClientConfig.connectionKeys,
     ]
 
     static func main() async {

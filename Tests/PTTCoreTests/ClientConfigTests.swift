@@ -47,3 +47,17 @@ import Testing
         #expect(ClientConfig.joinKeys.keys.allSatisfy { !ClientConfig.environmentName($0).hasPrefix("PTT_RELAY_") })
     }
 }
+
+@Suite struct RoomListingTests {
+    @Test func parsesWhatTheRelayWrites() throws {
+        let rooms = [RoomListing(name: "b", members: 2, talkers: 1, floor: .single), RoomListing(name: "a", members: 1, talkers: 0, floor: .open),
+                     RoomListing(name: "_hidden", members: 5, talkers: 0, floor: .open)]
+        let parsed = try RoomListing.parse(Array(RoomListing.json(rooms).utf8))
+        #expect(parsed.map(\.name) == ["a", "b"])
+        #expect(parsed[1] == rooms[0])
+        #expect(RoomListing.table(parsed) == "ROOM  MEMBERS  TALKING  FLOOR\na           1        0  open\nb           2        1  single\n")
+        #expect(RoomListing.table([]) == "no listed rooms\n")
+        #expect(throws: MessageError.self) { try RoomListing.parse(Array(#"{"rooms":[{"name":"a/b","members":1,"talkers":0}]}"#.utf8)) }
+        #expect(throws: MessageError.self) { try RoomListing.parse(Array("[]".utf8)) }
+    }
+}
