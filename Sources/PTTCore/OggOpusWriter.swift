@@ -1,8 +1,8 @@
 /// Turns Opus packets into an Ogg Opus stream (RFC 7845) as they arrive, without decoding.
 ///
-/// Pure: it returns bytes to append to a file. Pages are emitted as soon as they hold
-/// `packetsPerPage` packets, so a file cut off by a crash loses at most one page and stays
-/// playable; `finish()` writes the last page with the end-of-stream flag.
+/// Pure: it returns bytes to append to a file. A page goes out as soon as `packetsPerPage`
+/// packets and one more have arrived, so a file cut off by a crash loses at most that many
+/// packets and stays playable; `finish()` writes the last page with the end-of-stream flag.
 public struct OggOpusWriter: Sendable {
     public let serial: UInt32
     /// Samples at 48 kHz a decoder discards at the start (the encoder's lookahead).
@@ -11,7 +11,7 @@ public struct OggOpusWriter: Sendable {
 
     var sequence: UInt32 = 0
     var granule: Int64 = 0
-    var pending: [[UInt8]] = []
+    var pending: [(packet: [UInt8], samples: Int64)] = []
     var started = false
     public private(set) var packetCount = 0
     public private(set) var finished = false
@@ -23,8 +23,8 @@ public struct OggOpusWriter: Sendable {
         self.packetsPerPage = max(1, min(packetsPerPage, 100))
     }
 
-    /// Samples written so far, at 48 kHz, pre-skip included.
-    public var samples: Int64 { granule }
+    /// Samples added so far, at 48 kHz, pre-skip included.
+    public var samples: Int64 { granule + pending.reduce(0) { $0 + $1.samples } }
 
     /// The two header pages: OpusHead (beginning of stream) and OpusTags.
     public mutating func header(vendor: String = "ptt \(PTTVersion.string)", comments: [String] = []) -> [UInt8] {
@@ -51,33 +51,34 @@ public struct OggOpusWriter: Sendable {
     }
 
     /// Adds one packet; returns a page when one filled up. Packets whose TOC cannot be read
-    /// are refused (nil) so the granule positions stay right.
+    /// are refused (nil) so the granule positions stay right. The newest packet is always
+    /// held back, so that the last page, flagged end of stream, carries audio.
     public mutating func append(_ packet: [UInt8]) -> [UInt8]? {
         guard started, !finished, !packet.isEmpty, packet.count < 255 * 64,
               let duration = OpusPacket.samples(packet) else { return nil }
         var out: [UInt8] = []
-        if !OggPage.fits(pending + [packet]) { out += flush() }
-        pending.append(packet)
-        granule += Int64(duration)
+        if pending.count >= packetsPerPage || !OggPage.fits(pending.map(\.packet) + [packet]) { out += flush() }
+        pending.append((packet, Int64(duration)))
         packetCount += 1
-        if pending.count >= packetsPerPage { out += flush() }
         return out
     }
 
     /// Writes out the packets held so far as a page (nothing if none).
     public mutating func flush() -> [UInt8] {
         guard !pending.isEmpty else { return [] }
+        granule += pending.reduce(0) { $0 + $1.samples }
         defer { pending = [] }
-        return page([], granule: granule, packets: pending)
+        return page([], granule: granule, packets: pending.map(\.packet))
     }
 
     /// The final page, flagged end of stream. A stream with no audio gets an empty last page.
     public mutating func finish() -> [UInt8] {
         guard started, !finished else { return [] }
         finished = true
-        let last = pending
+        granule += pending.reduce(0) { $0 + $1.samples }
+        let last = pending.map(\.packet)
         pending = []
-        return page(.endOfStream, granule: granule, packets: last)
+        return page(.endOfStream, granule: last.isEmpty ? -1 : granule, packets: last)
     }
 
     mutating func page(_ type: OggPage.HeaderType, granule: Int64, packets: [[UInt8]]) -> [UInt8] {

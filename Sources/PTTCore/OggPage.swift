@@ -88,23 +88,11 @@ public struct OggPage: Equatable, Sendable {
     }
 
     static func parse(_ b: [UInt8], at start: Int) throws(ParseError) -> (OggPage, Int) {
-        guard b.count - start >= 27 else { throw .truncated }
-        guard b[start..<start + 4].elementsEqual("OggS".utf8) else { throw .badCapture }
-        guard b[start + 4] == 0 else { throw .badVersion }
-        let segments = Int(b[start + 26])
-        guard b.count - start >= 27 + segments else { throw .truncated }
-        let table = b[(start + 27)..<(start + 27 + segments)]
-        let bodyLength = table.reduce(0) { $0 + Int($1) }
-        let length = 27 + segments + bodyLength
-        guard b.count - start >= length else { throw .truncated }
-        var copy = Array(b[start..<start + length])
-        let stored = UInt32(copy[22]) | UInt32(copy[23]) << 8 | UInt32(copy[24]) << 16 | UInt32(copy[25]) << 24
-        copy[22] = 0; copy[23] = 0; copy[24] = 0; copy[25] = 0
-        guard OggCRC.checksum(copy) == stored else { throw .badChecksum }
+        let raw = try rawPage(b, at: start)
         var packets: [[UInt8]] = []
         var current: [UInt8] = []
-        var offset = start + 27 + segments
-        for lace in table {
+        var offset = raw.bodyStart
+        for lace in raw.table {
             current.append(contentsOf: b[offset..<offset + Int(lace)])
             offset += Int(lace)
             if lace < 255 {
@@ -113,16 +101,11 @@ public struct OggPage: Equatable, Sendable {
             }
         }
         guard current.isEmpty else { throw .splitPacket }
-        var granule: UInt64 = 0
-        for i in 0..<8 { granule |= UInt64(b[start + 6 + i]) << (8 * UInt64(i)) }
-        var serial: UInt32 = 0, sequence: UInt32 = 0
-        for i in 0..<4 {
-            serial |= UInt32(b[start + 14 + i]) << (8 * UInt32(i))
-            sequence |= UInt32(b[start + 18 + i]) << (8 * UInt32(i))
-        }
-        let page = OggPage(headerType: HeaderType(rawValue: b[start + 5]), granulePosition: Int64(bitPattern: granule),
-                           serial: serial, sequence: sequence, packets: packets)
-        return (page, length)
+        var sequence: UInt32 = 0
+        for i in 0..<4 { sequence |= UInt32(b[start + 18 + i]) << (8 * UInt32(i)) }
+        let page = OggPage(headerType: HeaderType(rawValue: b[start + 5]), granulePosition: raw.granule,
+                           serial: raw.serial, sequence: sequence, packets: packets)
+        return (page, raw.length)
     }
 }
 

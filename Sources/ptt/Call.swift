@@ -38,8 +38,10 @@ final class Call: Sendable {
     }
 
     /// Builds the call. `onEvent` receives session events and device status, on any thread.
+    /// `output` replaces the playback device (e.g. a file for `ptt listen --out`).
     init(session config: SessionCore.Configuration, connector: any RelayConnector, audio: AudioOptions,
-         defaultMode: TalkGate.Mode, onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
+         defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil,
+         onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
         listen = config.listen
         settings = audio.opusSettings
         let receiver = Receiver(channels: audio.stereo ? 2 : 1)
@@ -62,8 +64,11 @@ final class Call: Sendable {
             },
             play: { frame in receiver.receive(frame) },
             stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() }))
-        playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis) { buffer, frames in
-            receiver.render(into: &buffer, frames: frames)
+        let render: PlaybackEngine.Render = { buffer, frames in receiver.render(into: &buffer, frames: frames) }
+        if let output {
+            playback = PlaybackEngine(channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis, opener: output, render: render)
+        } else {
+            playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis, render: render)
         }
         let deviceStatus = Self.deduplicated(onEvent)
         playback.onStatusChange { deviceStatus(.playback, $0) }

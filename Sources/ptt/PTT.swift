@@ -14,7 +14,7 @@ struct PTT: AsyncParsableCommand {
             PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...); flags win.
             """,
         version: PTTVersion.string,
-        subcommands: [JoinCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
+        subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
     )
 
     /// Which configuration keys each subcommand takes.
@@ -22,6 +22,8 @@ struct PTT: AsyncParsableCommand {
         "join": ClientConfig.joinKeys,
         "echo": ClientConfig.audioKeys,
         "rooms": ClientConfig.connectionKeys,
+        "send": ClientConfig.connectionKeys,
+        "listen": ClientConfig.connectionKeys,
     ]
 
     static func main() async {

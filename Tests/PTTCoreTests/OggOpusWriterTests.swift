@@ -33,6 +33,8 @@ import Testing
         let pages = try OggPage.parseAll(bytes)
         #expect(pages.map(\.granulePosition) == [0, 0, 2880, 5760, 8640])
         #expect(pages.map(\.packets.count) == [1, 1, 3, 3, 2])
+        // The last page carries audio and the end-of-stream flag.
+        #expect(!(pages.last?.packets.isEmpty ?? true))
         #expect(pages.last?.headerType == .endOfStream)
         #expect(pages.map(\.sequence) == [0, 1, 2, 3, 4])
         #expect(w.packetCount == 8)

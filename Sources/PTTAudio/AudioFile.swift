@@ -1,0 +1,80 @@
+import Glibc
+import PTTCore
+
+/// Audio files ptt reads (`ptt send`): WAV (PCM 8/16/24/32-bit) and Ogg Opus, returned as
+/// 48 kHz mono 16-bit samples whatever their rate and channel count.
+public enum AudioFile {
+    public struct ReadError: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot read '\(path)': \(reason)" }
+    }
+
+    /// Largest file read whole: an hour of 48 kHz stereo 16-bit WAV.
+    public static let maxBytes = 700 << 20
+
+    public static func read48kMono(_ path: String) throws -> [Int16] {
+        let bytes = try readBytes(path)
+        if bytes.starts(with: Array("OggS".utf8)) { return try decodeOggOpus(bytes, path: path) }
+        if bytes.starts(with: Array("RIFF".utf8)) { return try decodeWAV(bytes, path: path) }
+        throw ReadError(path: path, reason: "not a WAV or Ogg Opus file")
+    }
+
+    static func readBytes(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            out += chunk[0..<n]
+            guard out.count <= maxBytes else { throw ReadError(path: path, reason: "larger than \(maxBytes >> 20) MiB") }
+        }
+        return out
+    }
+
+    static func decodeWAV(_ b: [UInt8], path: String) throws -> [Int16] {
+        guard let format = WAVHeader.parse(b) else { throw ReadError(path: path, reason: "not a PCM WAV file") }
+        let (rate, channels, bits, offset) = format
+        guard (1...8).contains(channels), [8, 16, 24, 32].contains(bits), (4000...192_000).contains(rate) else {
+            throw ReadError(path: path, reason: "unsupported WAV format: \(rate) Hz, \(channels) channels, \(bits) bits")
+        }
+        var length = Int(b[offset - 4]) | Int(b[offset - 3]) << 8 | Int(b[offset - 2]) << 16 | Int(b[offset - 1]) << 24
+        if length == 0 || offset + length > b.count { length = b.count - offset } // streamed or cut short
+        let width = bits / 8
+        let count = length / width
+        var samples = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let at = offset + i * width
+            switch width {
+            case 1: samples[i] = (Float(b[at]) - 128) / 128
+            case 2: samples[i] = Float(Int16(bitPattern: UInt16(b[at]) | UInt16(b[at + 1]) << 8)) / 32768
+            case 3: samples[i] = Float(Int32(bitPattern: UInt32(b[at]) << 8 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 24) >> 8) / 8_388_608
+            default: samples[i] = Float(Int32(bitPattern: UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24)) / 2_147_483_648
+            }
+        }
+        let mono = Resampler.downmix(samples, channels: channels)
+        return Resampler.toInt16(Resampler.resample(mono, from: rate, to: OpusSettings.sampleRate))
+    }
+
+    static func decodeOggOpus(_ b: [UInt8], path: String) throws -> [Int16] {
+        let stream: (packets: [[UInt8]], lastGranule: Int64)
+        do { stream = try OggPage.packets(ofStream: b) } catch { throw ReadError(path: path, reason: "broken Ogg stream (\(error))") }
+        guard stream.packets.count >= 2, stream.packets[0].starts(with: Array("OpusHead".utf8)), stream.packets[0].count >= 19 else {
+            throw ReadError(path: path, reason: "an Ogg file without Opus audio")
+        }
+        let head = stream.packets[0]
+        let preSkip = Int(head[10]) | Int(head[11]) << 8
+        let decoder = try OpusDecoder()
+        var pcm: [Int16] = []
+        for packet in stream.packets.dropFirst(2) where !packet.isEmpty {
+            do { pcm += try decoder.decode(packet) } catch { throw ReadError(path: path, reason: "undecodable Opus packet (\(error))") }
+        }
+        let end = stream.lastGranule > 0 ? min(pcm.count, Int(stream.lastGranule)) : pcm.count
+        return preSkip < end ? Array(pcm[preSkip..<end]) : []
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import PTTAudio
+import PTTClient
+import PTTCore
+
+/// `ptt listen ROOM`: join as a listener and play the room, or write it to a file.
+struct ListenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Listen to a room: play it, or record the mixed audio to a WAV or Ogg Opus file.",
+        discussion: "The file's format follows its name: .opus or .ogg for Ogg Opus, anything else WAV (48 kHz, 16-bit)."
+    )
+
+    @Argument(help: "The room to listen to.")
+    var room: String
+
+    @Option(help: ArgumentHelp("The name others see.", valueName: "name"))
+    var name = "listener"
+
+    @Option(help: ArgumentHelp("Write the room's mixed audio here instead of playing it.", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Stop after this many seconds (default: until Ctrl-C).", valueName: "s"))
+    var seconds: Double?
+
+    @Flag(help: "Print events as JSON lines on stdout.")
+    var json = false
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var audio: AudioOptions
+
+    func validate() throws {
+        guard Validation.isValidRoom(room) else { throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ -") }
+        guard Validation.isValidName(name) else { throw ValidationError("invalid --name '\(name)'") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be more than 0") }
+        if out != nil, audio.stereo, let out, FileOutput.Format.guess(path: out, settings: audio.opusSettings) != .wav {
+            throw ValidationError("Ogg Opus recordings are mono: drop --stereo or write a .wav")
+        }
+    }
+
+    func run() async throws {
+        let relay = try client.relayURL()
+        var options = ConnectOptions(relay: relay, room: room, token: client.token)
+        options.trustRootsPEM = client.tlsCA
+        options.insecureTLS = client.tlsInsecure
+        let connector = try WebSocketConnector(options: options)
+        let config = SessionCore.Configuration(room: room, name: name, listen: true, url: try relay.url(room: room))
+        var opener: PlaybackEngine.Opener?
+        if let out {
+            // Create the file now, so a bad path is an error before joining.
+            let format = FileOutput.Format.guess(path: out, settings: audio.opusSettings)
+            let channels = audio.stereo ? 2 : 1
+            let first = LockedBox(try FileOutput(path: out, format: format, channels: channels))
+            opener = { () throws(AudioDeviceError) -> any AudioOutput in
+                if let file = first.take() { return file }
+                // Asked again only after a write failed (disk full): reopening would truncate
+                // what was recorded, so the recording stays stopped and the file is kept.
+                throw .unsupported(device: out, direction: .playback, what: "writing failed; the recording so far is kept")
+            }
+        }
+        let json = self.json
+        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, output: opener) { event in
+            if json { JSONMode.emit(event) }
+        }
+        JoinCommand.installSignalHandlers()
+        let seconds = self.seconds
+        let watcher = Task {
+            let start = ContinuousClock.now
+            while !Task.isCancelled {
+                if JoinCommand.signalled.load(ordering: .relaxed) != 0 { call.quit(); return }
+                if let seconds, ContinuousClock.now - start >= .seconds(seconds) { call.quit(); return }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let reason = await call.run()
+        watcher.cancel()
+        if reason.isFailure {
+            Console.error(reason.message)
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension FileOutput.Format: Equatable {
+    public static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.wav, .wav), (.oggOpus, .oggOpus): return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import PTTAudio
+import PTTClient
+import PTTCore
+import Synchronization
+
+/// `ptt send ROOM NAME FILE`: stream a file into a room as one talk spurt, at real-time
+/// pace, then leave.
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Say a WAV or Ogg Opus file in a room as one talk spurt, in real time, then leave.",
+        discussion: "Any sample rate and channel count: the file is converted to 48 kHz mono."
+    )
+
+    @Argument(help: "The room.")
+    var room: String
+
+    @Argument(help: "The name others see.")
+    var name: String
+
+    @Argument(help: "A WAV (PCM) or Ogg Opus file.")
+    var file: String
+
+    @Flag(help: "Print events as JSON lines on stdout.")
+    var json = false
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var audio: AudioOptions
+
+    func validate() throws {
+        guard Validation.isValidRoom(room) else { throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ -") }
+        guard Validation.isValidName(name) else { throw ValidationError("invalid name '\(name)'") }
+    }
+
+    enum Progress: Sendable { case ready, over(SessionCore.EndReason), denied(String) }
+
+    func run() async throws {
+        let samples: [Int16]
+        let encoder: OpusEncoder
+        do {
+            samples = try AudioFile.read48kMono(file)
+            encoder = try OpusEncoder(audio.opusSettings)
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(1)
+        }
+        guard !samples.isEmpty else {
+            Console.error("'\(file)' holds no audio")
+            throw ExitCode(1)
+        }
+        let relay = try client.relayURL()
+        var options = ConnectOptions(relay: relay, room: room, token: client.token)
+        options.trustRootsPEM = client.tlsCA
+        options.insecureTLS = client.tlsInsecure
+        let connector = try WebSocketConnector(options: options)
+        let config = SessionCore.Configuration(room: room, name: name, listen: false, url: try relay.url(room: room))
+        let (progress, report) = AsyncStream.makeStream(of: Progress.self)
+        let json = self.json
+        let session = ClientSession(config: config, connector: connector, handlers: .init(event: { event in
+            if json { JSONMode.emit(event.jsonObject) }
+            switch event {
+            case .ready: report.yield(.ready)
+            case .denied(let reason, let holder): report.yield(.denied(holder.map { "\(reason.rawValue) (\($0) is talking)" } ?? reason.rawValue))
+            case .ended(let reason): report.yield(.over(reason))
+            default: break
+            }
+        }))
+        let running = Task { await session.run() }
+        JoinCommand.installSignalHandlers()
+        var outcome: String?
+        loop: for await p in progress {
+            switch p {
+            case .ready:
+                outcome = await Self.stream(samples, encoder: encoder, to: session)
+                break loop
+            case .denied(let why):
+                outcome = "the relay denied talking: \(why)"
+                break loop
+            case .over(let reason):
+                outcome = reason.message
+                break loop
+            }
+        }
+        // Let the last frame and talk-off reach the relay before leaving.
+        try? await Task.sleep(for: .milliseconds(100))
+        session.quit()
+        let reason = await running.value
+        if let outcome {
+            Console.error(outcome)
+            throw ExitCode(1)
+        }
+        if reason.isFailure {
+            Console.error(reason.message)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Encodes and sends every frame on its real-time deadline; nil when all went out.
+    static func stream(_ samples: [Int16], encoder: OpusEncoder, to session: ClientSession) async -> String? {
+        let n = encoder.frameSamples
+        let frames = (samples.count + n - 1) / n
+        let period = Duration.microseconds(n * 1_000_000 / OpusSettings.sampleRate)
+        var deadline = ContinuousClock.now
+        for i in 0..<frames {
+            if JoinCommand.signalled.load(ordering: .relaxed) != 0 { return "interrupted" }
+            var pcm = Array(samples[(i * n)..<min(samples.count, (i + 1) * n)])
+            if pcm.count < n { pcm += [Int16](repeating: 0, count: n - pcm.count) }
+            let packet: [UInt8]
+            do { packet = try encoder.encode(pcm) } catch { return "\(error)" }
+            var flags: AudioFrame.Flags = []
+            if i == 0 { flags.insert(.start) }
+            if i == frames - 1 { flags.insert(.end) }
+            session.send(payload: packet, flags: flags)
+            if session.snapshot.deniedUntilNextSpurt { return "the relay denied talking" }
+            deadline += period
+            try? await Task.sleep(until: deadline, clock: .continuous)
+        }
+        return nil
+    }
+}
