@@ -91,6 +91,7 @@ public final class RelayServer: Sendable {
         }
         if let tls { server = try .tls(server, tlsConfiguration: tls) }
         let isTLS = tls != nil
+        let stopping = QuietOnShutdownLogHandler.StopFlag()
         let app = Application(
             router: router,
             server: server,
@@ -102,7 +103,9 @@ public final class RelayServer: Sendable {
                 hub.logger.notice("listening", metadata: ["url": "\(address.url)"])
                 await onListening(address)
             },
-            logger: logger
+            logger: Logger(label: "hummingbird") { [logger, stopping] _ in
+                QuietOnShutdownLogHandler(base: logger.handler, stopping: stopping)
+            }
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
@@ -124,6 +127,7 @@ public final class RelayServer: Sendable {
             while hub.connectionCount > 0, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(10))
             }
+            stopping.value.store(true, ordering: .relaxed)
             group.cancelAll()
         }
         logger.notice("stopped")
