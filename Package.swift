@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "ptt", targets: ["ptt"]),
         .executable(name: "ptt-relay", targets: ["ptt-relay"]),
+        .executable(name: "ptt-loadgen", targets: ["ptt-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -60,6 +61,16 @@ let package = Package(
         .executableTarget(
             name: "ptt-relay",
             dependencies: ["PTTRelay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "ptt-loadgen",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "ptt",

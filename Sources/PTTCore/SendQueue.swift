@@ -121,9 +121,9 @@ public struct SendQueueLimits: Equatable, Sendable {
     /// The weight of a frame whose duration cannot be read (other kinds, bad TOC).
     public var unknownFrameMicros: Int = 20_000
     /// Control messages held before the member counts as too slow.
-    public var controlMessages: Int = 512
+    public var controlMessages: Int = 256
     /// Control bytes held before the member counts as too slow.
-    public var controlBytes: Int = 1 << 20
+    public var controlBytes: Int = 256 << 10
     /// How long audio may be dropped continuously before the member counts as too slow.
     public var tooSlowAfter: UInt64 = 10_000_000_000
     /// Drops further apart than this start a new run of dropping.

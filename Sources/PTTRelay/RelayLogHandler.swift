@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import PTTCore
+import Synchronization
 
 /// Writes one line per log event to stderr, as text (`2026-01-02T03:04:05.678Z info join room=x id=7`)
 /// or as JSON (`{"ts":…,"level":"info","msg":"join","room":"x","id":"7"}`).
@@ -64,6 +65,35 @@ public struct RelayLogHandler: LogHandler {
             return String(repeating: "0", count: max(0, n - s.count)) + s
         }
         return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+    }
+}
+
+/// Hummingbird's own log lines, silenced once the relay is stopping (cancelling the server
+/// logs its cancellation as an error, which is not one).
+struct QuietOnShutdownLogHandler: LogHandler {
+    var base: any LogHandler
+    let stopping: StopFlag
+
+    final class StopFlag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    var metadata: Logger.Metadata {
+        get { base.metadata }
+        set { base.metadata = newValue }
+    }
+    var logLevel: Logger.Level {
+        get { base.logLevel }
+        set { base.logLevel = newValue }
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { base[metadataKey: key] }
+        set { base[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard !stopping.value.load(ordering: .relaxed) else { return }
+        base.log(event: event)
     }
 }
 

@@ -80,13 +80,18 @@ public final class RelayServer: Sendable {
         HTTPEndpoints.add(to: router, hub: hub)
         let wsConfiguration = WebSocketServerConfiguration(
             maxFrameSize: 1 << 17, autoPing: .disabled, closeTimeout: .seconds(1))
-        var server: HTTPServerBuilder = .http1WebSocketUpgrade(
-            configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: wsConfiguration)
-        ) { head, channel, _ in
-            try await Self.decideUpgrade(head, channel: channel, settings: settings, hub: hub)
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(http1: .init(idleTimeout: .seconds(30)), ws: wsConfiguration)
+        let handshakeTimeout = TimeAmount.nanoseconds(Int64(min(settings.connection.helloTimeout, 60_000_000_000)))
+        var server = HTTPServerBuilder { responder in
+            HandshakeTimeoutChannel(
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channelConfiguration) { head, channel, _ in
+                    try await Self.decideUpgrade(head, channel: channel, settings: settings, hub: hub)
+                },
+                timeout: handshakeTimeout)
         }
         if let tls { server = try .tls(server, tlsConfiguration: tls) }
         let isTLS = tls != nil
+        let stopping = QuietOnShutdownLogHandler.StopFlag()
         let app = Application(
             router: router,
             server: server,
@@ -98,7 +103,9 @@ public final class RelayServer: Sendable {
                 hub.logger.notice("listening", metadata: ["url": "\(address.url)"])
                 await onListening(address)
             },
-            logger: logger
+            logger: Logger(label: "hummingbird") { [logger, stopping] _ in
+                QuietOnShutdownLogHandler(base: logger.handler, stopping: stopping)
+            }
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
@@ -120,6 +127,7 @@ public final class RelayServer: Sendable {
             while hub.connectionCount > 0, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(10))
             }
+            stopping.value.store(true, ordering: .relaxed)
             group.cancelAll()
         }
         logger.notice("stopped")

@@ -78,6 +78,6 @@ import Testing
         for i in 0..<3 { #expect(q.enqueueControl(i, bytes: 1) == .queued(dropped: 0)) }
         #expect(q.enqueueControl(3, bytes: 1) == .tooSlow)
         var byBytes = SendQueue<Int>()
-        #expect(byBytes.enqueueControl(0, bytes: (1 << 20) + 1) == .tooSlow)
+        #expect(byBytes.enqueueControl(0, bytes: (256 << 10) + 1) == .tooSlow)
     }
 }

@@ -157,3 +157,16 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct HandshakeTests {
+    @Test func silentSocketIsClosedAfterTheHandshakeTimeout() async throws {
+        try await withRelay({ $0.connection.helloTimeout = 300_000_000 }) { relay in
+            let start = ContinuousClock.now
+            // Half a request head, then nothing: the relay hangs up.
+            let r = try? await httpExchange(port: relay.address.port, "GET /room HTTP/1.1\r\nHost: x\r\n")
+            #expect(r == nil)
+            let waited = ContinuousClock.now - start
+            #expect(waited >= .milliseconds(250) && waited < .seconds(3))
+        }
+    }
+}

@@ -241,4 +241,30 @@ import Testing
             await a.close()
         }
     }
+
+    @Test func maxRoomsAndMaxConnectionsAt4413() async throws {
+        try await withRelay({ $0.maxRooms = 1; $0.maxConnections = 2 }) { relay in
+            let a = try await TestClient.connect(relay.url("one"))
+            try await a.hello("alice")
+            let b = try await TestClient.connect(relay.url("two"))
+            try await b.send(#"{"t":"hello","v":1,"name":"bob"}"#)
+            #expect(try await b.closeCode() == (4413, "room-full"))
+            let c = try await TestClient.connect(relay.url("one"))
+            try await c.hello("carol")
+            let d = try await TestClient.connect(relay.url("one"))
+            try await d.send(#"{"t":"hello","v":1,"name":"dave"}"#)
+            #expect(try await d.closeCode() == (4413, "room-full"))
+            // When the room empties, it goes, and another may take its place.
+            await a.close()
+            await c.close()
+            var joined = false
+            for _ in 0..<50 where !joined {
+                let e = try await TestClient.connect(relay.url("two"))
+                try await e.send(#"{"t":"hello","v":1,"name":"erin"}"#)
+                if case .text(let s) = try await e.next(), s.contains("welcome") { joined = true } else { try await Task.sleep(for: .milliseconds(20)) }
+                await e.close()
+            }
+            #expect(joined)
+        }
+    }
 }

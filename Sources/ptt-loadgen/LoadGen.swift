@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// `ptt-loadgen`: drives a relay with R rooms × M members, K of them talking at 50 frames/s,
+/// and reports delivered frames/s, delivery ratio, sender-to-receiver latency, and the relay
+/// process's CPU per delivered frame and RSS (from /proc). Everything runs on NIO event loops,
+/// no task per frame, so the generator stays cheap next to the relay.
+@main
+struct LoadGen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ptt-loadgen", abstract: "Load generator for ptt relays.")
+
+    @Option(help: "Relay base URL (ws:// only).") var url = "ws://127.0.0.1:7700"
+    @Option(help: "Rooms.") var rooms = 10
+    @Option(help: "Members per room.") var members = 5
+    @Option(help: "Talkers per room.") var talkers = 1
+    @Option(help: "Measured seconds.") var seconds = 10.0
+    @Option(help: "Warm-up seconds before measuring.") var warmup = 2.0
+    @Option(help: "Payload bytes per frame (at least 9).") var payload = 80
+    @Option(help: "PID of the relay, for CPU and RSS.") var relayPid: Int32?
+    @Option(help: "Label for the report line.") var label = "relay"
+    @Option(help: "Event loop threads.") var threads = 1
+    @Flag(help: "The relay is a plain forwarder: no welcome to wait for.") var plain = false
+
+    func run() async throws {
+        guard url.hasPrefix("ws://") else { throw ValidationError("only ws:// URLs") }
+        let rest = url.dropFirst("ws://".count)
+        let hostPort = rest.prefix { $0 != "/" }
+        let base = String(rest.dropFirst(hostPort.count))
+        guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]) else {
+            throw ValidationError("URL needs HOST:PORT")
+        }
+        let host = String(hostPort[..<colon])
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let window = Window()
+        let total = rooms * members
+        var handlers: [(talker: Bool, handler: NIOLoopBound<LoadHandler>)] = []
+
+        // Connect, a few at a time.
+        let connectStart = ContinuousClock.now
+        for r in 0..<rooms {
+            try await withThrowingTaskGroup(of: (Bool, NIOLoopBound<LoadHandler>).self) { tasks in
+                for m in 0..<members {
+                    tasks.addTask {
+                        let h = try await Self.connect(group: group, host: host, port: port, path: "\(base)/bench-\(r)",
+                                                       name: "lg-\(r)-\(m)", window: window, plain: plain, payload: payload)
+                        return (m < talkers, h)
+                    }
+                }
+                for try await h in tasks { handlers.append(h) }
+            }
+        }
+        while window.ready.load(ordering: .relaxed) < total {
+            guard ContinuousClock.now - connectStart < .seconds(60) else { throw ValidationError("only \(window.ready.load(ordering: .relaxed)) of \(total) members welcomed") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Talk.
+        for (talker, h) in handlers where talker { h.eventLoop.execute { h.value.startTalking() } }
+        try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
+        let cpuBefore = relayPid.flatMap(Self.cpuNanos)
+        let selfBefore = Self.cpuNanos(getpid())
+        let start = now()
+        window.start.store(start, ordering: .relaxed)
+        window.end.store(start + UInt64(seconds * 1e9), ordering: .relaxed)
+        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        let cpuAfter = relayPid.flatMap(Self.cpuNanos)
+        let selfAfter = Self.cpuNanos(getpid())
+        let rss = relayPid.flatMap(Self.rssKiB)
+        // Let the last frames of the window arrive.
+        try await Task.sleep(for: .milliseconds(500))
+        for (talker, h) in handlers where talker { h.eventLoop.execute { h.value.stopTalking() } }
+
+        var stats = ConnectionStats()
+        for (_, h) in handlers {
+            let s = try await h.eventLoop.submit { h.value.stats }.get()
+            stats.sentInWindow += s.sentInWindow
+            stats.receivedInWindow += s.receivedInWindow
+            stats.receivedTotal += s.receivedTotal
+            stats.latency.merge(s.latency)
+        }
+        let expected = stats.sentInWindow * UInt64(members - 1)
+        let delivered = Double(stats.receivedInWindow) / seconds
+        let ratio = expected == 0 ? Double.nan : Double(stats.receivedInWindow) / Double(expected)
+        var line = "\(label): rooms=\(rooms) members=\(members) talkers=\(talkers) connections=\(total)"
+        line += " delivered/s=\(Self.f(delivered, 0)) expected/s=\(Self.f(Double(expected) / seconds, 0)) ratio=\(Self.f(ratio * 100, 3))%"
+        line += " p50=\(Self.f(stats.latency.quantileMicros(0.5) / 1000, 2))ms p99=\(Self.f(stats.latency.quantileMicros(0.99) / 1000, 2))ms"
+        line += " p999=\(Self.f(stats.latency.quantileMicros(0.999) / 1000, 2))ms"
+        if let a = cpuBefore, let b = cpuAfter {
+            let cpu = Double(b - a)
+            line += " relay-cpu=\(Self.f(cpu / (seconds * 1e9) * 100, 1))%"
+            if stats.receivedInWindow > 0 { line += " relay-cpu/frame=\(Self.f(cpu / 1000 / Double(stats.receivedInWindow), 2))us" }
+        }
+        if let rss { line += " relay-rss=\(Self.f(Double(rss) / 1024, 1))MB" }
+        if let a = selfBefore, let b = selfAfter { line += " loadgen-cpu=\(Self.f(Double(b - a) / (seconds * 1e9) * 100, 1))%" }
+        print(line)
+        for (_, h) in handlers { h.eventLoop.execute { h.value.stopTalking() } }
+        try await group.shutdownGracefully()
+    }
+
+    enum UpgradeResult: Sendable {
+        case websocket(NIOLoopBound<LoadHandler>)
+        case refused
+    }
+
+    static func connect(group: MultiThreadedEventLoopGroup, host: String, port: Int, path: String, name: String,
+                        window: Window, plain: Bool, payload: Int) async throws -> NIOLoopBound<LoadHandler> {
+        let result: EventLoopFuture<UpgradeResult> = try await ClientBootstrap(group: group)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<UpgradeResult>(maxFrameSize: 1 << 17) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            let handler = LoadHandler(window: window, name: name, plain: plain, payloadSize: payload)
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            return .websocket(NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "\(host):\(port)")
+                    headers.add(name: "Sec-WebSocket-Protocol", value: "ptt.v1")
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { .refused } })
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: .init(upgradeConfiguration: configuration))
+                }
+            }
+        switch try await result.get() {
+        case .websocket(let h):
+            h.eventLoop.execute { h.value.sayHello() }
+            return h
+        case .refused:
+            window.failed.add(1, ordering: .relaxed)
+            throw ValidationError("upgrade refused for \(path)")
+        }
+    }
+
+    /// utime + stime of a process, in nanoseconds.
+    static func cpuNanos(_ pid: Int32) -> UInt64? {
+        guard let text = readProc("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let u = UInt64(fields[11]), let s = UInt64(fields[12]) else { return nil }
+        let hz = UInt64(sysconf(Int32(_SC_CLK_TCK)))
+        return (u + s) * 1_000_000_000 / max(hz, 1)
+    }
+
+    static func rssKiB(_ pid: Int32) -> UInt64? {
+        guard let text = readProc("/proc/\(pid)/status") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return UInt64(line.split(separator: " ").dropFirst().first ?? "")
+        }
+        return nil
+    }
+
+    static func readProc(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        return String(decoding: bytes[0..<n], as: UTF8.self)
+    }
+
+    static func f(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return "n/a" }
+        var p = 1.0
+        for _ in 0..<digits { p *= 10 }
+        let r = (x * p).rounded() / p
+        var s = "\(r)"
+        if digits == 0, s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+}
