@@ -125,6 +125,5 @@ public final class CaptureEngine: @unchecked Sendable {
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.nanos()))
         }
         device?.close()
-        ring.close()
     }
 }

@@ -184,3 +184,37 @@ import Testing
         #expect(buf.allSatisfy { $0 == 0 })
     }
 }
+
+@Suite struct SampleRingTests {
+    @Test func overwritesOldestWhenFullAndCounts() {
+        let ring = SampleRing(capacity: 4)
+        ring.write([1, 2, 3])
+        ring.write([4, 5, 6])
+        #expect(ring.available == 4)
+        #expect(ring.overwrittenSamples == 2)
+        #expect(ring.read(4) == [3, 4, 5, 6])
+        #expect(ring.read(1) == nil)
+    }
+
+    @Test func waitingReadGetsSamplesFromAnotherThreadAndCanBeWoken() {
+        let ring = SampleRing(capacity: 1000)
+        let writer = AudioThread(name: "writer") {
+            MonotonicClock.sleep(nanos: 20_000_000)
+            ring.write([Int16](repeating: 7, count: 480))
+        }
+        let got = ring.read(480, waitingUntil: MonotonicClock.nanos() + 2_000_000_000)
+        writer.join()
+        #expect(got?.samples.count == 480 && got?.remaining == 0)
+        // A stopping consumer is woken long before its deadline; the ring stays usable.
+        let waker = AudioThread(name: "waker") {
+            MonotonicClock.sleep(nanos: 20_000_000)
+            ring.wakeReaders()
+        }
+        let start = MonotonicClock.nanos()
+        #expect(ring.read(480, waitingUntil: start + 5_000_000_000) == nil)
+        waker.join()
+        #expect(MonotonicClock.nanos() - start < 2_000_000_000)
+        ring.write([Int16](repeating: 1, count: 480))
+        #expect(ring.read(480, waitingUntil: MonotonicClock.nanos())?.samples.count == 480)
+    }
+}
