@@ -32,6 +32,7 @@ let package = Package(
         .executableTarget(name: "PTTAudioBench", dependencies: ["PTTCore", "PTTAudio"]),
         .testTarget(name: "PTTCoreTests", dependencies: ["PTTCore"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
+        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,9 @@ struct EchoCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...10_000).contains(delayMillis) else { throw ValidationError("invalid --delay-ms \(delayMillis): use 0 to 10000") }
         guard seconds >= 0 else { throw ValidationError("invalid --seconds \(seconds)") }
+        if let mode = audio.mode, mode == .hold || mode == .toggle {
+            throw ValidationError("ptt echo has no talk key: use --mode open (the default) or vox")
+        }
     }
 
     static let interrupted = Atomic<Bool>(false)

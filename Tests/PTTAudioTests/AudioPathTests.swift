@@ -218,3 +218,33 @@ import Testing
         #expect(ring.read(480, waitingUntil: MonotonicClock.nanos())?.samples.count == 480)
     }
 }
+
+/// An output that reports an underrun every few writes, as an ALSA device does after
+/// recovering one with snd_pcm_recover.
+final class XrunOutput: AudioOutput {
+    let name = "xrun"
+    let channels = 1
+    let periodFrames = 480
+    let bufferFrames = 960
+    let isRealTime = false
+    private(set) var xruns = 0
+    private var writes = 0
+    func write(_ samples: [Int16]) throws(AudioDeviceError) {
+        writes += 1
+        if writes % 5 == 0 { xruns += 1 }
+    }
+    func drain() {}
+    func close() {}
+}
+
+@Suite struct XrunTests {
+    @Test func enginesCountRecoveredXrunsAndKeepGoing() {
+        let engine = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in XrunOutput() }) { _, _ in }
+        engine.start()
+        MonotonicClock.sleep(nanos: 300_000_000)
+        engine.stop()
+        // About 30 periods of 10 ms: about 6 xruns, never fatal.
+        #expect(engine.xruns >= 3)
+        #expect(engine.frames >= 48_000 / 5)
+    }
+}
