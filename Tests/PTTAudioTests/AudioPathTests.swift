@@ -252,3 +252,22 @@ final class XrunOutput: AudioOutput {
         #expect(engine.frames >= 48_000 / 5)
     }
 }
+
+@Suite struct StereoTests {
+    @Test func speakersAreSpreadAcrossTheStereoField() throws {
+        let enc = try OpusEncoder()
+        let packet = try enc.encode(Signals.tone(440, seconds: 0.02))
+        let r = Receiver(channels: 2)
+        r.setPan(30, 1)   // set before it speaks: kept
+        for id: UInt32 in [10, 20, 30, 40] { r.receive(AudioFrame(source: id, seq: 0, flags: .start, payload: packet), at: 0) }
+        #expect(r.pan(of: 10) == 0)
+        #expect(r.pan(of: 20) == -0.5)
+        #expect(r.pan(of: 30) == 1)
+        #expect(r.pan(of: 40) == -0.25)
+        // Mono output ignores panning.
+        let m = Receiver()
+        m.receive(AudioFrame(source: 20, seq: 0, flags: .start, payload: packet), at: 0)
+        m.receive(AudioFrame(source: 21, seq: 0, flags: .start, payload: packet), at: 0)
+        #expect(m.pan(of: 21) == 0)
+    }
+}
