@@ -144,14 +144,17 @@ public final class ALSADevice: AudioInput, AudioOutput {
         }
     }
 
+    /// The last failure of `drain` or `close`, which have no one to throw to (shutdown paths).
+    public private(set) var shutdownError: ALSAError?
+
     public func drain() {
         guard let pcm, direction == .playback else { return }
-        _ = snd_pcm_drain(pcm)
+        do { try ALSAError.check(snd_pcm_drain(pcm), "snd_pcm_drain", device: name) } catch { shutdownError = error }
     }
 
     public func close() {
         guard let pcm else { return }
-        snd_pcm_close(pcm)
         self.pcm = nil
+        do { try ALSAError.check(snd_pcm_close(pcm), "snd_pcm_close", device: name) } catch { shutdownError = error }
     }
 }
