@@ -55,7 +55,11 @@ struct EchoCommand: AsyncParsableCommand {
         capture.onStatusChange { messages.post("microphone", $0) }
         playback.onStatusChange { messages.post("speaker", $0) }
 
-        signal(SIGINT) { _ in EchoCommand.interrupted.store(true, ordering: .relaxed) }
+        // First Ctrl-C stops cleanly; a second one (if stopping hangs) kills as usual.
+        signal(SIGINT) { _ in
+            EchoCommand.interrupted.store(true, ordering: .relaxed)
+            signal(SIGINT, SIG_DFL)
+        }
         print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. Ctrl-C stops.")
         playback.start()
         transmitter.start()
