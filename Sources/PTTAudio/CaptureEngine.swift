@@ -50,7 +50,7 @@ public final class CaptureEngine: @unchecked Sendable {
             return false
         }
         guard !already else { return }
-        thread = AudioThread(name: "ptt-capture") { [self] in run() }
+        thread = AudioThread(name: "ptt-capture", realtime: true) { [self] in run() }
     }
 
     /// Stops the thread and closes the device; waits for both.

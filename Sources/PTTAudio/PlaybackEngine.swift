@@ -56,7 +56,7 @@ public final class PlaybackEngine: @unchecked Sendable {
             return false
         }
         guard !already else { return }
-        thread = AudioThread(name: "ptt-playback") { [self] in run() }
+        thread = AudioThread(name: "ptt-playback", realtime: true) { [self] in run() }
     }
 
     /// Stops rendering, lets the device play what it holds, closes it.
