@@ -107,9 +107,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Runs the built `ptt` and `ptt-relay` executables as a person or script would.
-        .testTarget(name: "PTTCommandTests", dependencies: ["PTTCore"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
+        // The command line: option parsing, and the built `ptt` and `ptt-relay` run as a
+        // person or script would.
+        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -58,7 +58,7 @@ for row in "0 0 ≥ 4.0" "5 5 ≥ 2.8" "10 10 ≥ 2.5" "0 10 -" "5 0 -" "10 0 -"
     scores=()
     for seed in 1 2 3 4 5; do
         "$BENCH" loss "$TMP/speech48.raw" "$loss" "$seed" "$TMP/deg48.raw" "$expected" > "$TMP/loss-$loss-$expected.txt"
-        sox -t raw -r 48000 -c 1 -b 16 -e signed "$TMP/deg48.raw" -r 16000 -t raw "$TMP/deg16.raw" 2>/dev/null
+        sox -q -t raw -r 48000 -c 1 -b 16 -e signed "$TMP/deg48.raw" -r 16000 -t raw "$TMP/deg16.raw" 2>/dev/null
         scores+=("$(pesq_of "$TMP/deg16.raw")")
     done
     mean=$($PYTHON -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.2f}')" "${scores[@]}")

@@ -112,7 +112,13 @@ public final class ALSADevice: AudioInput, AudioOutput {
     private func recover(_ code: Int, _ call: String) throws(AudioDeviceError) {
         guard let pcm else { throw .lost(device: name, cause: ALSAError(code: -EBADFD, call: call, device: name)) }
         let err = Int32(truncatingIfNeeded: code)
-        if err == -EAGAIN || err == -EINTR { return }
+        if err == -EINTR { return }
+        if err == -EAGAIN {
+            // Not ready (should not happen in blocking mode): wait for it instead of spinning.
+            let rc = snd_pcm_wait(pcm, 10)
+            if rc < 0 && rc != -EPIPE && rc != -ESTRPIPE { throw .lost(device: name, cause: ALSAError(code: rc, call: "snd_pcm_wait", device: name)) }
+            return
+        }
         let rc = snd_pcm_recover(pcm, err, 1)
         guard rc >= 0 else { throw .lost(device: name, cause: ALSAError(code: err, call: call, device: name)) }
         if err == -EPIPE { xruns += 1 }
@@ -144,14 +150,17 @@ public final class ALSADevice: AudioInput, AudioOutput {
         }
     }
 
+    /// The last failure of `drain` or `close`, which have no one to throw to (shutdown paths).
+    public private(set) var shutdownError: ALSAError?
+
     public func drain() {
         guard let pcm, direction == .playback else { return }
-        _ = snd_pcm_drain(pcm)
+        do { try ALSAError.check(snd_pcm_drain(pcm), "snd_pcm_drain", device: name) } catch { shutdownError = error }
     }
 
     public func close() {
         guard let pcm else { return }
-        snd_pcm_close(pcm)
         self.pcm = nil
+        do { try ALSAError.check(snd_pcm_close(pcm), "snd_pcm_close", device: name) } catch { shutdownError = error }
     }
 }

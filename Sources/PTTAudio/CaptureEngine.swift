@@ -5,7 +5,7 @@ import PTTCore
 /// Ownership: the device, the pacer and the read buffer belong to the capture thread
 /// (created, used and closed there). `status`, `xruns` and the running flag are protected
 /// by `lock`. The ring is the only thing shared with the consumer. Opening failures and
-/// a device lost mid-session do not stop the engine: it retries with backoff (0.25 s
+/// a device lost mid-session do not stop the engine: it retries with backoff (`RetryBackoff`: 0.25 s
 /// doubling to 5 s) and reports `.unavailable` meanwhile, so a session goes on without
 /// a microphone.
 public final class CaptureEngine: @unchecked Sendable {
@@ -50,7 +50,7 @@ public final class CaptureEngine: @unchecked Sendable {
             return false
         }
         guard !already else { return }
-        thread = AudioThread(name: "ptt-capture") { [self] in run() }
+        thread = AudioThread(name: "ptt-capture", realtime: true) { [self] in run() }
     }
 
     /// Stops the thread and closes the device; waits for both.
@@ -85,7 +85,7 @@ public final class CaptureEngine: @unchecked Sendable {
         var device: (any AudioInput)?
         var buffer: [Int16] = []
         var pacer = Pacer()
-        var retry: Int64 = 250_000_000
+        var backoff = RetryBackoff()
         var lastXruns = 0
         while isRunning {
             guard let dev = device else {
@@ -97,12 +97,12 @@ public final class CaptureEngine: @unchecked Sendable {
                     pacer = Pacer(slackSamples: d.isRealTime ? d.periodSamples + 24_000 : d.periodSamples)
                     pacer.reset(at: MonotonicClock.nanos())
                     lastXruns = 0
-                    retry = 250_000_000
+                    backoff.opened(at: MonotonicClock.nanos())
                     setStatus(.running(device: d.name))
                 } catch {
-                    setStatus(.unavailable(message: error.description, retryInMillis: Int(retry / 1_000_000)))
-                    pause(retry)
-                    retry = min(retry * 2, 5_000_000_000)
+                    let delay = backoff.failed()
+                    setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                    pause(delay)
                 }
                 continue
             }
@@ -111,8 +111,9 @@ public final class CaptureEngine: @unchecked Sendable {
             } catch {
                 dev.close()
                 device = nil
-                setStatus(.unavailable(message: error.description, retryInMillis: Int(retry / 1_000_000)))
-                pause(retry)
+                let delay = backoff.lost(at: MonotonicClock.nanos())
+                setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                pause(delay)
                 continue
             }
             if dev.xruns != lastXruns {
@@ -125,6 +126,5 @@ public final class CaptureEngine: @unchecked Sendable {
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.nanos()))
         }
         device?.close()
-        ring.close()
     }
 }

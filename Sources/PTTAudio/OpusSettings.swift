@@ -78,7 +78,7 @@ public struct OpusSettings: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let mode = lowLatency ? "restricted low delay (no FEC in this mode)" : "VOIP"
-        let fecText = fec && !lowLatency ? "FEC for \(expectedLossPercent) % loss" : "no FEC"
+        let fecText = fec && !lowLatency ? "in-band FEC for \(expectedLossPercent) % expected loss" : "no FEC"
         return "Opus \(mode), \(Self.format(frameMillis)) ms, \(bitrate / 1000) kbit/s \(vbr ? "VBR" : "CBR"), \(maxBandwidth.rawValue), complexity \(complexity), \(fecText)"
     }
 

@@ -56,7 +56,7 @@ public final class PlaybackEngine: @unchecked Sendable {
             return false
         }
         guard !already else { return }
-        thread = AudioThread(name: "ptt-playback") { [self] in run() }
+        thread = AudioThread(name: "ptt-playback", realtime: true) { [self] in run() }
     }
 
     /// Stops rendering, lets the device play what it holds, closes it.
@@ -85,7 +85,7 @@ public final class PlaybackEngine: @unchecked Sendable {
         var buffer = [Int16](repeating: 0, count: periodFrames * channels)
         var pacer = Pacer(slackSamples: 0)
         pacer.reset(at: MonotonicClock.nanos())
-        var retry: Int64 = 250_000_000
+        var backoff = RetryBackoff()
         var nextAttempt: Int64 = 0
         var lastXruns = 0
         while isRunning {
@@ -99,12 +99,12 @@ public final class PlaybackEngine: @unchecked Sendable {
                     pacer = Pacer(slackSamples: d.isRealTime ? d.bufferFrames + 24_000 : d.bufferFrames)
                     pacer.reset(at: now)
                     lastXruns = 0
-                    retry = 250_000_000
+                    backoff.opened(at: now)
                     setStatus(.running(device: d.name))
                 } catch {
-                    setStatus(.unavailable(message: error.description, retryInMillis: Int(retry / 1_000_000)))
-                    nextAttempt = now + retry
-                    retry = min(retry * 2, 5_000_000_000)
+                    let delay = backoff.failed()
+                    setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                    nextAttempt = now + delay
                     pacer = Pacer(slackSamples: 0)
                     pacer.reset(at: now)
                 }
@@ -121,8 +121,9 @@ public final class PlaybackEngine: @unchecked Sendable {
                 } catch {
                     dev.close()
                     device = nil
-                    setStatus(.unavailable(message: error.description, retryInMillis: Int(retry / 1_000_000)))
-                    nextAttempt = MonotonicClock.nanos() + retry
+                    let delay = backoff.lost(at: MonotonicClock.nanos())
+                    setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                    nextAttempt = MonotonicClock.nanos() + delay
                     pacer = Pacer(slackSamples: 0)
                     pacer.reset(at: MonotonicClock.nanos())
                 }

@@ -27,6 +27,7 @@ public final class Receiver: @unchecked Sendable {
     private var retiredReceived = 0
     private var retiredLost = 0
     private var outputLevel = AudioLevel.silence
+    private var speakersSeen = 0
 
     // Playback thread only:
     private final class Voice {
@@ -50,7 +51,15 @@ public final class Receiver: @unchecked Sendable {
     public func receive(_ frame: AudioFrame, at now: Int = MonotonicClock.micros()) {
         guard frame.kind == .opus, frame.source != Self.cueChannel else { return }
         lock.withLock {
-            speakers[frame.source, default: Speaker(jitter: JitterBuffer(jitterConfiguration))].jitter.insert(frame, at: now)
+            if speakers[frame.source] == nil {
+                speakers[frame.source] = Speaker(jitter: JitterBuffer(jitterConfiguration))
+                // In stereo, each new speaker gets its own place unless one was set.
+                if channels == 2 && !mixer.hasChannel(frame.source) {
+                    mixer.setPan(frame.source, Mixer.autoPan(index: speakersSeen))
+                }
+                speakersSeen += 1
+            }
+            speakers[frame.source]?.jitter.insert(frame, at: now)
         }
     }
 
@@ -78,7 +87,9 @@ public final class Receiver: @unchecked Sendable {
 
     public func setGain(_ id: UInt32, dB: Double) { lock.withLock { mixer.setGain(id, dB: dB) } }
     public func setMuted(_ id: UInt32, _ muted: Bool) { lock.withLock { mixer.setMuted(id, muted) } }
+    /// -1 (left) ... 1 (right); in stereo, speakers are spread automatically until set.
     public func setPan(_ id: UInt32, _ pan: Double) { lock.withLock { mixer.setPan(id, pan) } }
+    public func pan(of id: UInt32) -> Double { lock.withLock { mixer.channel(id).pan } }
     public var masterGain: Double {
         get { lock.withLock { mixer.masterGain } }
         set { lock.withLock { mixer.masterGain = newValue } }

@@ -11,6 +11,7 @@ public final class SampleRing: @unchecked Sendable {
     private var count = 0
     private var overwritten = 0
     private var closed = false
+    private var wakeups = 0
 
     public init(capacity: Int) {
         storage = Array(repeating: 0, count: max(capacity, 1))
@@ -47,11 +48,12 @@ public final class SampleRing: @unchecked Sendable {
         lock.withLock { takeLocked(n) }
     }
 
-    /// Waits until `n` samples are waiting (or the monotonic `deadline` passes, or the ring
-    /// is closed) and takes them, with how many samples are still waiting after them.
+    /// Waits until `n` samples are waiting (or the monotonic `deadline` passes, or `wakeReaders`
+    /// or `close` is called) and takes them, with how many samples are still waiting after them.
     public func read(_ n: Int, waitingUntil deadline: Int64) -> (samples: [Int16], remaining: Int)? {
         lock.withLock {
-            while count < n && !closed {
+            let generation = wakeups
+            while count < n && !closed && wakeups == generation {
                 if !lock.wait(until: deadline) { break }
             }
             guard let s = takeLocked(n) else { return nil }
@@ -80,7 +82,13 @@ public final class SampleRing: @unchecked Sendable {
         }
     }
 
-    /// Wakes waiting readers for good (shutdown).
+    /// Wakes readers waiting right now (a consumer that is stopping); the ring stays usable.
+    public func wakeReaders() {
+        lock.withLock { wakeups &+= 1 }
+        lock.broadcast()
+    }
+
+    /// Wakes waiting readers for good: reads no longer wait (the producer is gone for good).
     public func close() {
         lock.withLock { closed = true }
         lock.broadcast()

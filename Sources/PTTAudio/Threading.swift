@@ -69,13 +69,26 @@ public final class AudioThread: @unchecked Sendable {
     private var thread = pthread_t()
     private var started = false
 
-    /// Starts `body` on a new thread; `name` says what it is for (in diagnostics).
-    public init(name: String, _ body: @escaping @Sendable () -> Void) {
-        final class Box { let body: @Sendable () -> Void; let name: String; init(_ b: @escaping @Sendable () -> Void, _ n: String) { body = b; name = n } }
-        let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
+    /// Starts `body` on a new thread; `name` says what it is for (in diagnostics). With
+    /// `realtime`, the thread asks for SCHED_FIFO priority (granted to root or with an
+    /// RLIMIT_RTPRIO allowance, as for any audio program); refused, it runs normally.
+    /// Device threads use it so a busy machine does not starve them into xruns; they
+    /// always block or sleep, never spin.
+    public init(name: String, realtime: Bool = false, _ body: @escaping @Sendable () -> Void) {
+        final class Box {
+            let body: @Sendable () -> Void
+            let realtime: Bool
+            init(_ b: @escaping @Sendable () -> Void, _ r: Bool) { body = b; realtime = r }
+        }
+        let box = Unmanaged.passRetained(Box(body, realtime)).toOpaque()
         let rc = pthread_create(&thread, nil, { arg in
             guard let arg else { return nil }
             let box = Unmanaged<Box>.fromOpaque(arg).takeRetainedValue()
+            if box.realtime {
+                var param = sched_param()
+                param.sched_priority = 10
+                _ = pthread_setschedparam(pthread_self(), Int32(SCHED_FIFO), &param)   // best effort
+            }
             box.body()
             return nil
         }, box)

@@ -75,7 +75,7 @@ public final class Transmitter: @unchecked Sendable {
 
     public func stop() {
         lock.withLock { running = false }
-        ring.close()
+        ring.wakeReaders()
         thread?.join()
         thread = nil
     }

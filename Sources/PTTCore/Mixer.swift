@@ -40,6 +40,14 @@ public struct Mixer: Sendable {
         self.outputChannels = outputChannels
     }
 
+    /// Stereo positions handed to speakers in order of appearance, so overlapping talkers
+    /// come from different places: centre, then alternating left and right, spreading out.
+    public static func autoPan(index: Int) -> Double {
+        let positions: [Double] = [0, -0.5, 0.5, -0.25, 0.25, -0.75, 0.75]
+        return positions[index % positions.count]
+    }
+
+    public func hasChannel(_ id: UInt32) -> Bool { channels[id] != nil }
     public func channel(_ id: UInt32) -> Channel { channels[id] ?? Channel() }
     public mutating func setChannel(_ id: UInt32, _ channel: Channel) { channels[id] = channel }
     public mutating func setGain(_ id: UInt32, dB: Double) { channels[id, default: Channel()].gain = AudioMath.amplitude(dB: dB) }

@@ -231,7 +231,6 @@ public struct TalkGate: Sendable {
             preRoll.removeAll()
             queue.append(samples)
             state = .talking(tailLeft: configuration.tailFrames - 1)
-            // A one-frame spurt: tail of one frame and the key already released.
             return Step(output: emit(first: true))
         case .talking(let tailLeft):
             queue.append(samples)
@@ -244,8 +243,9 @@ public struct TalkGate: Sendable {
             }
             return finishStep()
         case .draining:
-            if want && !suppressed {
-                // Talking again before the delay line emptied: the same spurt goes on.
+            if want {
+                // Talking again before the delay line emptied: the same spurt goes on (the
+                // frames captured while draining are skipped: at most the pre-roll's length).
                 queue.append(samples)
                 state = .talking(tailLeft: configuration.tailFrames - 1)
                 return finishStep()

@@ -25,6 +25,9 @@ struct EchoCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...10_000).contains(delayMillis) else { throw ValidationError("invalid --delay-ms \(delayMillis): use 0 to 10000") }
         guard seconds >= 0 else { throw ValidationError("invalid --seconds \(seconds)") }
+        if let mode = audio.mode, mode == .hold || mode == .toggle {
+            throw ValidationError("ptt echo has no talk key: use --mode open (the default) or vox")
+        }
     }
 
     static let interrupted = Atomic<Bool>(false)
@@ -52,7 +55,11 @@ struct EchoCommand: AsyncParsableCommand {
         capture.onStatusChange { messages.post("microphone", $0) }
         playback.onStatusChange { messages.post("speaker", $0) }
 
-        signal(SIGINT) { _ in EchoCommand.interrupted.store(true, ordering: .relaxed) }
+        // First Ctrl-C stops cleanly; a second one (if stopping hangs) kills as usual.
+        signal(SIGINT) { _ in
+            EchoCommand.interrupted.store(true, ordering: .relaxed)
+            signal(SIGINT, SIG_DFL)
+        }
         print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. Ctrl-C stops.")
         playback.start()
         transmitter.start()

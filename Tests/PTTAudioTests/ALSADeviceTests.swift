@@ -107,7 +107,7 @@ import Testing
         let engine = CaptureEngine(device: "ptt_missing_mic", periodMillis: 10)
         engine.onStatusChange { s in statuses.mutate { $0.append(s) } }
         engine.start()
-        MonotonicClock.sleep(nanos: 400_000_000)
+        MonotonicClock.sleep(nanos: 600_000_000)
         engine.stop()
         let seen = statuses.value
         guard case .unavailable(let message, let retry)? = seen.first else {

@@ -170,6 +170,16 @@ import Testing
         _ = Self.simulate(&jb, arrivals: [], pullFrom: 7_000_000, ticks: 0)
     }
 
+    @Test func largeExcessShrinksFasterThanSmall() {
+        // 10 frames arrive at once 200 ms late (a stall): default patience of 100 frames, but
+        // the excess is large, so frames are dropped every 10 until the depth is near the target.
+        var jb = JitterBuffer()
+        let arr = Self.spurt(0, 200).map { ($0.0, $0.1, $0.2 < 200_000 ? 200_000 : $0.2 + 5_000) }
+        _ = Self.simulate(&jb, arrivals: arr, pullFrom: 200_000, ticks: 100)
+        #expect(jb.statistics.dropped >= 5)
+        #expect(jb.statistics.depth <= jb.statistics.target + 2)
+    }
+
     @Test func depthShrinksWhenAboveTarget() {
         var config = JitterBuffer.Configuration()
         config.shrinkAfterFrames = 10

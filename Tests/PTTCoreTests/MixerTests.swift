@@ -123,3 +123,22 @@ import Testing
         #expect(p.advance(by: 480, at: 1_000 * ms) == 10 * ms)
     }
 }
+
+@Suite struct RetryBackoffTests {
+    let s: Int64 = 1_000_000_000
+
+    @Test func doublesUpToTheMaximum() {
+        var b = RetryBackoff()
+        let delays = (0..<7).map { _ in b.failed() }
+        #expect(delays == [s / 4, s / 2, s, 2 * s, 4 * s, 5 * s, 5 * s])
+    }
+
+    @Test func aDeviceThatWorkedStartsOverAFlappingOneDoesNot() {
+        var b = RetryBackoff()
+        _ = b.failed(); _ = b.failed()          // 0.25, 0.5
+        b.opened(at: 0)
+        #expect(b.lost(at: s / 10) == s)        // failed at once: keeps growing
+        b.opened(at: 10 * s)
+        #expect(b.lost(at: 20 * s) == s / 4)    // ran 10 s: from the start
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import PTTAudio
+import PTTCore
+import Testing
+@testable import ptt
+
+/// The audio options `ptt echo` and `ptt join` share: defaults, profiles, refusals, help text.
+@Suite struct AudioOptionsTests {
+    @Test func defaults() throws {
+        let o = try AudioOptions.parse([])
+        #expect(o.input == "default" && o.output == "default")
+        let s = o.opusSettings
+        #expect(s.frameMillis == 20 && s.bitrate == 24_000 && s.complexity == 8 && s.fec && !s.lowLatency)
+        #expect(s.expectedLossPercent == 0 && o.adaptiveLoss)
+        #expect(o.periodMillis == 10)
+        let g = o.gateConfiguration(defaultMode: .hold)
+        #expect(g.mode == .hold && g.tailMillis == 150 && g.preRollMillis == 0)
+        #expect(o.gateConfiguration(defaultMode: .vox).preRollMillis == 60)
+    }
+
+    @Test func lowLatencyProfile() throws {
+        let o = try AudioOptions.parse(["--low-latency"])
+        let s = o.opusSettings
+        #expect(s.lowLatency && s.frameMillis == 10 && s.bitrate == 32_000 && !s.fec)
+        #expect(!o.adaptiveLoss)
+        #expect(o.gateConfiguration(defaultMode: .hold).frameMillis == 10)
+        #expect(try AudioOptions.parse(["--low-latency", "--bitrate", "48k"]).opusSettings.bitrate == 48_000)
+    }
+
+    @Test func explicitValues() throws {
+        let o = try AudioOptions.parse(["--input", "hw:1", "--output", "plughw:0", "--frame-ms", "40", "--bitrate", "16000",
+                                        "--expected-loss", "10", "--period-ms", "5", "--mode", "vox", "--tail-ms", "300",
+                                        "--pre-roll-ms", "40", "--vox-threshold=-35"])
+        #expect(o.input == "hw:1" && o.output == "plughw:0")
+        #expect(o.opusSettings.frameMillis == 40 && o.opusSettings.bitrate == 16_000 && o.opusSettings.expectedLossPercent == 10)
+        #expect(!o.adaptiveLoss)
+        let g = o.gateConfiguration(defaultMode: .hold)
+        #expect(g.mode == .vox && g.tailMillis == 300 && g.preRollMillis == 40 && g.voxOnDBFS == -35)
+    }
+
+    @Test(arguments: [
+        (["--frame-ms", "25"], "invalid frame size 25 ms"),
+        (["--bitrate", "2k"], "invalid bitrate 2000"),
+        (["--bitrate", "fast"], "invalid bitrate 'fast'"),
+        (["--low-latency", "--bitrate", "24k"], "at least 32000"),
+        (["--low-latency", "--frame-ms", "20"], "10 ms frames"),
+        (["--period-ms", "20"], "use 5 or 10"),
+        (["--tail-ms", "2500"], "0 to 2000"),
+        (["--expected-loss", "200"], "0 to 100 or auto"),
+        (["--mode", "shout"], "shout"),
+    ])
+    func refusals(args: [String], message: String) {
+        do {
+            _ = try AudioOptions.parse(args)
+            Issue.record("accepted \(args)")
+        } catch {
+            #expect(AudioOptions.message(for: error).contains(message), "\(AudioOptions.message(for: error))")
+        }
+    }
+
+    @Test func echoRefusesModesWithoutAKey() {
+        #expect(throws: (any Error).self) { try EchoCommand.parse(["--mode", "hold"]) }
+        #expect(throws: Never.self) { try EchoCommand.parse(["--mode", "vox", "--seconds", "2"]) }
+    }
+
+    @Test func helpTextNamesTheOptions() {
+        let help = EchoCommand.helpMessage()
+        for option in ["--input", "--output", "--frame-ms", "--bitrate", "--low-latency", "--period-ms", "--mode", "--tail-ms",
+                       "--pre-roll-ms", "--expected-loss", "--delay-ms", "no FEC"] {
+            #expect(help.contains(option), "help lacks \(option)")
+        }
+        #expect(PTT.configuration.subcommands.contains { $0 == DevicesCommand.self })
+        #expect(PTT.configuration.subcommands.contains { $0 == EchoCommand.self })
+    }
+}
