@@ -5,6 +5,8 @@ import PackageDescription
 //   PTTCore     pure Swift, imports nothing but the standard library
 //   CALSA, COpus, CNCurses   system libraries behind prefixed shims
 //   PTTAudio    ALSA devices and the Opus codec (links ALSA, Opus)
+//   PTTTerminal the ncurses screen and the key reader (links ncurses; never audio or network)
+//   ptt-tui-demo  test harness for PTTTerminal, driven through tmux by PTTTerminalTests
 //   ptt         the command line: the only place that wires pieces together
 let package = Package(
     name: "ptt",
@@ -21,6 +23,9 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(name: "PTTAudio", dependencies: ["PTTCore", "CALSA", "COpus"]),
+        .target(name: "PTTTerminal", dependencies: ["PTTCore", "CNCurses"]),
+        // A test harness for PTTTerminal: draws a scripted ScreenModel; driven by the tmux tests.
+        .executableTarget(name: "ptt-tui-demo", dependencies: ["PTTTerminal", "PTTCore"]),
         .executableTarget(
             name: "ptt",
             dependencies: [
@@ -29,6 +34,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PTTCoreTests", dependencies: ["PTTCore"]),
+        .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
     ],
     swiftLanguageModes: [.v6]
