@@ -10,7 +10,7 @@ final class CursesScreen {
 
     /// Enters curses mode on stdin/stdout: alternate screen, raw keys, no echo, hidden cursor.
     init(colour wanted: Bool?) throws {
-        let term = String(cString: getenv("TERM") ?? strdup("unknown"))
+        let term = getenv("TERM").map { String(cString: $0) } ?? "unknown"
         guard let screen = newterm(nil, cnc_stdout(), cnc_stdin()) else {
             throw TerminalError.cursesFailed(term: term)
         }

@@ -4,14 +4,14 @@ import PTTCore
 /// The terminal thread's state and loop. Everything here is owned by the terminal thread once
 /// ``run()`` starts; other threads reach it only through ``TerminalUI/shared`` and the wake pipe.
 final class TerminalLoop {
-    private unowned let ui: TerminalUI
+    /// Strong: the UI (and its wake pipe) lives at least as long as the loop.
+    private let ui: TerminalUI
     private let screen: CursesScreen
     private var decoder: KeyDecoder
     private var mapper: InputMapper
     private var model: ScreenModel
     private var pending: [TerminalInput]
     private let wakeRead: Int32
-    private let wakeWrite: Int32
     private let savedStderr: Int32
     private var saved: termios
     private var kittyPushed: Bool
@@ -22,7 +22,7 @@ final class TerminalLoop {
 
     init(
         ui: TerminalUI, screen: CursesScreen, decoder: KeyDecoder, mapper: InputMapper, model: ScreenModel,
-        pending: [TerminalInput], wakeRead: Int32, wakeWrite: Int32, savedStderr: Int32, saved: termios,
+        pending: [TerminalInput], wakeRead: Int32, savedStderr: Int32, saved: termios,
         kittyPushed: Bool, continuation: AsyncStream<UIIntent>.Continuation,
         onIntent: (@Sendable (UIIntent) -> Void)?
     ) {
@@ -33,7 +33,6 @@ final class TerminalLoop {
         self.model = model
         self.pending = pending
         self.wakeRead = wakeRead
-        self.wakeWrite = wakeWrite
         self.savedStderr = savedStderr
         self.saved = saved
         self.kittyPushed = kittyPushed
@@ -180,8 +179,7 @@ final class TerminalLoop {
             dup2(savedStderr, 2)
             close(savedStderr)
         }
-        close(wakeRead)
-        close(wakeWrite)
+        // The wake pipe stays open until the TerminalUI goes away: update() may still write to it.
         ui.shared.withLock { $0.finished = true }
     }
 }

@@ -68,6 +68,7 @@ public final class TerminalUI: Sendable {
     public let isKittyKeyboard: Bool
     let shared: Mutex<Shared>
     private let wakeFD: Int32
+    private let wakeReadFD: Int32
     private let thread: Mutex<pthread_t?>
 
     /// Takes over the terminal and starts the key reader. Throws ``TerminalError`` when stdin or
@@ -128,6 +129,7 @@ public final class TerminalUI: Sendable {
         }
         self.isKittyKeyboard = kitty
         self.wakeFD = wakeWrite
+        self.wakeReadFD = wakeRead
         var initial = Shared()
         initial.holdMethod = mapper.hold.method
         self.shared = Mutex(initial)
@@ -137,7 +139,7 @@ public final class TerminalUI: Sendable {
 
         let loop = TerminalLoop(
             ui: self, screen: screen, decoder: decoder, mapper: mapper, model: model, pending: early,
-            wakeRead: wakeRead, wakeWrite: wakeWrite, savedStderr: savedStderr, saved: saved,
+            wakeRead: wakeRead, savedStderr: savedStderr, saved: saved,
             kittyPushed: kitty, continuation: continuation, onIntent: onIntent
         )
         let box = Unmanaged.passRetained(loop).toOpaque()
@@ -154,6 +156,11 @@ public final class TerminalUI: Sendable {
             throw TerminalError.system(call: "pthread_create", errno: rc)
         }
         thread.withLock { $0 = tid }
+    }
+
+    deinit {
+        close(wakeFD)
+        close(wakeReadFD)
     }
 
     /// Shows a new model. Any thread; cheap (the terminal thread draws it). The terminal keeps

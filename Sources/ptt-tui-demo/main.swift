@@ -63,7 +63,15 @@ if let crashAfter {
     }
 }
 
+/// Logs to stderr, which the UI points at --log-file (or /dev/null) while the screen is up.
+func log(_ line: String) {
+    let bytes = Array("ptt-tui-demo: \(line)\n".utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+log("started, kitty keyboard: \(ui.isKittyKeyboard)")
 for await intent in ui.intents {
+    log("intent \(intent)")
     switch intent {
     case .talkPressed:
         model.talkState = .talking

@@ -96,7 +96,8 @@ struct DemoInTmuxTests {
     @Test func chatLineIsSentToTheLog() throws {
         let tmux = try Tmux()
         defer { tmux.kill() }
-        _ = try startDemo(tmux)
+        let logFile = tmux.scratch + "/demo.log"
+        _ = try startDemo(tmux, args: "--log-file \(logFile)")
         try tmux.keys("Enter")
         #expect(tmux.waitFor("the chat editor") { $0[23].hasPrefix("say>") } != nil)
         try tmux.type("hello from tmux", enter: false)
@@ -116,12 +117,17 @@ struct DemoInTmuxTests {
         #expect(!tmux.capture().contains { $0.contains("never sent") })
         try tmux.keys("q")
         try expectShellUsable(tmux, exit: 0)
+        // what the demo wrote to stderr went to its log file, not onto the screen
+        let log = try String(contentsOfFile: logFile, encoding: .utf8)
+        #expect(log.contains("ptt-tui-demo: intent sendChat(\"hello from TMUX q\")"), "\(log)")
+        #expect(log.contains("ptt-tui-demo: intent cancelChat"))
+        #expect(!tmux.lastScreen.contains { $0.contains("intent") })
     }
 
-    @Test func followsResizes() throws {
+    @Test func followsResizesWithoutColour() throws {
         let tmux = try Tmux()
         defer { tmux.kill() }
-        _ = try startDemo(tmux)
+        _ = try startDemo(tmux, args: "--no-colour")
         try tmux.run(["resize-window", "-x", "100", "-y", "30"])
         let big = tmux.waitFor("30 rows") { $0.count == 30 && $0[28].hasPrefix(" hold space to talk") }
         #expect(big != nil, "\(tmux.lastScreen)")
