@@ -2,15 +2,17 @@
 // shows TALKING while space is held (HoldDetector), runs the chat editor, and quits on `q`.
 // PTTTerminalTests drive it through tmux.
 //
-//   ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--crash-after MS]
+//   ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--crash-after MS] [--exit-after MS]
 //
-// --crash-after MS calls fatalError after MS milliseconds, to test the terminal restore on a crash.
+// --crash-after MS calls fatalError after MS milliseconds, and --exit-after MS calls exit(3)
+// without stopping the UI: they test the terminal restore on a crash and on a bare exit.
 import Glibc
 import PTTCore
 import PTTTerminal
 
 var options = TerminalUI.Options()
 var crashAfter: Int?
+var exitAfter: Int?
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
     switch arg {
@@ -18,8 +20,9 @@ while let arg = args.popFirst() {
     case "--no-colour": options.colour = false
     case "--no-kitty": options.detectKitty = false
     case "--crash-after": crashAfter = args.popFirst().flatMap { Int($0) }
+    case "--exit-after": exitAfter = args.popFirst().flatMap { Int($0) }
     default:
-        print("usage: ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--crash-after MS]")
+        print("usage: ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--crash-after MS] [--exit-after MS]")
         exit(2)
     }
 }
@@ -60,6 +63,12 @@ if let crashAfter {
     Task {
         try? await Task.sleep(for: .milliseconds(crashAfter))
         fatalError("ptt-tui-demo: crash requested by --crash-after")
+    }
+}
+if let exitAfter {
+    Task {
+        try? await Task.sleep(for: .milliseconds(exitAfter))
+        exit(3)
     }
 }
 

@@ -26,11 +26,11 @@ struct DemoInTmuxTests {
 
     /// After the demo ended: its goodbye is on the main screen, termios is back (canonical,
     /// echo), and the shell runs commands.
-    func expectShellUsable(_ tmux: Tmux, exit code: Int, goodbye: String = "ptt-tui-demo: terminal restored") throws {
+    func expectShellUsable(_ tmux: Tmux, exit code: Int, goodbye: String? = "ptt-tui-demo: terminal restored") throws {
         let after = tmux.waitFor("the shell after the demo") { rows in rows.contains { $0.hasPrefix("modes:") } }
         #expect(after != nil, "the demo did not end: \(tmux.lastScreen)")
         let rows = tmux.lastScreen
-        #expect(rows.contains { $0.hasPrefix(goodbye) }, "\(rows)")
+        if let goodbye { #expect(rows.contains { $0.hasPrefix(goodbye) }, "\(rows)") }
         #expect(rows.contains("exit=\(code)"), "\(rows)")
         // the command line typed before the demo is visible again: the alternate screen was left
         #expect(rows.contains { $0.contains("sh -c 'echo $$") })
@@ -155,5 +155,12 @@ struct DemoInTmuxTests {
         _ = try startDemo(tmux, args: "--crash-after 1500")
         // fatalError traps: SIGILL, exit status 128 + 4
         try expectShellUsable(tmux, exit: 132, goodbye: "Illegal instruction")
+    }
+
+    @Test func exitWithoutStopRestoresTheTerminal() throws {
+        let tmux = try Tmux()
+        defer { tmux.kill() }
+        _ = try startDemo(tmux, args: "--exit-after 800")
+        try expectShellUsable(tmux, exit: 3, goodbye: nil)
     }
 }
