@@ -208,12 +208,12 @@ public enum ScreenLayout {
     }
 
     static func rosterRows(_ m: ScreenModel, width: Int, height: Int) -> [ScreenRow] {
-        var rows: [ScreenRow] = []
         var title = RowBuilder(width: width)
         title.add(" Room (\(m.members.count))", [.bold, .underline])
-        rows.append(title.row)
         let barWidth = 8
+        var blocks: [[ScreenRow]] = []
         for member in m.members {
+            var rows: [ScreenRow] = []
             var b = RowBuilder(width: width)
             if member.talking {
                 b.add(" > ", [.bold], .talking)
@@ -240,6 +240,22 @@ public enum ScreenLayout {
                 s.add("     \(jitter)  \(loss)", [.dim])
                 rows.append(s.row)
             }
+            blocks.append(rows)
+        }
+        // Members that do not fit are counted on a last row.
+        var rows = [title.row]
+        let total = blocks.reduce(0) { $0 + $1.count }
+        if total <= height - 1 {
+            rows += blocks.flatMap { $0 }
+        } else {
+            var shown = 0
+            while shown < blocks.count, rows.count + blocks[shown].count <= height - 1 {
+                rows += blocks[shown]
+                shown += 1
+            }
+            var more = RowBuilder(width: width)
+            more.add("   +\(blocks.count - shown) more", [.dim])
+            rows.append(more.row)
         }
         return fit(rows, height: height)
     }
@@ -369,7 +385,8 @@ public enum ScreenLayout {
         b.pad(to: column)
         b.add(text, style, .accent)
         let end = b.used
-        // Keep what follows the box.
+        // Keep what follows the box, unless only a fragment of it would show.
+        guard width - end >= 3 else { return b.row }
         var after = RowBuilder(width: width)
         var c2 = 0
         for run in row.runs {

@@ -163,6 +163,17 @@ import Testing
         #expect(ScreenLayout.render(m, width: 80, height: 0).rows.isEmpty)
     }
 
+    @Test func rosterOverflowIsCounted() {
+        var m = Self.sample
+        m.members = (1...40).map { .init(id: UInt32($0), name: "member\($0)") }
+        let s = ScreenLayout.render(m, width: 80, height: 24)
+        #expect(s.lines[1].hasPrefix(" Room (40)"))
+        #expect(s.lines[19].hasPrefix("   member18 "))
+        #expect(s.lines[20].hasPrefix("   +22 more "))
+        m.members = (1...19).map { .init(id: UInt32($0), name: "member\($0)") }
+        #expect(ScreenLayout.render(m, width: 80, height: 24).lines[20].hasPrefix("   member19"))
+    }
+
     @Test func displayWidths() {
         #expect(DisplayWidth.of("abc") == 3)
         #expect(DisplayWidth.of("日本") == 4)
