@@ -44,6 +44,9 @@ import Testing
         (esc + "[47;2u", .key(KeyEvent(.character("?"), modifiers: .shift, isKitty: true))),
         (esc + "[47:63;2u", .key(KeyEvent(.character("?"), modifiers: .shift, isKitty: true))),
         (esc + "[97;2;65u", .key(KeyEvent(.character("A"), modifiers: .shift, isKitty: true))),
+        (esc + "[97;;97u", .key(KeyEvent(.character("a"), isKitty: true))), // flag 16: text reported
+        (esc + "[32;;32u", .key(KeyEvent(.character(" "), isKitty: true))),
+        (esc + "[101;;233u", .key(KeyEvent(.character("é"), isKitty: true))), // composed text wins
         (esc + "[97;65u", .key(KeyEvent(.character("a"), modifiers: .capsLock, isKitty: true))),
         (esc + "[1;1:3A", .key(KeyEvent(.up, kind: .release, isKitty: true))),
         (esc + "[3;1:2~", .key(KeyEvent(.delete, kind: .repeat, isKitty: true))),
