@@ -73,5 +73,8 @@ import Testing
         #expect(Self.keys(&m, "\u{1B}[32u\u{1B}[32;1:3u") == [.talkPressed])
         #expect(m.setTalkMode(.hold) == [.talkReleased])
         #expect(TalkMode.hold.next == .toggle && TalkMode.open.next == .hold)
+        // vox and open: space still reports press and release; the client decides what they mean
+        #expect(m.setTalkMode(.vox).isEmpty)
+        #expect(Self.keys(&m, "\u{1B}[32u\u{1B}[32;1:3u") == [.talkPressed, .talkReleased])
     }
 }

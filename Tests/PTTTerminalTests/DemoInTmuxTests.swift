@@ -128,6 +128,24 @@ struct DemoInTmuxTests {
         #expect(!tmux.lastScreen.contains { $0.contains("intent") })
     }
 
+    @Test func toggleModeLatchesSpace() throws {
+        let tmux = try Tmux()
+        defer { tmux.kill() }
+        _ = try startDemo(tmux)
+        try tmux.keys("t") // the demo's model goes to toggle; the terminal follows it
+        #expect(tmux.waitFor("toggle mode") { $0[Self.statusRow].hasPrefix(" press space to talk | mode toggle") } != nil,
+                "\(tmux.lastScreen)")
+        try tmux.keys("Space")
+        #expect(tmux.waitFor("latched") { $0[Self.statusRow].hasPrefix(" TALKING ") } != nil)
+        usleep(1_200_000) // longer than the 750 ms tap timeout: still latched
+        #expect(tmux.capture()[Self.statusRow].hasPrefix(" TALKING "))
+        usleep(300_000)
+        try tmux.keys("Space")
+        #expect(tmux.waitFor("unlatched") { $0[Self.statusRow].hasPrefix(" press space to talk") } != nil)
+        try tmux.keys("t", "q")
+        try expectShellUsable(tmux, exit: 0)
+    }
+
     @Test func followsResizesWithoutColour() throws {
         let tmux = try Tmux()
         defer { tmux.kill() }
