@@ -28,6 +28,19 @@ import Synchronization
 /// and crashes. While the UI is up, fd 2 points at ``Options/logPath`` (or `/dev/null`), so
 /// nothing written to stderr lands on the screen.
 ///
+/// ## Use
+/// ```swift
+/// let ui = try TerminalUI(options: options, model: firstModel)   // throws TerminalError
+/// for await intent in ui.intents {                              // one consumer
+///     if intent == .quit { break }
+///     session.handle(intent)          // the session changes its state, then:
+///     ui.update(session.screenModel)  // from any thread, as often as the state changes
+/// }
+/// ui.stop()                           // restored when this returns
+/// exit(ui.terminationSignal.map { 128 + $0 } ?? 0)
+/// ```
+/// Only one TerminalUI may be up at a time (the signal handlers are process-wide).
+///
 /// The UI never exits the process: on a termination signal it restores the terminal, records
 /// ``terminationSignal`` and delivers ``UIIntent/quit``; the executable decides what to do.
 public final class TerminalUI: Sendable {
