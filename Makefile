@@ -28,7 +28,7 @@ release: deps
 
 # Tests that run the built programs in real time (relay, clients, audio devices) get the
 # machine to themselves: a second pass, so they never compete with the rest for the CPU.
-REALTIME_TESTS = PTTCommandTests|PTTRelayTests
+REALTIME_TESTS = PTTCommandTests|PTTRelayTests|PTTTerminalTests
 
 test: build
 	$(SWIFT) test --skip-build --skip '$(REALTIME_TESTS)'

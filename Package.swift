@@ -7,6 +7,8 @@ import PackageDescription
 //   PTTAudio    ALSA devices and the Opus codec (links ALSA, Opus)
 //   PTTClient   a session's connection to a relay (SwiftNIO WebSocket); no devices
 //   PTTRelay    the relay on Hummingbird; never links ALSA, Opus or ncurses
+//   PTTTerminal the ncurses screen and the key reader (links ncurses; never audio or network)
+//   ptt-tui-demo  test harness for PTTTerminal, driven through tmux by PTTTerminalTests
 //   ptt         the command line: the only place that wires pieces together
 //   ptt-relay   the relay alone, for servers
 let package = Package(
@@ -31,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(name: "PTTAudio", dependencies: ["PTTCore", "CALSA", "COpus"]),
+        .target(name: "PTTTerminal", dependencies: ["PTTCore", "CNCurses"]),
+        // A test harness for PTTTerminal: draws a scripted ScreenModel; driven by the tmux tests.
+        .executableTarget(name: "ptt-tui-demo", dependencies: ["PTTTerminal", "PTTCore"]),
         .target(
             name: "PTTClient",
             dependencies: [
@@ -75,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "ptt",
             dependencies: [
-                "PTTCore", "PTTAudio", "PTTClient", "PTTRelay",
+                "PTTCore", "PTTAudio", "PTTClient", "PTTRelay", "PTTTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,6 +112,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
         // The command line: option parsing, and the built `ptt` and `ptt-relay` run as a
         // person or script would.

@@ -30,5 +30,18 @@ static inline int cnc_refresh(void) { return wrefresh(stdscr); }
 static inline int cnc_clrtoeol(void) { return wclrtoeol(stdscr); }
 static inline int cnc_move(int y, int x) { return wmove(stdscr, y, x); }
 static inline int cnc_err(void) { return ERR; }
+// addnstr is a macro over the standard screen: writes at the cursor, which it advances.
+static inline int cnc_addnstr(const char *s, int n) { return waddnstr(stdscr, s, n); }
+// stdin and stdout are C globals Swift 6 refuses as not concurrency-safe; newterm needs both.
+static inline FILE *cnc_stdout(void) { return stdout; }
+static inline FILE *cnc_stdin(void) { return stdin; }
+// The window size comes from ioctl(TIOCGWINSZ), a variadic call Swift cannot make.
+#include <sys/ioctl.h>
+static inline int cnc_winsize(int fd, int *rows, int *cols) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return -1;
+    *rows = ws.ws_row; *cols = ws.ws_col;
+    return 0;
+}
 
 #endif

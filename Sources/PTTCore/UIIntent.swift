@@ -1,0 +1,28 @@
+/// What the user asked for, decided from keys. The client acts on intents; the screen only
+/// renders the model the client pushes back (help, stats, mute and mode live in the model).
+public enum UIIntent: Equatable, Sendable {
+    /// The talk key went down (hold) or the latch turned on (toggle).
+    case talkPressed
+    /// The talk key went up (hold) or the latch turned off (toggle).
+    case talkReleased
+    /// `q`, or Ctrl+C.
+    case quit
+    /// `m`: mute or unmute the speakers.
+    case toggleMute
+    /// `+` (or `=`).
+    case volumeUp
+    /// `-`.
+    case volumeDown
+    /// `t`: next talk mode.
+    case cycleMode
+    /// `?`.
+    case toggleHelp
+    /// `s`: per-member jitter and loss.
+    case toggleStats
+    /// Enter: the chat line editor opened.
+    case openChat
+    /// Enter in the editor: send this line.
+    case sendChat(String)
+    /// Esc in the editor (or Enter on an empty line).
+    case cancelChat
+}
