@@ -45,8 +45,10 @@ bench-audio: deps
 	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy
 	SWIFT=$(SWIFT) PYTHON=$(BENCH_VENV)/bin/python scripts/bench-audio.sh
 
+# Hosts the room "lobby" (a relay inside ptt on 0.0.0.0:7700) and joins it as you.
+RUN_NAME := $(or $(USER),$(shell id -un 2>/dev/null),guest)
 run: release
-	$(SWIFT) run -c release --skip-build ptt $(ARGS)
+	$(SWIFT) run -c release --skip-build ptt $(or $(ARGS),join lobby $(RUN_NAME) --host)
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -112,11 +112,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore"]),
+        // Helpers shared by test targets (a private tmux server to drive programs in).
+        .target(name: "PTTTestSupport", path: "Tests/PTTTestSupport"),
+        .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore", "PTTTestSupport"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
         // The command line: option parsing, and the built `ptt` and `ptt-relay` run as a
         // person or script would.
-        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTCore"]),
+        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTCore", "PTTTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,6 +18,9 @@ final class Call: Sendable {
     let settings: OpusSettings
     let listen: Bool
     let mix = Mutex<(volume: Double, muted: Bool)>((1.0, false))
+    /// The mode the user chose. Talk commands are absolute (on/off: the screen's key mapper
+    /// keeps the toggle latch itself), so in `toggle` mode the gate runs as `hold`.
+    let mode: Mutex<TalkMode>
 
     /// Reports a device status only when it changes (retries repeat the same message).
     static func deduplicated(_ onEvent: @escaping @Sendable (CallEvent) -> Void) -> @Sendable (AudioDirection, DeviceStatus) -> Void {
@@ -44,6 +47,9 @@ final class Call: Sendable {
          onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
         listen = config.listen
         settings = audio.opusSettings
+        var gate = audio.gateConfiguration(defaultMode: defaultMode)
+        mode = Mutex(gate.mode)
+        if gate.mode == .toggle { gate.mode = .hold }
         let receiver = Receiver(channels: audio.stereo ? 2 : 1)
         receiver.cuesEnabled = !audio.noCues
         self.receiver = receiver
@@ -78,8 +84,7 @@ final class Call: Sendable {
         } else {
             let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
             let session = self.session
-            let transmitter = try Transmitter(ring: capture.ring, gate: audio.gateConfiguration(defaultMode: defaultMode),
-                                              codec: settings, source: 1) { frame in
+            let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings, source: 1) { frame in
                 session.send(payload: frame.payload, flags: frame.flags)
             }
             capture.onStatusChange { deviceStatus(.capture, $0) }
@@ -104,6 +109,16 @@ final class Call: Sendable {
     func talk(_ on: Bool) {
         guard let transmitter else { return }
         if on { transmitter.keyDown() } else { transmitter.keyUp() }
+    }
+
+    /// The talk mode the user sees.
+    var talkMode: TalkMode { mode.withLock { $0 } }
+
+    /// Switches the talk mode; transmission stops until the new mode opens the gate.
+    func setMode(_ new: TalkMode) {
+        mode.withLock { $0 = new }
+        transmitter?.keyUp()
+        transmitter?.setMode(new == .toggle ? .hold : new)
     }
 
     func setMuted(_ muted: Bool) {

@@ -73,8 +73,26 @@ struct JoinCommand: AsyncParsableCommand {
         let connector = try WebSocketConnector(options: options)
         let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
         guard json else {
+            let state = ScreenState(room: room, relayURL: url)
+            if let hosted {
+                state.values.withLock { $0.hosting = "hosting: others join with --relay \(hosted.shareURLs.joined(separator: " or "))" }
+            }
+            let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold) { state.apply($0) }
+            let outcome: (SessionCore.EndReason, Int32?)
+            do {
+                outcome = try await TerminalMode.run(call: call, state: state, name: name, logFile: logFile)
+            } catch {
+                await hosted?.stop()
+                Console.error("\(error)")
+                throw ExitCode(1)
+            }
             await hosted?.stop()
-            throw ValidationError("the terminal screen is not available in this build yet: use --json")
+            if outcome.0.isFailure {
+                Console.error(outcome.0.message)
+                throw ExitCode(1)
+            }
+            if let signal = outcome.1 { throw ExitCode(128 + signal) }
+            return
         }
         if let hosted {
             JSONMode.emit(JSONObject([("event", .string("hosting")), ("room", .string(room)),

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PTTTestSupport
 import Testing
 
 /// ptt-tui-demo in a real terminal (tmux, 80×24): drawing, holding space, chat, quitting, and

@@ -1,4 +1,5 @@
 import Glibc
+import PTTTestSupport
 import Testing
 
 /// The kitty keyboard protocol end to end, with the test as the terminal.

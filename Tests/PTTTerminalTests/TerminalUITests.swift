@@ -1,5 +1,6 @@
 import Glibc
 import PTTTerminal
+import PTTTestSupport
 import Testing
 
 @Suite struct TerminalUITests {

@@ -3,13 +3,13 @@ import Glibc
 
 /// A private tmux server (`tmux -L ptt-test-<random>`) running one shell in an 80×24 window,
 /// for driving ptt-tui-demo like a user would. Kill it with ``kill()`` (tests do so in `defer`).
-final class Tmux {
-    let socket = "ptt-test-\(UInt32.random(in: 0...UInt32.max))"
-    let scratch: String
+public final class Tmux {
+    public let socket = "ptt-test-\(UInt32.random(in: 0...UInt32.max))"
+    public let scratch: String
     /// The server's socket file, removed by ``kill()`` (tmux 3.3a leaves it behind).
-    private(set) var socketPath = ""
+    public private(set) var socketPath = ""
 
-    init(width: Int = 80, height: Int = 24) throws {
+    public init(width: Int = 80, height: Int = 24) throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent(socket).path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         try run([
@@ -21,7 +21,7 @@ final class Tmux {
     }
 
     /// The demo binary, next to the test bundle in the build directory.
-    static var demoPath: String? {
+    public static var demoPath: String? {
         if let env = ProcessInfo.processInfo.environment["PTT_TUI_DEMO"] { return env }
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
@@ -33,12 +33,12 @@ final class Tmux {
         return nil
     }
 
-    static var available: Bool {
+    public static var available: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux")
     }
 
     @discardableResult
-    func run(_ args: [String]) throws -> String {
+    public func run(_ args: [String]) throws -> String {
         // Output goes through a file, not a pipe: a server tmux starts would inherit a pipe and
         // hold it open, so reading to its end would never return.
         let outPath = scratch + "/out-\(UInt32.random(in: 0...UInt32.max))"
@@ -52,7 +52,7 @@ final class Tmux {
     /// Starts a program found on PATH with stdin and stdout redirected (a path, or a descriptor
     /// to dup), stderr discarded. posix_spawn and waitpid: Foundation's Process can hang in
     /// waitUntilExit here.
-    static func spawn(_ argv: [String], stdin: String? = nil, stdinFD: Int32? = nil, stdout: String) throws -> pid_t {
+    public static func spawn(_ argv: [String], stdin: String? = nil, stdinFD: Int32? = nil, stdout: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -88,18 +88,18 @@ final class Tmux {
     }
 
     /// Types text literally, then optionally presses Enter.
-    func type(_ text: String, enter: Bool = true) throws {
+    public func type(_ text: String, enter: Bool = true) throws {
         try run(["send-keys", "-l", text])
         if enter { try run(["send-keys", "Enter"]) }
     }
 
-    func keys(_ keys: String...) throws { try run(["send-keys"] + keys) }
+    public func keys(_ keys: String...) throws { try run(["send-keys"] + keys) }
 
     /// Sends raw bytes (hex), e.g. a kitty release `1b 5b 33 32 3b 31 3a 33 75`.
-    func bytes(_ hex: [String]) throws { try run(["send-keys", "-H"] + hex) }
+    public func bytes(_ hex: [String]) throws { try run(["send-keys", "-H"] + hex) }
 
     /// The visible screen, one string per row.
-    func capture() -> [String] {
+    public func capture() -> [String] {
         let text = (try? run(["capture-pane", "-p"])) ?? ""
         var rows = text.components(separatedBy: "\n")
         if rows.last == "" { rows.removeLast() }
@@ -108,8 +108,8 @@ final class Tmux {
 
     /// Polls the screen every 50 ms, up to `timeout` seconds, until `predicate` holds; returns
     /// the screen that satisfied it, or nil (and the last screen is in `lastScreen`).
-    private(set) var lastScreen: [String] = []
-    func waitFor(_ what: String, timeout: Double = 5, _ predicate: ([String]) -> Bool) -> [String]? {
+    public private(set) var lastScreen: [String] = []
+    public func waitFor(_ what: String, timeout: Double = 5, _ predicate: ([String]) -> Bool) -> [String]? {
         let end = Date().addingTimeInterval(timeout)
         repeat {
             lastScreen = capture()
@@ -121,7 +121,7 @@ final class Tmux {
 
     /// Imitates a held key: `send-keys Space` every `interval` seconds for `duration` seconds,
     /// through one control-mode client (no process per key), calling `during` between keys.
-    func holdSpace(for duration: Double, interval: Double = 0.035, during: () -> Void = {}) throws {
+    public func holdSpace(for duration: Double, interval: Double = 0.035, during: () -> Void = {}) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         // Neither end may leak into tmux (its own copy of the write end would hide the EOF).
@@ -144,7 +144,7 @@ final class Tmux {
         }
     }
 
-    func kill() {
+    public func kill() {
         _ = try? run(["kill-server"])
         if socketPath.contains("ptt-test-") { unlink(socketPath) }
         try? FileManager.default.removeItem(atPath: scratch)

@@ -1,0 +1,169 @@
+import Glibc
+import PTTAudio
+import PTTCore
+import Synchronization
+
+/// What the screen shows that the session does not keep: the chat log, notices, device
+/// state, the reconnect countdown, toggles. Fed by call events (any thread); turned into a
+/// `ScreenModel` together with the session's roster and the audio levels.
+final class ScreenState: Sendable {
+    struct Values {
+        var chat: [ScreenModel.ChatLine] = []
+        var connection: ScreenModel.Connection = .connecting
+        var reconnectAt: ContinuousClock.Instant?
+        var reconnectAttempt = 0
+        var roundTrip: Int?
+        var talkState: ScreenModel.TalkState = .idle
+        var microphone: DeviceStatus = .stopped
+        var speakers: DeviceStatus = .stopped
+        var helpVisible = false
+        var statsVisible = false
+        var hosting: String?
+    }
+
+    static let maxChatLines = 500
+    let values = Mutex(Values())
+    let room: String
+    let relayURL: String
+
+    init(room: String, relayURL: String) {
+        self.room = room
+        self.relayURL = relayURL
+    }
+
+    /// Local wall-clock time as HH:MM, for the chat log.
+    static func clock() -> String {
+        var t = time(nil)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : String(v) }
+        return "\(two(parts.tm_hour)):\(two(parts.tm_min))"
+    }
+
+    func log(_ sender: String, _ text: String) {
+        values.withLock { v in
+            v.chat.append(ScreenModel.ChatLine(time: Self.clock(), sender: sender, text: text))
+            if v.chat.count > Self.maxChatLines { v.chat.removeFirst(v.chat.count - Self.maxChatLines) }
+        }
+    }
+
+    func notice(_ text: String) { log("", text) }
+
+    func toggleHelp() { values.withLock { $0.helpVisible.toggle() } }
+    func toggleStats() { values.withLock { $0.statsVisible.toggle() } }
+
+    /// Applies one event from the call.
+    func apply(_ event: CallEvent) {
+        switch event {
+        case .device(let direction, let status):
+            values.withLock { if direction == .capture { $0.microphone = status } else { $0.speakers = status } }
+        case .session(let e):
+            apply(e)
+        }
+    }
+
+    func apply(_ e: SessionEvent) {
+        switch e {
+        case .connected(let link, _):
+            if link == .forwarder { notice("connected through a plain forwarder: no relay roster or round trip") }
+        case .ready:
+            values.withLock { $0.connection = .connected; $0.reconnectAt = nil }
+        case .memberJoined(let m):
+            notice("\(m.displayName) joined\(m.listen ? " (listening)" : "")")
+        case .memberLeft(let m):
+            notice("\(m.displayName) left")
+        case .memberRenamed, .talkStarted, .talkStopped:
+            break
+        case .transmitting(let on):
+            values.withLock { v in
+                if on { v.talkState = .talking } else if v.talkState == .talking { v.talkState = .idle }
+            }
+        case .chat(_, let name, let text, _):
+            log(name, text)
+        case .denied(let reason, let holder):
+            values.withLock { v in
+                switch reason {
+                case .busy: v.talkState = .busy(holder: holder)
+                case .listenOnly: v.talkState = .listenOnly
+                case .tooLong: v.talkState = .denied("talked too long")
+                default: v.talkState = .denied(reason.rawValue)
+                }
+            }
+        case .relayError(_, let text):
+            notice("relay: \(text)")
+        case .roundTrip(let ms):
+            values.withLock { $0.roundTrip = ms }
+        case .disconnected(_, let reason):
+            notice("disconnected: \(reason)")
+            values.withLock { $0.roundTrip = nil }
+        case .reconnecting(let after, let attempt):
+            values.withLock { v in
+                v.reconnectAt = ContinuousClock.now + after
+                v.reconnectAttempt = attempt
+            }
+        case .ended(let reason):
+            values.withLock { $0.connection = .disconnected(reason.message) }
+        }
+    }
+
+    /// A press clears a previous denial: the user tries again.
+    func talkPressed() {
+        values.withLock { v in
+            switch v.talkState {
+            case .denied, .busy: v.talkState = .idle
+            default: break
+            }
+        }
+    }
+
+    /// The screen's model now.
+    func model(call: Call, name: String) -> ScreenModel {
+        let v = values.withLock { $0 }
+        let core = call.session.snapshot
+        var connection = v.connection
+        if let at = v.reconnectAt, case .waiting = core.phase {
+            let left = max(0, Int((at - ContinuousClock.now).components.seconds) + 1)
+            connection = .reconnecting(inSeconds: left, attempt: v.reconnectAttempt)
+        } else if case .connecting = core.phase, v.reconnectAt != nil {
+            connection = .connecting
+        }
+        var members: [ScreenModel.Member] = []
+        let me = core.myID
+        members.append(ScreenModel.Member(id: me, name: name, isSelf: true, talking: core.transmitting,
+                                          level: call.transmitter.map { Self.meter($0.captureLevel.rmsDBFS) } ?? 0,
+                                          listener: call.listen))
+        for m in core.roster.sorted {
+            var member = ScreenModel.Member(id: m.id, name: m.displayName, talking: m.talking,
+                                            level: m.talking ? Self.meter(call.receiver.level(of: m.id).rmsDBFS) : 0,
+                                            listener: m.listen)
+            if v.statsVisible, let st = call.receiver.statistics(of: m.id) {
+                member.jitterMilliseconds = st.jitterMicros / 1000
+                let expected = st.played + st.lost
+                member.lossPercent = expected > 0 ? 100 * Double(st.lost) / Double(expected) : 0
+            }
+            members.append(member)
+        }
+        var talkState = v.talkState
+        var notices: [String] = []
+        if let hosting = v.hosting { notices.append(hosting) }
+        if call.listen {
+            talkState = .listenOnly
+        } else if case .unavailable = v.microphone {
+            talkState = .listenOnly
+            notices.append("no microphone: listening only (retrying)")
+        }
+        if case .unavailable = v.speakers { notices.append("no speakers: silent (retrying)") }
+        let mix = call.mix.withLock { $0 }
+        let micRunning: Bool = { if case .running = v.microphone { return true } else { return false } }()
+        return ScreenModel(
+            room: room, relayURL: relayURL, connection: connection, roundTripMilliseconds: v.roundTrip,
+            members: members,
+            micLevelDBFS: micRunning ? call.transmitter?.captureLevel.rmsDBFS : nil,
+            chat: v.chat, talkMode: call.talkMode, talkState: talkState, muted: mix.muted,
+            volumePercent: Int((mix.volume * 100).rounded()), notice: notices.isEmpty ? nil : notices.joined(separator: "; "),
+            helpVisible: v.helpVisible, statsVisible: v.statsVisible)
+    }
+
+    /// dBFS to a 0...1 bar: -60 dBFS and below is empty, 0 dBFS full.
+    static func meter(_ dBFS: Double) -> Double { min(1, max(0, (dBFS + 60) / 60)) }
+}
