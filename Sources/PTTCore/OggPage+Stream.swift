@@ -14,17 +14,23 @@ extension OggPage {
             if serial == nil { serial = segments.serial }
             guard segments.serial == serial else { continue }
             if segments.granule >= 0 { lastGranule = segments.granule }
-            var offset = segments.bodyStart
-            for lace in segments.table {
-                current.append(contentsOf: bytes[offset..<offset + Int(lace)])
-                offset += Int(lace)
-                if lace < 255 {
-                    packets.append(current)
-                    current = []
-                }
-            }
+            splitPackets(bytes, table: segments.table, bodyStart: segments.bodyStart, into: &packets, carrying: &current)
         }
         return (packets, lastGranule)
+    }
+
+    /// Cuts a page body into packets by its lacing values; `current` carries a packet that
+    /// continues past the page (a last lacing value of 255).
+    static func splitPackets(_ b: [UInt8], table: ArraySlice<UInt8>, bodyStart: Int, into packets: inout [[UInt8]], carrying current: inout [UInt8]) {
+        var offset = bodyStart
+        for lace in table {
+            current.append(contentsOf: b[offset..<offset + Int(lace)])
+            offset += Int(lace)
+            if lace < 255 {
+                packets.append(current)
+                current = []
+            }
+        }
     }
 
     /// One page's framing, checked, without splitting its body into packets.

@@ -91,15 +91,7 @@ public struct OggPage: Equatable, Sendable {
         let raw = try rawPage(b, at: start)
         var packets: [[UInt8]] = []
         var current: [UInt8] = []
-        var offset = raw.bodyStart
-        for lace in raw.table {
-            current.append(contentsOf: b[offset..<offset + Int(lace)])
-            offset += Int(lace)
-            if lace < 255 {
-                packets.append(current)
-                current = []
-            }
-        }
+        splitPackets(b, table: raw.table, bodyStart: raw.bodyStart, into: &packets, carrying: &current)
         guard current.isEmpty else { throw .splitPacket }
         var sequence: UInt32 = 0
         for i in 0..<4 { sequence |= UInt32(b[start + 18 + i]) << (8 * UInt32(i)) }

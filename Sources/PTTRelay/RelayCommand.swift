@@ -126,7 +126,8 @@ public struct RelayOptions: ParsableArguments {
         }
     }
 
-    static func processEnvironment() -> [String: String] {
+    /// This process's environment variables.
+    public static func processEnvironment() -> [String: String] {
         var env: [String: String] = [:]
         var p = environ
         while let entry = p.pointee {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PTTClient
 import PTTCore
 
 /// Where to connect and as whom: shared by the commands that join a room.
@@ -21,6 +22,16 @@ struct ClientOptions: ParsableArguments {
     func relayURL() throws -> RelayURL {
         let text = relay ?? Self.defaultRelay
         do { return try RelayURL(parsing: text) } catch { throw ValidationError(error.description) }
+    }
+
+    /// A connector to `room` on the relay (or on `relay` when given, as with `--host`), and
+    /// the room's URL.
+    func connector(room: String, relay: RelayURL? = nil) throws -> (WebSocketConnector, String) {
+        let relay = try relay ?? relayURL()
+        var options = ConnectOptions(relay: relay, room: room, token: token)
+        options.trustRootsPEM = tlsCA
+        options.insecureTLS = tlsInsecure
+        return (try WebSocketConnector(options: options), try relay.url(room: room))
     }
 
     func validate() throws {

@@ -66,11 +66,7 @@ struct JoinCommand: AsyncParsableCommand {
             }
             relay = hosted?.localURL ?? relay
         }
-        let url = try relay.url(room: room)
-        var options = ConnectOptions(relay: relay, room: room, token: client.token)
-        options.trustRootsPEM = client.tlsCA
-        options.insecureTLS = client.tlsInsecure
-        let connector = try WebSocketConnector(options: options)
+        let (connector, url) = try client.connector(room: room, relay: relay)
         let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
         guard json else {
             let state = ScreenState(room: room, relayURL: url)

@@ -39,12 +39,8 @@ struct ListenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let relay = try client.relayURL()
-        var options = ConnectOptions(relay: relay, room: room, token: client.token)
-        options.trustRootsPEM = client.tlsCA
-        options.insecureTLS = client.tlsInsecure
-        let connector = try WebSocketConnector(options: options)
-        let config = SessionCore.Configuration(room: room, name: name, listen: true, url: try relay.url(room: room))
+        let (connector, url) = try client.connector(room: room)
+        let config = SessionCore.Configuration(room: room, name: name, listen: true, url: url)
         var opener: PlaybackEngine.Opener?
         if let out {
             // Create the file now, so a bad path is an error before joining.

@@ -41,7 +41,7 @@ struct PTT: AsyncParsableCommand {
 
     /// Arguments from the config file and the environment, for a command taking `keys`.
     static func configArguments(_ keys: [String: ClientConfig.Kind]) throws -> [String] {
-        let environment = processEnvironment()
+        let environment = RelayOptions.processEnvironment()
         var table: TOMLTable?
         var path = "config.toml"
         if let p = ClientConfig.path(environment: environment) {
@@ -70,16 +70,5 @@ struct PTT: AsyncParsableCommand {
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path) is not UTF-8") }
         return text
-    }
-
-    static func processEnvironment() -> [String: String] {
-        var env: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return env
     }
 }

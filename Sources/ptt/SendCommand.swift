@@ -49,12 +49,8 @@ struct SendCommand: AsyncParsableCommand {
             Console.error("'\(file)' holds no audio")
             throw ExitCode(1)
         }
-        let relay = try client.relayURL()
-        var options = ConnectOptions(relay: relay, room: room, token: client.token)
-        options.trustRootsPEM = client.tlsCA
-        options.insecureTLS = client.tlsInsecure
-        let connector = try WebSocketConnector(options: options)
-        let config = SessionCore.Configuration(room: room, name: name, listen: false, url: try relay.url(room: room))
+        let (connector, url) = try client.connector(room: room)
+        let config = SessionCore.Configuration(room: room, name: name, listen: false, url: url)
         let (progress, report) = AsyncStream.makeStream(of: Progress.self)
         let json = self.json
         let session = ClientSession(config: config, connector: connector, handlers: .init(event: { event in
