@@ -91,11 +91,7 @@ let package = Package(
         .testTarget(
             name: "PTTClientTests",
             dependencies: [
-                "PTTClient", "PTTCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
+                "PTTClient", "PTTCore", "PTTTestSupport",
             ]
         ),
         .testTarget(
@@ -113,7 +109,16 @@ let package = Package(
             ]
         ),
         // Helpers shared by test targets (a private tmux server to drive programs in).
-        .target(name: "PTTTestSupport", path: "Tests/PTTTestSupport"),
+        .target(
+            name: "PTTTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tests/PTTTestSupport"
+        ),
         .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore", "PTTTestSupport"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
         // The command line: option parsing, and the built `ptt` and `ptt-relay` run as a

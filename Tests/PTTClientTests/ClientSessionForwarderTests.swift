@@ -1,4 +1,5 @@
 import PTTClient
+import PTTTestSupport
 import PTTCore
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import PTTCore
+import PTTTestSupport
 import Testing
 
 /// `ptt join --json` against a real `ptt-relay`, with ALSA file-plugin devices.
@@ -12,18 +13,32 @@ import Testing
     }
 
     @Test func twoClientsTalkAndChatThroughTheRelay() async throws {
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        try await talkAndChat(url: "ws://127.0.0.1:\(port)", expectLink: "relay")
+    }
+
+    /// The same conversation through a forwarder that knows nothing of ptt (PROTOCOL.md §6).
+    @Test func twoClientsTalkAndChatThroughAPlainForwarder() async throws {
+        let forwarder = PlainForwarder()
+        let port = try await forwarder.start()
+        try await talkAndChat(url: "ws://127.0.0.1:\(port)", expectLink: "forwarder")
+        await forwarder.stop()
+    }
+
+    /// A talks (open mode, speech from its "microphone" file) and chats; B listens and its
+    /// "speaker" file must hold A's speech: the envelope correlates, in order, for its length.
+    func talkAndChat(url: String, expectLink: String) async throws {
         let tmp = try TemporaryDirectory()
         let speech = TestSignal.speechLike(seconds: 2, pad: 0.5)
         try TestSignal.write(speech + [Int16](repeating: 0, count: 48000 * 6), to: tmp.path("in.raw"))
-        let (relay, port) = try await startRelay()
-        defer { relay.stop() }
-        let url = "ws://127.0.0.1:\(port)"
 
         var envB = testALSAEnvironment
         envB["TEST_ALSA_OUT"] = tmp.path("b.raw")
         let b = try ChildProcess("ptt", ["join", "standup", "bob", "--json", "--listen", "--relay", url], environment: envB)
         defer { b.stop() }
         #expect(await b.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        #expect(b.output.contains { $0.contains(#""event":"connected""#) && $0.contains(#""link":"\#(expectLink)""#) })
 
         var envA = testALSAEnvironment
         envA["TEST_ALSA_IN"] = tmp.path("in.raw")
@@ -51,7 +66,14 @@ import Testing
         let heard = TestSignal.read(tmp.path("b.raw"))
         let (correlation, lag) = TestSignal.envelopeCorrelation(probe: speech, in: heard)
         #expect(correlation > 0.9, "envelope correlation \(correlation) at \(lag * 10) ms")
-        #expect(TestSignal.rms(heard[...]) > 300)
+        // The speech lasts as long as it was said: the loud part spans about 2 s.
+        let envelope = TestSignal.envelope(heard)
+        let loud = envelope.indices.filter { envelope[$0] > 500 }
+        if let first = loud.first, let last = loud.last {
+            #expect((170...230).contains(last - first), "speech spans \((last - first) * 10) ms")
+        } else {
+            Issue.record("B heard nothing")
+        }
     }
 
     @Test func refusalsAreFinalAndClear() async throws {

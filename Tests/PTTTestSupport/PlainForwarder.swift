@@ -7,12 +7,14 @@ import Synchronization
 /// The plainest WebSocket forwarder: connections grouped by URL path, every data message
 /// forwarded to the other connections on the same path. No subprotocol, no ids, no checks:
 /// what PROTOCOL.md §6 calls a plain forwarder.
-final class PlainForwarder: Sendable {
+public final class PlainForwarder: Sendable {
+    public init() {}
+
     let rooms = Mutex<[String: [ObjectIdentifier: any Channel]]>([:])
     let serverChannel: Mutex<(any Channel)?> = Mutex(nil)
 
     /// Starts on 127.0.0.1; `port` 0 picks a free one.
-    func start(port: Int = 0) async throws -> Int {
+    public func start(port: Int = 0) async throws -> Int {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 16,
             shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
@@ -37,14 +39,14 @@ final class PlainForwarder: Sendable {
     }
 
     /// Stops listening and drops every connection without a close frame.
-    func stop() async {
+    public func stop() async {
         let server = serverChannel.withLock { s -> (any Channel)? in defer { s = nil }; return s }
         try? await server?.close()
         let all = rooms.withLock { r -> [any Channel] in defer { r = [:] }; return r.values.flatMap(\.values) }
         for c in all { try? await c.close() }
     }
 
-    var connectionCount: Int { rooms.withLock { $0.values.map(\.count).reduce(0, +) } }
+    public var connectionCount: Int { rooms.withLock { $0.values.map(\.count).reduce(0, +) } }
 
     func add(_ channel: any Channel, path: String) {
         rooms.withLock { $0[path, default: [:]][ObjectIdentifier(channel)] = channel }
