@@ -36,10 +36,12 @@ public struct RelayAddress: Equatable, Sendable, CustomStringConvertible {
 /// ```
 ///
 /// Concurrency: Hummingbird runs one task per connection (the reader, `WebSocketSession`),
-/// which starts one writer task (`MemberConnection.runWriter`). One ticker task drives every
-/// room's and connection's timeouts. Shared state lives in `Hub` (rooms, ids, connections),
-/// `RoomBox` (one room) and `MemberConnection` (one connection's protocol state and queue),
-/// each behind its own mutex, taken in that order and held only for queueing.
+/// which starts one closer task (`MemberConnection.runCloser`). Outbound messages are written
+/// on each channel's event loop, one `execute` per loop per message (`Hub`, `RoomBox`). One
+/// ticker task drives every room's and connection's timeouts. Shared state lives in `Hub`
+/// (rooms, ids, connections), `RoomBox` (one room) and `MemberConnection` (one connection's
+/// protocol state and queue), each behind its own mutex, taken in that order and held only to
+/// decide and queue.
 public final class RelayServer: Sendable {
     public let settings: RelaySettings
     let hub: Hub
@@ -150,11 +152,11 @@ public final class RelayServer: Sendable {
             try await channel.pipeline.addHandler(UpgradeRefusalHandler(status: .init(statusCode: status), headers: headers)).get()
             return .dontUpgrade
         case .accept(let room):
-            let box = ActivityHandler.Box()
+            let box = ConnectionEventsHandler.Box()
             if settings.socketSendBuffer > 0 {
                 try await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: .init(settings.socketSendBuffer)).get()
             }
-            try await channel.pipeline.addHandler(ActivityHandler(box: box), position: .first).get()
+            try await channel.pipeline.addHandler(ConnectionEventsHandler(box: box), position: .first).get()
             return .upgrade([.secWebSocketProtocol: UpgradeCheck.subprotocol]) { inbound, outbound, _ in
                 await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, activity: box, hub: hub)
             }
