@@ -189,18 +189,19 @@ final class Hub: Sendable {
             AudioFrame.stampSource(id, in: &bytes)
         }
         let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
+        let stamped = frame
         box.core.withLock { core in
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
             if !decision.actions.isEmpty { execute(decision.actions, in: core) }
             guard decision.forward else { return }
             let counters = self.counters
-            let bytes = frame.readableBytes
+            let bytes = stamped.readableBytes
             for group in core.groups {
                 let targets = group.members
                 group.loop.execute {
                     var written = 0
                     for (member, conn) in targets where member != id {
-                        if conn.deliver(.binary(frame), micros: micros, now: now) { written += 1 }
+                        if conn.deliver(.binary(stamped), micros: micros, now: now) { written += 1 }
                     }
                     counters.framesOut.add(written)
                     counters.bytesOut.add(written * bytes)

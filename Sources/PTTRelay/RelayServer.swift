@@ -50,8 +50,16 @@ public final class RelayServer: Sendable {
     private let stopRequests: AsyncStream<Void>
     private let stopper: AsyncStream<Void>.Continuation
     private let bound = Mutex<RelayAddress?>(nil)
-    /// How often rooms' talk timers and connections' timeouts are checked.
-    static let tickInterval: Duration = .milliseconds(25)
+    /// How often rooms' talk timers are checked (the 1 s silence and the talk limit).
+    static let tickInterval: Duration = .milliseconds(50)
+
+    /// Every how many ticks connections' timeouts and pings are checked: about 250 ms, finer
+    /// when the timeouts are shorter (tests), so that a thousand idle connections cost nothing.
+    static func connectionTickEvery(_ limits: RelayConnection.Limits) -> Int {
+        let shortest = min(limits.helloTimeout, limits.idleTimeout, limits.pingInterval * 2)
+        let tick = UInt64(tickInterval.components.attoseconds / 1_000_000_000) + UInt64(tickInterval.components.seconds) * 1_000_000_000
+        return max(1, min(5, Int(shortest / 4 / max(tick, 1))))
+    }
 
     /// Prepares a relay. Throws if the TLS certificate or key cannot be loaded.
     public init(settings: RelaySettings, logger: Logger) throws {
@@ -111,12 +119,13 @@ public final class RelayServer: Sendable {
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
+            let every = Self.connectionTickEvery(settings.connection)
             group.addTask {
                 var n = 0
                 while !Task.isCancelled {
                     try await Task.sleep(for: Self.tickInterval)
                     n += 1
-                    hub.tick(now: monotonicNanos(), connections: n % 4 == 0)
+                    hub.tick(now: monotonicNanos(), connections: n % every == 0)
                 }
             }
             group.addTask { [stopRequests] in
