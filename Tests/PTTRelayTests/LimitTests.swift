@@ -146,7 +146,8 @@ import Testing
                 #expect(try AudioFrame.decode(bytes).seq == UInt16(seq))
                 try await Task.sleep(for: .milliseconds(5))
             }
-            #expect(worst < .milliseconds(250), "worst delivery \(worst)")
+            // The relay's queues hold 200 ms at most; a fast member is never held up by a slow one.
+            #expect(worst < .milliseconds(400), "worst delivery \(worst)")
             #expect(sawLeave)
             let metrics = try await httpGet(port: relay.address.port, "/metrics")
             #expect(metrics.body.contains(#"ptt_relay_closes_total{code="4408"} 1"#))
