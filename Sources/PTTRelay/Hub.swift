@@ -148,11 +148,9 @@ final class Hub: Sendable {
     /// Takes a member out of its room (idempotent): `talk` off if it was talking, `leave`.
     func leave(_ conn: MemberConnection) {
         guard let (id, box) = conn.takeMembership() else { return }
-        let now = monotonicNanos()
         box.core.withLock { core in
             core.remove(id)
             execute(core.room.leave(id: id), in: core)
-            _ = now
         }
         state.withLock { s in
             s.ids.release(id)
