@@ -130,6 +130,22 @@ import Testing
         #expect(text.contains("--floor: floor must be open or single, not 'loud'"))
     }
 
+    @Test func portInUseFailsWithAMessage() async throws {
+        try await withRelay { relay in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
+            p.arguments = ["--bind", "127.0.0.1:\(relay.address.port)"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 1)
+            #expect(text.contains("cannot listen on 127.0.0.1:\(relay.address.port)"))
+        }
+    }
+
     @Test func upgradeDecisions() {
         func d(_ auth: String?, _ protos: [String], _ path: String, _ tokens: [String] = ["t"]) -> UpgradeCheck.Decision {
             UpgradeCheck.decide(authorization: auth, protocols: protos, path: path, tokens: tokens, connections: 0, maxConnections: 10)
