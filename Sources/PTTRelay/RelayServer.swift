@@ -88,8 +88,12 @@ public final class RelayServer: Sendable {
         let settings = self.settings
         let router = Router()
         HTTPEndpoints.add(to: router, hub: hub)
+        // Single frames over 16 KiB are refused by NIO's decoder itself (1009, without an
+        // `error` message); up to that, and across fragments, WebSocketSession applies the
+        // protocol's limits (4096 text, 1500 binary) with `error` `too-big`. This bounds what
+        // one connection can make the relay buffer.
         let wsConfiguration = WebSocketServerConfiguration(
-            maxFrameSize: 1 << 17, autoPing: .disabled, closeTimeout: .seconds(1))
+            maxFrameSize: 1 << 14, autoPing: .disabled, closeTimeout: .seconds(1))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(http1: .init(idleTimeout: .seconds(30)), ws: wsConfiguration)
         let handshakeTimeout = TimeAmount.nanoseconds(Int64(min(settings.connection.helloTimeout, 60_000_000_000)))
         var server = HTTPServerBuilder { responder in

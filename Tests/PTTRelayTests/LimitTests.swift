@@ -39,6 +39,17 @@ import Testing
             let bin = try await b.closeCode()
             #expect(bin.code == 1009, "\(String(describing: bin.code))")
             #expect(bin.word == "too-big")
+            // A single huge frame is refused by the frame decoder: 1009 all the same.
+            let c = try await TestClient.connect(relay.url("r"))
+            try await c.hello("carol")
+            try await c.send(String(repeating: "x", count: 100_000))
+            #expect(try await c.closeCode().code == 1009)
+            // Fragments add up: a text message in 3 fragments of 2000 bytes is too big.
+            let d = try await TestClient.connect(relay.url("r"))
+            try await d.hello("dave")
+            try await d.sendFragmented(#"{"t":"chat","text":""# + String(repeating: "y", count: 5980) + #""}"#, pieces: 3)
+            let frag = try await d.closeCode()
+            #expect(frag.code == 1009 && frag.word == "too-big")
         }
     }
 
