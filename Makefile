@@ -1,6 +1,7 @@
 # ptt: push-to-talk voice rooms in the terminal.
 #   make run    start ptt
 #   make test   install what is missing, build, run every test
+#   make bench  benchmarks (make bench-relay: the relay alone)
 PREFIX   ?= /usr/local
 SWIFT    ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
@@ -10,7 +11,7 @@ APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
                alsa-utils tmux espeak-ng sox opus-tools python3-venv python3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test bench bench-audio run install clean
+.PHONY: deps build release test bench bench-audio bench-relay run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -35,7 +36,15 @@ test: build
 	$(SWIFT) test --skip-build --filter '$(REALTIME_TESTS)'
 
 
-bench: bench-audio
+# The relay under load next to a Python websockets broadcast relay (results: BENCHMARKS.md).
+BENCH_SECONDS ?= 10
+bench-relay: deps
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product ptt-loadgen
+	bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS)
+
+# Every benchmark; each writes its numbers and command into BENCHMARKS.md's section.
+bench: bench-audio bench-relay
 
 # Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path); the
 # results go to BENCHMARKS.md by hand. PESQ comes from PyPI (pesq, numpy) into a venv.

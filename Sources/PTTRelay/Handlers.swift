@@ -3,9 +3,10 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Notes the time whenever bytes arrive on a connection, WebSocket pings and pongs included
-/// (the WebSocket layer hides those), for the idle timeout. Sits first in the pipeline.
-final class ActivityHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+/// Tells a connection what the WebSocket layer does not: the time bytes last arrived (WebSocket
+/// pings and pongs included), for the idle timeout, and when a full socket can take writes
+/// again, to drain its queue. Sits first in the pipeline.
+final class ConnectionEventsHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
 
     /// Links the handler (event loop) to the connection (created later, in the handler task).
@@ -23,6 +24,11 @@ final class ActivityHandler: ChannelInboundHandler, RemovableChannelHandler, Sen
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         box.connection?.lastHeard.store(monotonicNanos(), ordering: .relaxed)
         context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { box.connection?.drain() }
+        context.fireChannelWritabilityChanged()
     }
 }
 

@@ -11,8 +11,30 @@ final class RoomBox: Sendable {
     struct Core: Sendable {
         var room: RoomState
         var members: [UInt32: MemberConnection] = [:]
+        /// The members grouped by event loop: a message for the room costs one hop per loop.
+        var groups: [LoopGroup] = []
         /// Removed from the hub: a joiner that finds this retries with a fresh room.
         var removed = false
+
+        mutating func add(_ id: UInt32, _ conn: MemberConnection) {
+            members[id] = conn
+            if let i = groups.firstIndex(where: { $0.loop === conn.eventLoop }) {
+                groups[i].members.append((id, conn))
+            } else {
+                groups.append(LoopGroup(loop: conn.eventLoop, members: [(id, conn)]))
+            }
+        }
+
+        mutating func remove(_ id: UInt32) {
+            guard members.removeValue(forKey: id) != nil else { return }
+            for i in groups.indices { groups[i].members.removeAll { $0.id == id } }
+            groups.removeAll { $0.members.isEmpty }
+        }
+    }
+
+    struct LoopGroup: Sendable {
+        let loop: any EventLoop
+        var members: [(id: UInt32, conn: MemberConnection)]
     }
 
     let name: String
@@ -103,7 +125,7 @@ final class Hub: Sendable {
             let outcome: Outcome = box.core.withLock { core in
                 if core.removed { return .retry }
                 guard core.room.count < settings.maxRoomMembers else { return .full }
-                core.members[id] = conn
+                core.add(id, conn)
                 conn.welcomed(id: id, room: box)
                 execute(core.room.join(id: id, name: hello.name, listen: hello.listen), in: core)
                 return .joined
@@ -126,11 +148,9 @@ final class Hub: Sendable {
     /// Takes a member out of its room (idempotent): `talk` off if it was talking, `leave`.
     func leave(_ conn: MemberConnection) {
         guard let (id, box) = conn.takeMembership() else { return }
-        let now = monotonicNanos()
         box.core.withLock { core in
-            core.members[id] = nil
+            core.remove(id)
             execute(core.room.leave(id: id), in: core)
-            _ = now
         }
         state.withLock { s in
             s.ids.release(id)
@@ -167,29 +187,50 @@ final class Hub: Sendable {
             AudioFrame.stampSource(id, in: &bytes)
         }
         let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
+        let stamped = frame
         box.core.withLock { core in
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
             if !decision.actions.isEmpty { execute(decision.actions, in: core) }
             guard decision.forward else { return }
-            for (member, conn) in core.members where member != id {
-                conn.enqueueAudio(frame, micros: micros, now: now)
+            let counters = self.counters
+            let bytes = stamped.readableBytes
+            for group in core.groups {
+                let targets = group.members
+                group.loop.execute {
+                    var written = 0
+                    for (member, conn) in targets where member != id {
+                        if conn.deliver(.binary(stamped), micros: micros, now: now) { written += 1 }
+                    }
+                    counters.framesOut.add(written)
+                    counters.bytesOut.add(written * bytes)
+                }
             }
         }
     }
 
     /// Carries out a room's actions; called with the room's mutex held.
     private func execute(_ actions: [RoomAction], in core: borrowing RoomBox.Core) {
+        let now = monotonicNanos()
         for action in actions {
             switch action {
             case .send(let to, let message):
                 if case .deny(let d) = message { counters.denied(d.reason.rawValue) }
-                core.members[to]?.enqueueText(Self.buffer(message.encoded()))
-            case .broadcast(let message, let except):
+                guard let conn = core.members[to] else { continue }
                 let buffer = Self.buffer(message.encoded())
-                for (id, conn) in core.members where id != except { conn.enqueueText(buffer) }
+                conn.eventLoop.execute { conn.deliver(.text(buffer), now: now) }
+            case .broadcast(let message, let except):
+                send(Self.buffer(message.encoded()), to: core.groups, except: except, now: now)
             case .forward(let object, let from):
-                let buffer = Self.buffer(JSONValue.object(object).serialized())
-                for (id, conn) in core.members where id != from { conn.enqueueText(buffer) }
+                send(Self.buffer(JSONValue.object(object).serialized()), to: core.groups, except: from, now: now)
+            }
+        }
+    }
+
+    private func send(_ buffer: ByteBuffer, to groups: [RoomBox.LoopGroup], except: UInt32?, now: UInt64) {
+        for group in groups {
+            let targets = group.members
+            group.loop.execute {
+                for (id, conn) in targets where id != except { conn.deliver(.text(buffer), now: now) }
             }
         }
     }

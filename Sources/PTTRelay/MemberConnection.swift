@@ -1,18 +1,21 @@
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
 import PTTCore
 import Synchronization
-import HummingbirdWebSocket
 
 /// One WebSocket connection to the relay.
 ///
-/// Ownership: the connection's reader task (the WebSocket handler) feeds inbound messages to
-/// `state.protocolState`; any task may queue outbound messages (rooms forward while holding
-/// their room's lock, the ticker queues pings); only the writer task (`runWriter`) dequeues
-/// and writes to the channel. Everything mutable is in `state`, behind one mutex held for
-/// microseconds. Lock order: hub, then room, then connection; a connection never takes a
-/// room lock while holding its own.
+/// Ownership: the connection's reader task (the WebSocket handler, `WebSocketSession`) feeds
+/// inbound messages to `state.protocolState`. Outbound messages are written on the channel's
+/// event loop only (`deliver`, `drain`): rooms hand them over with one `execute` per event loop
+/// per message, so a message reaches the socket without a task switch. While the socket keeps
+/// up (the channel is writable) they are written at once; otherwise they wait in `state.queue`,
+/// whose policy (`SendQueue`) drops the oldest audio and decides when the member is too slow,
+/// until `channelWritabilityChanged` drains it. Closing is done by the connection's closer task
+/// (`runCloser`). Everything mutable is in `state`, behind one mutex held for microseconds.
+/// Lock order: hub, then room, then connection.
 final class MemberConnection: Sendable {
     enum Outgoing: Sendable {
         case binary(ByteBuffer)
@@ -23,9 +26,9 @@ final class MemberConnection: Sendable {
     struct State: Sendable {
         var protocolState: RelayConnection
         var queue: SendQueue<Outgoing>
-        /// Set once when the relay decides to close; the writer sends it.
+        /// Set once when the relay decides to close; the closer task sends it.
         var closing: CloseReason?
-        /// The reader has ended: the writer stops when the queue is done.
+        /// The reader has ended.
         var finished = false
         /// The room membership, set at welcome and taken at leave.
         var membership: (id: UInt32, room: RoomBox)?
@@ -36,13 +39,15 @@ final class MemberConnection: Sendable {
     let channel: any Channel
     let logger: Logger
     let counters: Counters
-    /// When bytes last arrived on the socket (nanoseconds), from `ActivityHandler`.
+    /// When bytes last arrived on the socket (nanoseconds), from `ConnectionEventsHandler`.
     let lastHeard: Atomic<UInt64>
     private let state: Mutex<State>
     private let wake: AsyncStream<Void>.Continuation
     private let wakeups: AsyncStream<Void>
     /// How long a close may take before the socket is closed without ceremony.
     static let closeGrace: TimeAmount = .milliseconds(1000)
+
+    var eventLoop: any EventLoop { channel.eventLoop }
 
     init(serial: UInt64, room: String, channel: any Channel, settings: RelaySettings, logger: Logger, counters: Counters, now: UInt64) {
         self.serial = serial
@@ -84,63 +89,91 @@ final class MemberConnection: Sendable {
         }
     }
 
-    /// Time-driven checks; returns a close reason if the connection must close.
+    /// Time-driven checks: keepalive pings, hello and idle timeouts.
     func tick(now: UInt64) {
         let heard = lastHeard.load(ordering: .relaxed)
         let action: RelayConnection.TickAction = state.withLock { s in
             s.protocolState.heard(now: heard)
-            let a = s.protocolState.tick(now: now)
-            if a == .ping, s.closing == nil { _ = s.queue.enqueueControl(.ping, bytes: 8) }
-            return a
+            return s.protocolState.tick(now: now)
         }
         switch action {
         case .none: break
-        case .ping: wake.yield()
+        case .ping: eventLoop.execute { self.deliver(.ping, now: now) }
         case .close(let reason): close(reason)
         }
     }
 
-    // MARK: Outbound (any task)
+    // MARK: Outbound (on the event loop)
 
-    /// Queues an audio frame; false when the connection is closing. Closes it 4408 if it cannot keep up.
+    /// Writes or queues one message; on the channel's event loop. Returns whether it was written
+    /// at once. Closes the connection 4408 when it cannot keep up.
     @discardableResult
-    func enqueueAudio(_ frame: ByteBuffer, micros: Int, now: UInt64) -> Bool {
-        let result: SendQueue<Outgoing>.EnqueueResult? = state.withLock { s in
-            guard s.closing == nil, !s.finished else { return nil }
-            return s.queue.enqueueAudio(.binary(frame), micros: micros, now: now)
+    func deliver(_ item: Outgoing, micros: Int = 0, now: UInt64) -> Bool {
+        enum Step { case write, queued(Int), skip, tooSlow }
+        let writable = channel.isWritable
+        let step: Step = state.withLock { s in
+            guard s.closing == nil, !s.finished else { return .skip }
+            if writable && s.queue.isEmpty { return .write }
+            let result: SendQueue<Outgoing>.EnqueueResult
+            switch item {
+            case .binary: result = s.queue.enqueueAudio(item, micros: micros, now: now)
+            case .text(let b): result = s.queue.enqueueControl(item, bytes: b.readableBytes)
+            case .ping: result = s.queue.enqueueControl(item, bytes: 8)
+            }
+            switch result {
+            case .queued(let dropped): return .queued(dropped)
+            case .tooSlow: return .tooSlow
+            }
         }
-        switch result {
-        case nil: return false
-        case .queued(let dropped)?:
+        switch step {
+        case .write:
+            channel.writeAndFlush(frame(item), promise: nil)
+            if case .text = item { counters.textOut.add(1) }
+            return true
+        case .queued(let dropped):
             if dropped > 0 { counters.droppedFrames.add(dropped) }
-            wake.yield()
-            return true
-        case .tooSlow?:
+            return false
+        case .skip:
+            return false
+        case .tooSlow:
             close(.tooSlow)
             return false
         }
     }
 
-    /// Queues a control message (never dropped). Closes the connection 4408 if its queue overflows.
-    @discardableResult
-    func enqueueText(_ message: ByteBuffer) -> Bool {
-        let result: SendQueue<Outgoing>.EnqueueResult? = state.withLock { s in
-            guard s.closing == nil, !s.finished else { return nil }
-            return s.queue.enqueueControl(.text(message), bytes: message.readableBytes)
+    /// Writes what waited while the socket was full; on the event loop, when it becomes writable.
+    func drain() {
+        var frames = 0, bytes = 0, texts = 0
+        while channel.isWritable {
+            guard let item = state.withLock({ s in s.closing == nil ? s.queue.dequeue() : nil }) else { break }
+            switch item.payload {
+            case .binary(let b): frames += 1; bytes += b.readableBytes
+            case .text: texts += 1
+            case .ping: break
+            }
+            channel.write(frame(item.payload), promise: nil)
         }
-        switch result {
-        case nil: return false
-        case .queued?:
-            wake.yield()
-            return true
-        case .tooSlow?:
-            close(.tooSlow)
-            return false
+        channel.flush()
+        counters.framesOut.add(frames)
+        counters.bytesOut.add(bytes)
+        counters.textOut.add(texts)
+    }
+
+    private func frame(_ item: Outgoing) -> WebSocketFrame {
+        switch item {
+        case .binary(let b): return WebSocketFrame(fin: true, opcode: .binary, data: b)
+        case .text(let b): return WebSocketFrame(fin: true, opcode: .text, data: b)
+        case .ping:
+            var data = channel.allocator.buffer(capacity: 8)
+            data.writeInteger(monotonicNanos())
+            return WebSocketFrame(fin: true, opcode: .ping, data: data)
         }
     }
 
-    /// Decides to close the connection: the writer sends `error` (if the code has a word) and the
-    /// close frame. Queued messages are discarded. Only the first reason counts.
+    // MARK: Closing
+
+    /// Decides to close the connection: the closer task sends `error` (if the code has a word)
+    /// and the close frame. Queued messages are discarded. Only the first reason counts.
     func close(_ reason: CloseReason) {
         let first = state.withLock { s -> Bool in
             guard s.closing == nil, !s.finished else { return false }
@@ -163,98 +196,32 @@ final class MemberConnection: Sendable {
 
     var isClosing: Bool { state.withLock { $0.closing != nil } }
 
-    /// The reader has ended: the writer stops.
+    /// The reader has ended: nothing more is sent.
     func finishReading() {
         state.withLock { s in
             s.finished = true
             s.protocolState.closed()
+            s.queue.removeAll()
         }
         wake.finish()
     }
 
-    // MARK: Writer task
-
-    /// Drains the queue to the socket until the connection closes. Writes go straight to the
-    /// channel in batches (one event-loop hop and one flush per batch), and the next batch waits
-    /// for the previous one to be written: a peer that stops reading holds its writer here while
-    /// its queue, bounded, drops its oldest audio.
-    func runWriter(outbound: WebSocketOutboundWriter, hub: Hub) async {
+    /// Waits for a close decision and carries it out: leave the room, `error`, close frame.
+    func runCloser(outbound: WebSocketOutboundWriter, hub: Hub) async {
         for await _ in wakeups {
-            while true {
-                enum Step { case write([Outgoing]), close(CloseReason), idle, stop }
-                let step: Step = state.withLock { s in
-                    if let reason = s.closing {
-                        return s.finished ? .stop : .close(reason)
-                    }
-                    var batch: [Outgoing] = []
-                    while batch.count < 64, let item = s.queue.dequeue() { batch.append(item.payload) }
-                    if batch.isEmpty { return s.finished ? .stop : .idle }
-                    return .write(batch)
+            let reason: CloseReason? = state.withLock { s in s.finished ? nil : s.closing }
+            guard let reason else { continue }
+            hub.leave(self)
+            if let error = reason.errorMessage {
+                let buffer = Hub.buffer(error.encoded())
+                let channel = self.channel
+                let written = channel.eventLoop.flatSubmit {
+                    channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: buffer))
                 }
-                switch step {
-                case .idle:
-                    break
-                case .stop:
-                    return
-                case .close(let reason):
-                    await sendClose(reason, outbound: outbound, hub: hub)
-                    return
-                case .write(let batch):
-                    if await !write(batch) { return }
-                    continue
-                }
-                break
+                guard (try? await written.get()) != nil else { return }
             }
+            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(reason.code.rawValue)), reason: String(reason.text.prefix(100)))
+            return
         }
-    }
-
-    private func write(_ batch: [Outgoing]) async -> Bool {
-        var frames: [WebSocketFrame] = []
-        frames.reserveCapacity(batch.count)
-        var binaryFrames = 0, binaryBytes = 0, texts = 0
-        for item in batch {
-            switch item {
-            case .binary(let b):
-                frames.append(WebSocketFrame(fin: true, opcode: .binary, data: b))
-                binaryFrames += 1
-                binaryBytes += b.readableBytes
-            case .text(let b):
-                frames.append(WebSocketFrame(fin: true, opcode: .text, data: b))
-                texts += 1
-            case .ping:
-                var data = channel.allocator.buffer(capacity: 8)
-                data.writeInteger(monotonicNanos())
-                frames.append(WebSocketFrame(fin: true, opcode: .ping, data: data))
-            }
-        }
-        let channel = self.channel
-        let toWrite = frames
-        do {
-            try await channel.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
-                let promise = channel.eventLoop.makePromise(of: Void.self)
-                for (i, f) in toWrite.enumerated() {
-                    channel.write(f, promise: i == toWrite.count - 1 ? promise : nil)
-                }
-                channel.flush()
-                return promise.futureResult
-            }.get()
-        } catch {
-            return false
-        }
-        counters.framesOut.add(binaryFrames)
-        counters.bytesOut.add(binaryBytes)
-        counters.textOut.add(texts)
-        return true
-    }
-
-    private func sendClose(_ reason: CloseReason, outbound: WebSocketOutboundWriter, hub: Hub) async {
-        hub.leave(self)
-        if let error = reason.errorMessage {
-            let bytes = error.encoded()
-            var buffer = channel.allocator.buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            guard await write([.text(buffer)]) else { return }
-        }
-        try? await outbound.close(WebSocketErrorCode(codeNumber: Int(reason.code.rawValue)), reason: String(reason.text.prefix(100)))
     }
 }

@@ -110,8 +110,13 @@ public struct RelayOptions: ParsableArguments {
         }
         let signals = Self.onTerminationSignals { relay.shutdown() }
         defer { signals.forEach { $0.cancel() } }
-        try await relay.run { address in
-            writeOut("listening on \(address.url)\n", fd: 1)
+        do {
+            try await relay.run { address in
+                writeOut("listening on \(address.url)\n", fd: 1)
+            }
+        } catch {
+            if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(error)") }
+            throw RelayFailure("the relay stopped: \(error)")
         }
     }
 
@@ -137,6 +142,12 @@ public struct RelayOptions: ParsableArguments {
         }
         return env
     }
+}
+
+/// A relay that could not start or stopped on an error (exit code 1).
+struct RelayFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Reads a whole text file (configuration, tokens), or throws a `ConfigError` naming it.

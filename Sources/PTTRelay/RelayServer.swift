@@ -36,10 +36,12 @@ public struct RelayAddress: Equatable, Sendable, CustomStringConvertible {
 /// ```
 ///
 /// Concurrency: Hummingbird runs one task per connection (the reader, `WebSocketSession`),
-/// which starts one writer task (`MemberConnection.runWriter`). One ticker task drives every
-/// room's and connection's timeouts. Shared state lives in `Hub` (rooms, ids, connections),
-/// `RoomBox` (one room) and `MemberConnection` (one connection's protocol state and queue),
-/// each behind its own mutex, taken in that order and held only for queueing.
+/// which starts one closer task (`MemberConnection.runCloser`). Outbound messages are written
+/// on each channel's event loop, one `execute` per loop per message (`Hub`, `RoomBox`). One
+/// ticker task drives every room's and connection's timeouts. Shared state lives in `Hub`
+/// (rooms, ids, connections), `RoomBox` (one room) and `MemberConnection` (one connection's
+/// protocol state and queue), each behind its own mutex, taken in that order and held only to
+/// decide and queue.
 public final class RelayServer: Sendable {
     public let settings: RelaySettings
     let hub: Hub
@@ -48,8 +50,16 @@ public final class RelayServer: Sendable {
     private let stopRequests: AsyncStream<Void>
     private let stopper: AsyncStream<Void>.Continuation
     private let bound = Mutex<RelayAddress?>(nil)
-    /// How often rooms' talk timers and connections' timeouts are checked.
-    static let tickInterval: Duration = .milliseconds(25)
+    /// How often rooms' talk timers are checked (the 1 s silence and the talk limit).
+    static let tickInterval: Duration = .milliseconds(50)
+
+    /// Every how many ticks connections' timeouts and pings are checked: about 250 ms, finer
+    /// when the timeouts are shorter (tests), so that a thousand idle connections cost nothing.
+    static func connectionTickEvery(_ limits: RelayConnection.Limits) -> Int {
+        let shortest = min(limits.helloTimeout, limits.idleTimeout, limits.pingInterval * 2)
+        let tick = UInt64(tickInterval.components.attoseconds / 1_000_000_000) + UInt64(tickInterval.components.seconds) * 1_000_000_000
+        return max(1, min(5, Int(shortest / 4 / max(tick, 1))))
+    }
 
     /// Prepares a relay. Throws if the TLS certificate or key cannot be loaded.
     public init(settings: RelaySettings, logger: Logger) throws {
@@ -78,8 +88,12 @@ public final class RelayServer: Sendable {
         let settings = self.settings
         let router = Router()
         HTTPEndpoints.add(to: router, hub: hub)
+        // Single frames over 16 KiB are refused by NIO's decoder itself (1009, without an
+        // `error` message); up to that, and across fragments, WebSocketSession applies the
+        // protocol's limits (4096 text, 1500 binary) with `error` `too-big`. This bounds what
+        // one connection can make the relay buffer.
         let wsConfiguration = WebSocketServerConfiguration(
-            maxFrameSize: 1 << 17, autoPing: .disabled, closeTimeout: .seconds(1))
+            maxFrameSize: 1 << 14, autoPing: .disabled, closeTimeout: .seconds(1))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(http1: .init(idleTimeout: .seconds(30)), ws: wsConfiguration)
         let handshakeTimeout = TimeAmount.nanoseconds(Int64(min(settings.connection.helloTimeout, 60_000_000_000)))
         var server = HTTPServerBuilder { responder in
@@ -109,12 +123,13 @@ public final class RelayServer: Sendable {
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
+            let every = Self.connectionTickEvery(settings.connection)
             group.addTask {
                 var n = 0
                 while !Task.isCancelled {
                     try await Task.sleep(for: Self.tickInterval)
                     n += 1
-                    hub.tick(now: monotonicNanos(), connections: n % 4 == 0)
+                    hub.tick(now: monotonicNanos(), connections: n % every == 0)
                 }
             }
             group.addTask { [stopRequests] in
@@ -150,11 +165,11 @@ public final class RelayServer: Sendable {
             try await channel.pipeline.addHandler(UpgradeRefusalHandler(status: .init(statusCode: status), headers: headers)).get()
             return .dontUpgrade
         case .accept(let room):
-            let box = ActivityHandler.Box()
+            let box = ConnectionEventsHandler.Box()
             if settings.socketSendBuffer > 0 {
                 try await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: .init(settings.socketSendBuffer)).get()
             }
-            try await channel.pipeline.addHandler(ActivityHandler(box: box), position: .first).get()
+            try await channel.pipeline.addHandler(ConnectionEventsHandler(box: box), position: .first).get()
             return .upgrade([.secWebSocketProtocol: UpgradeCheck.subprotocol]) { inbound, outbound, _ in
                 await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, activity: box, hub: hub)
             }

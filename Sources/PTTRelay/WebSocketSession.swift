@@ -5,10 +5,10 @@ import PTTCore
 
 /// The reader side of one connection: runs as the WebSocket handler's task, reassembles
 /// messages under the protocol's size limits, and hands them to the connection's state
-/// machine and to its room. It also starts the connection's writer task and waits for it.
+/// machine and to its room. It also starts the connection's closer task and waits for it.
 enum WebSocketSession {
     static func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, room: String,
-                    channel: any Channel, activity: ActivityHandler.Box, hub: Hub) async {
+                    channel: any Channel, activity: ConnectionEventsHandler.Box, hub: Hub) async {
         let now = monotonicNanos()
         guard let conn = hub.connect(room: room, channel: channel, now: now) else {
             try? await outbound.close(.goingAway, reason: "shutting down")
@@ -17,7 +17,7 @@ enum WebSocketSession {
         activity.connection = conn
         hub.logger.debug("open", metadata: ["conn": "\(conn.serial)", "room": "\(room)"])
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await conn.runWriter(outbound: outbound, hub: hub) }
+            group.addTask { await conn.runCloser(outbound: outbound, hub: hub) }
             await read(inbound, conn: conn, hub: hub)
             if !conn.isClosing {
                 hub.logger.info("close", metadata: ["conn": "\(conn.serial)", "room": "\(room)", "reason": "closed by the client"])

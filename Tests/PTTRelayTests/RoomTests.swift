@@ -150,7 +150,7 @@ import Testing
             let off = try await b.nextObject(timeout: .seconds(3))
             let waited = ContinuousClock.now - start
             #expect(off == JSONObject([("t", .string("talk")), ("from", .int(Int64(a.you))), ("on", .bool(false))]))
-            #expect(waited >= .milliseconds(950) && waited < .milliseconds(1500))
+            #expect(waited >= .milliseconds(950) && waited < .milliseconds(2500))
             await a.close()
             await b.close()
         }
@@ -219,7 +219,7 @@ import Testing
                 #expect(s == #"{"t":"talk","from":\#(a.you),"on":false}"#)
                 break
             }
-            #expect(forwarded >= 30 && forwarded < Int(seq) - 5)
+            #expect(forwarded >= 10 && forwarded < Int(seq) - 3, "\(forwarded) of \(seq)")
             // The rest of that spurt is dropped, its talk off too; b may now take the floor.
             try await a.send(binary: frame(seq: seq, flags: [.end]))
             try await a.send(#"{"t":"talk","on":false}"#)

@@ -66,10 +66,10 @@ import Testing
     @Test func sigtermCloses1001AndExitsZero() async throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
-        p.arguments = ["--bind", "127.0.0.1:0", "--log-format", "json"]
-        let out = Pipe()
+        p.arguments = ["--bind", "127.0.0.1:0", "--log-format", "json", "--token", "t0ken-s3cret"]
+        let out = Pipe(), err = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        p.standardError = err
         try p.run()
         defer { if p.isRunning { p.terminate() } }
         // The first line says where it listens.
@@ -82,8 +82,15 @@ import Testing
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "listening on ws://127.0.0.1:") else { Issue.record("no listening line: \(text)"); return }
         let url = "ws://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
-        let a = try await TestClient.connect(url + "/room")
+        let a = try await TestClient.connect(url + "/room", token: "t0ken-s3cret")
         try await a.hello("alice")
+        let b = try await TestClient.connect(url + "/room", token: "t0ken-s3cret")
+        try await b.hello("bob")
+        try await b.send(#"{"t":"chat","text":"a secret message"}"#)
+        #expect(try await a.nextObject()["t"] == .string("join"))
+        #expect(try await a.nextObject()["text"] == .string("a secret message"))
+        await b.close()
+        #expect(try await a.nextObject()["t"] == .string("leave"))
         let start = ContinuousClock.now
         kill(p.processIdentifier, SIGTERM)
         let r = try await a.closeCode()
@@ -92,6 +99,21 @@ import Testing
         #expect(!p.isRunning)
         #expect(ContinuousClock.now - start < .seconds(2))
         #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+        // One JSON object per line: join, leave, close with reasons; no contents, names or tokens.
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let lines = log.split(separator: "\n")
+        var messages: [String] = []
+        for line in lines {
+            guard case .object(let o) = try JSONValue.parse(String(line)), case .string(let msg)? = o["msg"] else {
+                Issue.record("not a JSON log line: \(line)"); continue
+            }
+            messages.append(msg)
+            if msg == "close", o["code"] == .string("1001") { #expect(o["reason"] == .string("shutdown")) }
+        }
+        #expect(messages.filter { $0 == "join" }.count == 2)
+        #expect(messages.filter { $0 == "leave" }.count == 2)
+        #expect(messages.contains("close") && messages.contains("listening") && messages.contains("stopped"))
+        for secret in ["a secret message", "alice", "bob", "t0ken-s3cret"] { #expect(!log.contains(secret), "\(secret)") }
     }
 
     @Test func invalidConfigurationFailsBeforeBinding() throws {
@@ -106,6 +128,22 @@ import Testing
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationStatus != 0)
         #expect(text.contains("--floor: floor must be open or single, not 'loud'"))
+    }
+
+    @Test func portInUseFailsWithAMessage() async throws {
+        try await withRelay { relay in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
+            p.arguments = ["--bind", "127.0.0.1:\(relay.address.port)"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 1)
+            #expect(text.contains("cannot listen on 127.0.0.1:\(relay.address.port)"))
+        }
     }
 
     @Test func upgradeDecisions() {

@@ -163,6 +163,20 @@ final class TestClient: Sendable {
         try await w.write(.text(text))
     }
 
+    /// Sends one text message as `pieces` WebSocket fragments.
+    func sendFragmented(_ text: String, pieces: Int) async throws {
+        guard let w = writer.withLock({ $0 }) else { throw TimeoutError(what: "an open connection") }
+        let bytes = Array(text.utf8)
+        let size = (bytes.count + pieces - 1) / pieces
+        try await w.withTextMessageWriter { write in
+            var i = 0
+            while i < bytes.count {
+                try await write(ByteBuffer(bytes: bytes[i..<min(i + size, bytes.count)]))
+                i += size
+            }
+        }
+    }
+
     func send(binary: [UInt8]) async throws {
         guard let w = writer.withLock({ $0 }) else { throw TimeoutError(what: "an open connection") }
         try await w.write(.binary(ByteBuffer(bytes: binary)))
