@@ -63,8 +63,9 @@ public enum MonotonicClock {
     }
 }
 
-/// A dedicated OS thread for blocking audio work (never a task on the cooperative pool).
-final class AudioThread: @unchecked Sendable {
+/// A dedicated OS thread for blocking work: audio I/O, or a blocking read such as stdin
+/// (never a task on the cooperative pool).
+public final class AudioThread: @unchecked Sendable {
     private var thread = pthread_t()
     private var started = false
 
@@ -73,7 +74,7 @@ final class AudioThread: @unchecked Sendable {
     /// RLIMIT_RTPRIO allowance, as for any audio program); refused, it runs normally.
     /// Device threads use it so a busy machine does not starve them into xruns; they
     /// always block or sleep, never spin.
-    init(name: String, realtime: Bool = false, _ body: @escaping @Sendable () -> Void) {
+    public init(name: String, realtime: Bool = false, _ body: @escaping @Sendable () -> Void) {
         final class Box {
             let body: @Sendable () -> Void
             let realtime: Bool
@@ -96,7 +97,7 @@ final class AudioThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to finish.
-    func join() {
+    public func join() {
         guard started else { return }
         started = false
         pthread_join(thread, nil)

@@ -56,6 +56,19 @@ extension AudioFrame {
     }
 }
 
+extension AudioFrame {
+    /// Overwrites the source id of an encoded message held in any mutable byte storage
+    /// (a relay's network buffer), in place.
+    public static func stampSource<C: MutableCollection<UInt8>>(_ source: UInt32, in message: inout C) where C.Index == Int {
+        guard message.count >= headerSize else { return }
+        let s = message.startIndex
+        message[s + 1] = UInt8(truncatingIfNeeded: source >> 24)
+        message[s + 2] = UInt8(truncatingIfNeeded: source >> 16)
+        message[s + 3] = UInt8(truncatingIfNeeded: source >> 8)
+        message[s + 4] = UInt8(truncatingIfNeeded: source)
+    }
+}
+
 extension UInt16 {
     /// Whether `self` comes after `other` in a wrapping 16-bit sequence (RFC 1982 style):
     /// the forward distance from `other` is 1...32767.

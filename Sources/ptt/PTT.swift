@@ -1,5 +1,7 @@
 import ArgumentParser
+import Glibc
 import PTTCore
+import PTTRelay
 
 /// The `ptt` command line: push-to-talk voice rooms in the terminal.
 @main
@@ -7,7 +9,75 @@ struct PTT: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ptt",
         abstract: "Push-to-talk voice rooms in the terminal.",
+        discussion: """
+            Defaults for join and echo come from ~/.config/ptt/config.toml (or $PTT_CONFIG) and \
+            PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...); flags win.
+            """,
         version: PTTVersion.string,
-        subcommands: [DevicesCommand.self, EchoCommand.self]
+        subcommands: [JoinCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
     )
+
+    /// Which configuration keys each subcommand takes.
+    static let configKeys: [String: [String: ClientConfig.Kind]] = [
+        "join": ClientConfig.joinKeys,
+        "echo": ClientConfig.audioKeys,
+        "rooms": ClientConfig.connectionKeys,
+    ]
+
+    static func main() async {
+        var args = Array(CommandLine.arguments.dropFirst())
+        if let command = args.first, let keys = configKeys[command] {
+            do {
+                args.insert(contentsOf: try configArguments(keys), at: 1)
+            } catch {
+                Console.error("\(error)")
+                Glibc.exit(2)
+            }
+        }
+        await main(args)
+    }
+
+    /// Arguments from the config file and the environment, for a command taking `keys`.
+    static func configArguments(_ keys: [String: ClientConfig.Kind]) throws -> [String] {
+        let environment = processEnvironment()
+        var table: TOMLTable?
+        var path = "config.toml"
+        if let p = ClientConfig.path(environment: environment) {
+            path = p
+            if let text = try readFile(p, required: environment["PTT_CONFIG"] != nil) {
+                do { table = try TOML.parse(text) } catch { throw ConfigError("\(p) \(error)") }
+            }
+        }
+        return try ClientConfig.arguments(file: table, environment: environment, accepted: keys, path: path)
+    }
+
+    /// The file's text; nil when it does not exist and is not required.
+    static func readFile(_ path: String, required: Bool) throws -> String? {
+        guard let f = fopen(path, "r") else {
+            if errno == ENOENT, !required { return nil }
+            throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > 1 << 20 { throw ConfigError("\(path) is larger than 1 MiB") }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path) is not UTF-8") }
+        return text
+    }
+
+    static func processEnvironment() -> [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }
 }

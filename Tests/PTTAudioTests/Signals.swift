@@ -86,3 +86,8 @@ enum Signals {
         return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / Double(max(x.count, 1) * max(x.count, 1))
     }
 }
+
+/// Waits without holding a thread of the cooperative pool (other suites run there).
+func pause(_ nanos: Int64) async {
+    try? await Task.sleep(for: .nanoseconds(nanos))
+}

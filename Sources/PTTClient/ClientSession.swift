@@ -1,0 +1,142 @@
+import PTTCore
+import Synchronization
+
+/// Runs a `SessionCore` over real connections: executes its actions, feeds it transport
+/// events, audio from the talk gate and the passing of time.
+///
+/// Concurrency: the core is behind a mutex held only while it computes actions; actions are
+/// executed after the lock is released, by the thread that caused them. Transport events
+/// arrive on NIO's event loop, frames from the audio thread, commands from the UI; `run()`
+/// ticks the clock from a task. Handlers are called on any of those threads and must not block.
+public final class ClientSession: Sendable {
+    /// Where the session's output goes.
+    public struct Handlers: Sendable {
+        public var event: @Sendable (SessionEvent) -> Void
+        /// A frame to decode and play (through that speaker's jitter buffer).
+        public var play: @Sendable (AudioFrame) -> Void
+        /// The relay denied or ended our talking: close the talk gate.
+        public var stopTransmitting: @Sendable (Deny.Reason) -> Void
+
+        public init(event: @escaping @Sendable (SessionEvent) -> Void,
+                    play: @escaping @Sendable (AudioFrame) -> Void = { _ in },
+                    stopTransmitting: @escaping @Sendable (Deny.Reason) -> Void = { _ in }) {
+            self.event = event
+            self.play = play
+            self.stopTransmitting = stopTransmitting
+        }
+    }
+
+    struct Link {
+        var generation = 0
+        var transport: (any RelayTransport)?
+    }
+
+    let core: Mutex<SessionCore>
+    let link = Mutex(Link())
+    let connector: any RelayConnector
+    let handlers: Handlers
+    let origin = ContinuousClock.now
+    let tickInterval: Duration
+    let ended: Mutex<SessionCore.EndReason?> = Mutex(nil)
+
+    public init(config: SessionCore.Configuration, connector: any RelayConnector, handlers: Handlers,
+                tickInterval: Duration = .milliseconds(50)) {
+        self.core = Mutex(SessionCore(config: config, randomID: UInt32.random(in: 1...UInt32.max)))
+        self.connector = connector
+        self.handlers = handlers
+        self.tickInterval = tickInterval
+    }
+
+    /// Time since the session was made: the core's clock.
+    public var now: Duration { ContinuousClock.now - origin }
+
+    /// A copy of the core's state, for display.
+    public var snapshot: SessionCore { core.withLock { $0 } }
+
+    /// Connects, keeps the session going and returns once it has ended for good.
+    public func run() async -> SessionCore.EndReason {
+        perform(core.withLock { $0.start() })
+        while true {
+            if let reason = ended.withLock({ $0 }) { return reason }
+            try? await Task.sleep(for: tickInterval)
+            if Task.isCancelled {
+                perform(core.withLock { $0.quit() })
+            }
+            let now = self.now
+            perform(core.withLock { $0.tick(now: now, random: Double.random(in: 0..<1)) })
+        }
+    }
+
+    /// One encoded frame from the talk gate.
+    public func send(payload: [UInt8], flags: AudioFrame.Flags) {
+        perform(core.withLock { $0.outgoingFrame(payload: payload, flags: flags) })
+    }
+
+    /// Sends a chat line; false when the text is not a valid chat message.
+    @discardableResult
+    public func chat(_ text: String) -> Bool {
+        guard let actions = core.withLock({ $0.chat(text) }) else { return false }
+        perform(actions)
+        return true
+    }
+
+    /// Leaves the room: `bye`, close, and `run()` returns `.quit`.
+    public func quit() {
+        perform(core.withLock { $0.quit() })
+    }
+
+    func handle(_ event: TransportEvent, from transport: any RelayTransport, generation: Int) {
+        let current = link.withLock { l -> Bool in
+            guard l.generation == generation else { return false }
+            l.transport = transport
+            return true
+        }
+        guard current else {
+            // A connection the session has moved on from: make sure it goes away.
+            if case .opened = event { transport.close(code: .normal) }
+            return
+        }
+        let now = self.now
+        let random = Double.random(in: 0..<1)
+        let actions = core.withLock { core -> [SessionCore.Action] in
+            switch event {
+            case .opened(let subprotocol): return core.opened(subprotocol: subprotocol, now: now)
+            case .text(let bytes): return core.receivedText(bytes, now: now)
+            case .binary(let bytes): return core.receivedBinary(bytes, now: now)
+            case .closed(let code): return core.closed(code: code, now: now, random: random)
+            case .failed(let failure): return core.connectFailed(failure, now: now, random: random)
+            }
+        }
+        perform(actions)
+    }
+
+    func perform(_ actions: [SessionCore.Action]) {
+        for action in actions {
+            switch action {
+            case .connect:
+                let generation = link.withLock { l -> Int in
+                    l.generation += 1
+                    l.transport = nil
+                    return l.generation
+                }
+                let transport = connector.connect { [weak self] transport, event in
+                    self?.handle(event, from: transport, generation: generation)
+                }
+                link.withLock { if $0.generation == generation, $0.transport == nil { $0.transport = transport } }
+            case .sendText(let bytes):
+                link.withLock { $0.transport }?.send(text: bytes)
+            case .sendBinary(let bytes):
+                link.withLock { $0.transport }?.send(binary: bytes)
+            case .close(let code):
+                link.withLock { $0.transport }?.close(code: code)
+            case .stopTransmitting(let reason):
+                handlers.stopTransmitting(reason)
+            case .play(let frame):
+                handlers.play(frame)
+            case .event(let event):
+                if case .ended(let reason) = event { ended.withLock { $0 = $0 ?? reason } }
+                handlers.event(event)
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+/// Defaults for the client's commands from `~/.config/ptt/config.toml` and `PTT_*`
+/// environment variables, turned into command-line arguments placed before the user's own.
+///
+/// Argument parsing keeps the last value of an option, so flags typed by the user win over
+/// the environment, which wins over the file. A boolean setting can switch a flag on (or,
+/// for `cues = false`, its negative form); it cannot switch off a flag the user typed.
+public enum ClientConfig {
+    /// How a setting becomes an argument.
+    public enum Kind: Equatable, Sendable {
+        /// `--key VALUE`; the file may give a string or an integer.
+        case value
+        /// `--key` when true.
+        case flag
+        /// `--OPTION` when false: `cues = false` gives `--no-cues`.
+        case negatedFlag(String)
+    }
+
+    /// Settings of the audio path (`ptt join`, `ptt echo`).
+    public static let audioKeys: [String: Kind] = [
+        "input": .value, "output": .value, "frame-ms": .value, "bitrate": .value, "complexity": .value,
+        "expected-loss": .value, "low-latency": .flag, "period-ms": .value, "mode": .value, "tail-ms": .value,
+        "pre-roll-ms": .value, "vox-threshold": .value, "cues": .negatedFlag("no-cues"), "stereo": .flag,
+    ]
+
+    /// Settings of the connection (`ptt join`, `ptt rooms`).
+    public static let connectionKeys: [String: Kind] = [
+        "relay": .value, "token": .value, "tls-ca": .value, "tls-insecure": .flag,
+    ]
+
+    /// Settings `ptt join` accepts.
+    public static let joinKeys = audioKeys.merging(connectionKeys) { a, _ in a }.merging(["log-file": .value]) { a, _ in a }
+
+    /// The environment variable of a key: `frame-ms` → `PTT_FRAME_MS`. (`PTT_RELAY_*` names
+    /// belong to the relay's own settings and are never read here.)
+    public static func environmentName(_ key: String) -> String {
+        "PTT_" + key.uppercased().map { $0 == "-" ? "_" : $0 }.map(String.init).joined()
+    }
+
+    /// Arguments for the keys a command accepts, from the file's table and the environment.
+    /// Keys the file sets that no client command knows are an error (a typo should not be
+    /// silently ignored); keys known to other commands are skipped.
+    public static func arguments(file: TOMLTable?, environment: [String: String], accepted: [String: Kind],
+                                 path: String = "config.toml") throws(ConfigError) -> [String] {
+        var values: [String: (String, String)] = [:] // key → (value, origin)
+        if let file {
+            for key in file.keys {
+                guard let value = file[key] else { continue }
+                let origin = "\(path) line \(file.lines[key] ?? 0)"
+                guard joinKeys[key] != nil else {
+                    throw ConfigError("\(origin): unknown setting '\(key)' (known: \(joinKeys.keys.sorted().joined(separator: ", ")))")
+                }
+                guard let kind = accepted[key] else { continue }
+                switch (kind, value) {
+                case (.value, .string(let s)): values[key] = (s, origin)
+                case (.value, .integer(let i)): values[key] = (String(i), origin)
+                case (.flag, .boolean(let b)), (.negatedFlag, .boolean(let b)): values[key] = (b ? "true" : "false", origin)
+                case (.value, _): throw ConfigError("\(origin): '\(key)' takes a string or a number, not \(value.typeName)")
+                default: throw ConfigError("\(origin): '\(key)' takes true or false, not \(value.typeName)")
+                }
+            }
+        }
+        for (key, kind) in accepted {
+            let name = environmentName(key)
+            guard let text = environment[name] else { continue }
+            switch kind {
+            case .value:
+                guard !text.isEmpty else { throw ConfigError("\(name) is empty") }
+                values[key] = (text, name)
+            case .flag, .negatedFlag:
+                switch text.lowercased() {
+                case "1", "true", "yes", "on": values[key] = ("true", name)
+                case "0", "false", "no", "off", "": values[key] = ("false", name)
+                default: throw ConfigError("\(name): use true or false, not '\(text)'")
+                }
+            }
+        }
+        var args: [String] = []
+        for key in values.keys.sorted() {
+            guard let (value, _) = values[key], let kind = accepted[key] else { continue }
+            switch kind {
+            case .value: args += ["--\(key)", value]
+            case .flag: if value == "true" { args.append("--\(key)") }
+            case .negatedFlag(let option): if value == "false" { args.append("--\(option)") }
+            }
+        }
+        return args
+    }
+
+    /// Where the file is: `$PTT_CONFIG`, else `$XDG_CONFIG_HOME/ptt/config.toml`, else
+    /// `$HOME/.config/ptt/config.toml`. Nil when none of them can be formed.
+    public static func path(environment: [String: String]) -> String? {
+        if let p = environment["PTT_CONFIG"], !p.isEmpty { return p }
+        if let x = environment["XDG_CONFIG_HOME"], !x.isEmpty { return x + "/ptt/config.toml" }
+        if let h = environment["HOME"], !h.isEmpty { return h + "/.config/ptt/config.toml" }
+        return nil
+    }
+}

@@ -1,0 +1,70 @@
+/// A snapshot of a relay's counters, rendered as Prometheus text for `GET /metrics`.
+public struct RelayMetrics: Equatable, Sendable {
+    public var connections = 0
+    public var members = 0
+    public var rooms = 0
+    public var connectionsTotal: UInt64 = 0
+    public var framesIn: UInt64 = 0
+    public var bytesIn: UInt64 = 0
+    public var framesOut: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    public var textIn: UInt64 = 0
+    public var textOut: UInt64 = 0
+    public var droppedFrames: UInt64 = 0
+    public var closes: [UInt16: UInt64] = [:]
+    public var denies: [String: UInt64] = [:]
+
+    public init() {}
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    public var prometheusText: String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, UInt64)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, v) in samples { out += "\(name)\(labels) \(v)\n" }
+        }
+        metric("ptt_relay_connections", "gauge", "Open WebSocket connections.", [("", UInt64(connections))])
+        metric("ptt_relay_members", "gauge", "Connections welcomed into a room.", [("", UInt64(members))])
+        metric("ptt_relay_rooms", "gauge", "Rooms with at least one member.", [("", UInt64(rooms))])
+        metric("ptt_relay_connections_total", "counter", "WebSocket connections accepted.", [("", connectionsTotal)])
+        metric("ptt_relay_frames_in_total", "counter", "Audio frames received.", [("", framesIn)])
+        metric("ptt_relay_bytes_in_total", "counter", "Audio bytes received.", [("", bytesIn)])
+        metric("ptt_relay_frames_out_total", "counter", "Audio frames sent.", [("", framesOut)])
+        metric("ptt_relay_bytes_out_total", "counter", "Audio bytes sent.", [("", bytesOut)])
+        metric("ptt_relay_text_in_total", "counter", "Control messages received.", [("", textIn)])
+        metric("ptt_relay_text_out_total", "counter", "Control messages sent.", [("", textOut)])
+        metric("ptt_relay_dropped_frames_total", "counter", "Audio frames dropped for slow receivers.", [("", droppedFrames)])
+        metric("ptt_relay_closes_total", "counter", "Connections closed by the relay, by close code.",
+               closes.keys.sorted().map { ("{code=\"\($0)\"}", closes[$0] ?? 0) })
+        metric("ptt_relay_denies_total", "counter", "deny messages sent, by reason.",
+               denies.keys.sorted().map { ("{reason=\"\($0)\"}", denies[$0] ?? 0) })
+        return out
+    }
+}
+
+/// One room as `GET /rooms` lists it.
+public struct RoomListing: Equatable, Sendable {
+    public var name: String
+    public var members: Int
+    public var talkers: Int
+    public var floor: Floor
+
+    public init(name: String, members: Int, talkers: Int, floor: Floor) {
+        self.name = name
+        self.members = members
+        self.talkers = talkers
+        self.floor = floor
+    }
+
+    /// Rooms whose name starts with `_` are unlisted.
+    public var isListed: Bool { !name.hasPrefix("_") }
+
+    /// `{"rooms":[{"name":…,"members":…,"talkers":…,"floor":…}]}` for the listed rooms, by name.
+    public static func json(_ rooms: [RoomListing]) -> String {
+        let items: [JSONValue] = rooms.filter(\.isListed).sorted { $0.name < $1.name }.map {
+            .object(JSONObject([("name", .string($0.name)), ("members", .int(Int64($0.members))),
+                                ("talkers", .int(Int64($0.talkers))), ("floor", .string($0.floor.rawValue))]))
+        }
+        return JSONValue.object(JSONObject([("rooms", .array(items))])).jsonText
+    }
+}

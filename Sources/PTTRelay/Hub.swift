@@ -1,0 +1,241 @@
+import Logging
+import NIOCore
+import PTTCore
+import Synchronization
+
+/// One room: its state machine and the connections of its members, behind one mutex.
+/// Everything a room sends is queued while that mutex is held, so every member sees the
+/// room's events in one order (welcome before anything else, join before the newcomer's
+/// messages, a talker's `talk` off before its `leave`).
+final class RoomBox: Sendable {
+    struct Core: Sendable {
+        var room: RoomState
+        var members: [UInt32: MemberConnection] = [:]
+        /// Removed from the hub: a joiner that finds this retries with a fresh room.
+        var removed = false
+    }
+
+    let name: String
+    let core: Mutex<Core>
+
+    init(_ room: RoomState) {
+        name = room.name
+        core = Mutex(Core(room: room))
+    }
+}
+
+/// The relay's shared state: rooms, ids, connections, counters.
+///
+/// Any task may call it. `state` (rooms, ids, live connections) is behind a mutex taken
+/// briefly, never while a room's mutex is held (lock order: hub, room, connection).
+final class Hub: Sendable {
+    struct State: Sendable {
+        var rooms: [String: RoomBox] = [:]
+        var ids = IDAllocator(first: UInt32.random(in: 1...1_000_000))
+        var connections: [UInt64: MemberConnection] = [:]
+        var nextSerial: UInt64 = 1
+        var members = 0
+        var shuttingDown = false
+    }
+
+    let settings: RelaySettings
+    let logger: Logger
+    let counters = Counters()
+    private let state = Mutex(State())
+
+    init(settings: RelaySettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: Connections
+
+    /// Registers a new connection; nil when the relay is shutting down.
+    func connect(room: String, channel: any Channel, now: UInt64) -> MemberConnection? {
+        let conn: MemberConnection? = state.withLock { s in
+            guard !s.shuttingDown else { return nil }
+            let serial = s.nextSerial
+            s.nextSerial += 1
+            let c = MemberConnection(serial: serial, room: room, channel: channel, settings: settings,
+                                     logger: logger, counters: counters, now: now)
+            s.connections[serial] = c
+            return c
+        }
+        if conn != nil {
+            counters.connections.add(1, ordering: .relaxed)
+            counters.connectionsTotal.add(1)
+        }
+        return conn
+    }
+
+    func disconnect(_ conn: MemberConnection) {
+        leave(conn)
+        let removed = state.withLock { $0.connections.removeValue(forKey: conn.serial) != nil }
+        if removed { counters.connections.subtract(1, ordering: .relaxed) }
+    }
+
+    var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    // MARK: Rooms
+
+    /// Admits a connection that said a valid `hello` to its room; a close reason if it cannot.
+    func admit(_ conn: MemberConnection, hello: Hello, now: UInt64) -> CloseReason? {
+        enum Outcome { case joined, full, retry }
+        while true {
+            let picked: (RoomBox, UInt32)? = state.withLock { s in
+                guard s.members < settings.maxConnections else { return nil }
+                let box: RoomBox
+                if let existing = s.rooms[conn.roomName] {
+                    box = existing
+                } else {
+                    guard s.rooms.count < settings.maxRooms else { return nil }
+                    box = RoomBox(RoomState(name: conn.roomName, floor: settings.floor(for: conn.roomName),
+                                            maxTalk: settings.maxTalkNanos(for: conn.roomName)))
+                    s.rooms[conn.roomName] = box
+                }
+                guard let id = s.ids.allocate() else { return nil }
+                s.members += 1
+                return (box, id)
+            }
+            guard let (box, id) = picked else {
+                return CloseReason(.roomFull, "the relay has its maximum number of rooms or connections")
+            }
+            let outcome: Outcome = box.core.withLock { core in
+                if core.removed { return .retry }
+                guard core.room.count < settings.maxRoomMembers else { return .full }
+                core.members[id] = conn
+                conn.welcomed(id: id, room: box)
+                execute(core.room.join(id: id, name: hello.name, listen: hello.listen), in: core)
+                return .joined
+            }
+            switch outcome {
+            case .joined:
+                logger.info("join", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)", "listen": "\(hello.listen)"])
+                return nil
+            case .retry, .full:
+                state.withLock { s in
+                    s.ids.release(id)
+                    s.members -= 1
+                }
+                removeIfEmpty(box)
+                if outcome == .full { return .roomFull }
+            }
+        }
+    }
+
+    /// Takes a member out of its room (idempotent): `talk` off if it was talking, `leave`.
+    func leave(_ conn: MemberConnection) {
+        guard let (id, box) = conn.takeMembership() else { return }
+        let now = monotonicNanos()
+        box.core.withLock { core in
+            core.members[id] = nil
+            execute(core.room.leave(id: id), in: core)
+            _ = now
+        }
+        state.withLock { s in
+            s.ids.release(id)
+            s.members -= 1
+        }
+        removeIfEmpty(box)
+        logger.info("leave", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)"])
+    }
+
+    private func removeIfEmpty(_ box: RoomBox) {
+        state.withLock { s in
+            box.core.withLock { core in
+                guard core.room.isEmpty, !core.removed else { return }
+                core.removed = true
+                if s.rooms[box.name] === box { s.rooms[box.name] = nil }
+            }
+        }
+    }
+
+    // MARK: Forwarding
+
+    /// A member's control message.
+    func receive(_ message: InboundText, from id: UInt32, in box: RoomBox, now: UInt64) {
+        box.core.withLock { core in
+            execute(core.room.receive(message, from: id, now: now), in: core)
+        }
+    }
+
+    /// A member's audio frame: stamped with its id in place, queued for every other member.
+    func forwardAudio(_ frame: ByteBuffer, flags: AudioFrame.Flags, from id: UInt32, in box: RoomBox, now: UInt64) {
+        var frame = frame
+        frame.withUnsafeMutableReadableBytes { raw in
+            var bytes = raw
+            AudioFrame.stampSource(id, in: &bytes)
+        }
+        let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
+        box.core.withLock { core in
+            let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
+            if !decision.actions.isEmpty { execute(decision.actions, in: core) }
+            guard decision.forward else { return }
+            for (member, conn) in core.members where member != id {
+                conn.enqueueAudio(frame, micros: micros, now: now)
+            }
+        }
+    }
+
+    /// Carries out a room's actions; called with the room's mutex held.
+    private func execute(_ actions: [RoomAction], in core: borrowing RoomBox.Core) {
+        for action in actions {
+            switch action {
+            case .send(let to, let message):
+                if case .deny(let d) = message { counters.denied(d.reason.rawValue) }
+                core.members[to]?.enqueueText(Self.buffer(message.encoded()))
+            case .broadcast(let message, let except):
+                let buffer = Self.buffer(message.encoded())
+                for (id, conn) in core.members where id != except { conn.enqueueText(buffer) }
+            case .forward(let object, let from):
+                let buffer = Self.buffer(JSONValue.object(object).serialized())
+                for (id, conn) in core.members where id != from { conn.enqueueText(buffer) }
+            }
+        }
+    }
+
+    static func buffer(_ bytes: [UInt8]) -> ByteBuffer {
+        var b = ByteBufferAllocator().buffer(capacity: bytes.count)
+        b.writeBytes(bytes)
+        return b
+    }
+
+    // MARK: Time
+
+    /// Ends silent or over-long talks in every room and runs every connection's timeouts.
+    func tick(now: UInt64, connections: Bool) {
+        let (boxes, conns): ([RoomBox], [MemberConnection]) = state.withLock { s in
+            (Array(s.rooms.values), connections ? Array(s.connections.values) : [])
+        }
+        for box in boxes {
+            box.core.withLock { core in
+                guard let deadline = core.room.nextDeadline, deadline <= now else { return }
+                execute(core.room.tick(now: now), in: core)
+            }
+        }
+        for conn in conns { conn.tick(now: now) }
+    }
+
+    // MARK: Shutdown and reports
+
+    /// Refuses new connections and closes every open one with 1001.
+    func shutdown() {
+        let conns = state.withLock { s in
+            s.shuttingDown = true
+            return Array(s.connections.values)
+        }
+        for conn in conns { conn.close(.shutdown) }
+    }
+
+    func listings() -> [RoomListing] {
+        let boxes = state.withLock { Array($0.rooms.values) }
+        return boxes.map { box in
+            box.core.withLock { RoomListing(name: box.name, members: $0.room.count, talkers: $0.room.talkerCount, floor: $0.room.floor) }
+        }
+    }
+
+    func metrics() -> RelayMetrics {
+        let (members, rooms) = state.withLock { ($0.members, $0.rooms.count) }
+        return counters.snapshot(members: members, rooms: rooms)
+    }
+}

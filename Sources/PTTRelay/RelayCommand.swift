@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Dispatch
+import Logging
+import PTTCore
+
+/// `ptt relay`: runs a ptt relay until SIGINT or SIGTERM (`ptt-relay` runs the same options).
+public struct RelayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "Run a ptt relay: rooms of push-to-talk voice over WebSocket.",
+        discussion: RelayOptions.discussion
+    )
+
+    @OptionGroup public var options: RelayOptions
+
+    public init() {}
+
+    public func run() async throws { try await options.runRelay() }
+}
+
+/// The relay's command-line options, shared by `ptt relay` and `ptt-relay`.
+///
+/// Settings come from `--config FILE` (TOML), then `PTT_RELAY_*` environment variables, then
+/// flags; the last wins. Invalid settings stop it with a message before it binds.
+public struct RelayOptions: ParsableArguments {
+    public static let discussion = """
+        Every flag can also be set with an environment variable (PTT_RELAY_BIND, PTT_RELAY_TOKEN, \
+        PTT_RELAY_MAX_ROOM_MEMBERS, ...; PTT_RELAY_TOKEN takes a comma-separated list) or in a TOML \
+        file given with --config, whose keys are the flag names: bind = "0.0.0.0:7700", \
+        token = ["..."], max-room-members = 64, and [rooms.NAME] tables with floor and \
+        max-talk-seconds for one room. Flags win over the environment, which wins over the file. \
+        When it is listening, the relay prints "listening on ws://HOST:PORT" on standard output.
+        """
+
+    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (default 0.0.0.0:7700; port 0 picks a free port).", valueName: "host:port"))
+    var bind: String?
+    @Option(help: ArgumentHelp("TLS certificate chain (PEM); serves wss://.", valueName: "file"))
+    var tlsCert: String?
+    @Option(help: ArgumentHelp("TLS private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+    @Option(help: "A token clients must send as 'Authorization: Bearer'; repeatable.")
+    var token: [String] = []
+    @Option(help: ArgumentHelp("A file of tokens, one per line.", valueName: "file"))
+    var tokenFile: String?
+    @Option(help: "Most members in one room (default 64).")
+    var maxRoomMembers: Int?
+    @Option(help: "Most rooms at once (default 1000).")
+    var maxRooms: Int?
+    @Option(help: "Most members in all rooms (default 4096).")
+    var maxConnections: Int?
+    @Option(help: ArgumentHelp("Floor of every room: open or single (per-room overrides in the config file).", valueName: "open|single"))
+    var floor: String?
+    @Option(help: "Longest talk in seconds; 0 for no limit (default 0).")
+    var maxTalkSeconds: Int?
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default info).", valueName: "level"))
+    var logLevel: String?
+    @Option(help: ArgumentHelp("Log lines as text or json (default text).", valueName: "text|json"))
+    var logFormat: String?
+    @Option(help: ArgumentHelp("A TOML configuration file.", valueName: "file"))
+    var config: String?
+
+    @Option(help: .hidden) var helloTimeoutMs: Int?
+    @Option(help: .hidden) var idleTimeoutMs: Int?
+    @Option(help: .hidden) var pingIntervalMs: Int?
+    @Option(help: .hidden) var tooSlowMs: Int?
+    @Option(help: .hidden) var socketSendBuffer: Int?
+
+    public init() {}
+
+    /// The relay's version, as `--version` shows it.
+    public static let version = PTTVersion.string
+
+    /// Merges file, environment and flags into settings.
+    public func settings(environment: [String: String]) throws -> RelaySettings {
+        var s = RelaySettings()
+        do {
+            if let path = config ?? environment["PTT_RELAY_CONFIG"] {
+                try s.applyFile(try readTextFile(path), path: path)
+            }
+            try s.applyEnvironment(environment)
+            let texts: [(String, String?)] = [("bind", bind), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("token-file", tokenFile),
+                                              ("floor", floor), ("log-level", logLevel), ("log-format", logFormat)]
+            for (key, value) in texts { if let value { try s.apply(key, .text(value), origin: "--\(key)") } }
+            let ints: [(String, Int?)] = [("max-room-members", maxRoomMembers), ("max-rooms", maxRooms), ("max-connections", maxConnections),
+                                          ("max-talk-seconds", maxTalkSeconds), ("hello-timeout-ms", helloTimeoutMs),
+                                          ("idle-timeout-ms", idleTimeoutMs), ("ping-interval-ms", pingIntervalMs), ("too-slow-ms", tooSlowMs),
+                                          ("socket-send-buffer", socketSendBuffer)]
+            for (key, value) in ints { if let value { try s.apply(key, .integer(Int64(value)), origin: "--\(key)") } }
+            if !token.isEmpty { try s.apply("token", .list(token), origin: "--token") }
+            if let file = s.tokenFile { try s.addTokens(fromFile: try readTextFile(file), path: file) }
+            try s.validate()
+        } catch let error as ConfigError {
+            throw ValidationError(error.message)
+        }
+        return s
+    }
+
+    /// Runs the relay until SIGINT or SIGTERM.
+    public func runRelay() async throws {
+        let settings = try settings(environment: Self.processEnvironment())
+        let logger = RelayLogHandler.logger(for: settings)
+        let relay: RelayServer
+        do { relay = try RelayServer(settings: settings, logger: logger) } catch {
+            throw ValidationError("cannot load the TLS certificate or key: \(error)")
+        }
+        let signals = Self.onTerminationSignals { relay.shutdown() }
+        defer { signals.forEach { $0.cancel() } }
+        try await relay.run { address in
+            writeOut("listening on \(address.url)\n", fd: 1)
+        }
+    }
+
+    /// Calls `action` on SIGINT and SIGTERM (instead of dying).
+    static func onTerminationSignals(_ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+
+    static func processEnvironment() -> [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }
+}
+
+/// Reads a whole text file (configuration, tokens), or throws a `ConfigError` naming it.
+func readTextFile(_ path: String) throws -> String {
+    guard let f = fopen(path, "rb") else { throw ConfigError("\(path): cannot open (\(String(cString: strerror(errno))))") }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+        if n < chunk.count { break }
+        guard bytes.count <= 1 << 20 else { throw ConfigError("\(path): larger than 1 MiB") }
+    }
+    guard ferror(f) == 0 else { throw ConfigError("\(path): read error") }
+    guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path): not UTF-8 text") }
+    return text
+}

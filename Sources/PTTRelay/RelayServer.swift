@@ -1,0 +1,155 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOSSL
+import PTTCore
+import Synchronization
+
+/// Where a running relay listens.
+public struct RelayAddress: Equatable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var tls: Bool
+    /// The base URL clients connect to, e.g. `ws://127.0.0.1:7700`.
+    public var url: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "\(tls ? "wss" : "ws")://\(h):\(port)"
+    }
+    public var description: String { url }
+}
+
+/// A ptt relay (PROTOCOL.md §5, §7) on Hummingbird.
+///
+/// Start it with `run(onListening:)` (it returns when the relay has stopped); stop it with
+/// `shutdown()` from any task or thread: every connection gets `error` `shutdown` and close
+/// 1001, then the server stops, within about 1.5 seconds.
+///
+/// ```swift
+/// let relay = try RelayServer(settings: settings, logger: logger)
+/// async let stopped: Void = relay.run { address in print("listening on \(address)") }
+/// ...
+/// relay.shutdown()
+/// try await stopped
+/// ```
+///
+/// Concurrency: Hummingbird runs one task per connection (the reader, `WebSocketSession`),
+/// which starts one writer task (`MemberConnection.runWriter`). One ticker task drives every
+/// room's and connection's timeouts. Shared state lives in `Hub` (rooms, ids, connections),
+/// `RoomBox` (one room) and `MemberConnection` (one connection's protocol state and queue),
+/// each behind its own mutex, taken in that order and held only for queueing.
+public final class RelayServer: Sendable {
+    public let settings: RelaySettings
+    let hub: Hub
+    let logger: Logger
+    private let tls: TLSConfiguration?
+    private let stopRequests: AsyncStream<Void>
+    private let stopper: AsyncStream<Void>.Continuation
+    private let bound = Mutex<RelayAddress?>(nil)
+    /// How often rooms' talk timers and connections' timeouts are checked.
+    static let tickInterval: Duration = .milliseconds(25)
+
+    /// Prepares a relay. Throws if the TLS certificate or key cannot be loaded.
+    public init(settings: RelaySettings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        self.hub = Hub(settings: settings, logger: logger)
+        if let cert = settings.tlsCert, let key = settings.tlsKey {
+            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+        } else {
+            tls = nil
+        }
+        (stopRequests, stopper) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The address the relay bound, once it is listening.
+    public var address: RelayAddress? { bound.withLock { $0 } }
+
+    /// Asks the relay to close every connection with 1001 and stop. Safe from any thread, any number of times.
+    public func shutdown() { stopper.yield() }
+
+    /// Runs the relay until `shutdown()` (or cancellation). `onListening` gets the bound address.
+    public func run(onListening: @escaping @Sendable (RelayAddress) async -> Void = { _ in }) async throws {
+        let hub = self.hub
+        let settings = self.settings
+        let router = Router()
+        HTTPEndpoints.add(to: router, hub: hub)
+        let wsConfiguration = WebSocketServerConfiguration(
+            maxFrameSize: 1 << 17, autoPing: .disabled, closeTimeout: .seconds(1))
+        var server: HTTPServerBuilder = .http1WebSocketUpgrade(
+            configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: wsConfiguration)
+        ) { head, channel, _ in
+            try await Self.decideUpgrade(head, channel: channel, settings: settings, hub: hub)
+        }
+        if let tls { server = try .tls(server, tlsConfiguration: tls) }
+        let isTLS = tls != nil
+        let app = Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(settings.host, port: settings.port)),
+            onServerRunning: { channel in
+                let host = channel.localAddress?.ipAddress ?? settings.host
+                let address = RelayAddress(host: host, port: channel.localAddress?.port ?? settings.port, tls: isTLS)
+                self.bound.withLock { $0 = address }
+                hub.logger.notice("listening", metadata: ["url": "\(address.url)"])
+                await onListening(address)
+            },
+            logger: logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            group.addTask {
+                var n = 0
+                while !Task.isCancelled {
+                    try await Task.sleep(for: Self.tickInterval)
+                    n += 1
+                    hub.tick(now: monotonicNanos(), connections: n % 4 == 0)
+                }
+            }
+            group.addTask { [stopRequests] in
+                for await _ in stopRequests { break }
+            }
+            // Whichever ends first: the server (an error), or a stop request.
+            _ = try await group.next()
+            hub.shutdown()
+            let deadline = ContinuousClock.now + .milliseconds(1500)
+            while hub.connectionCount > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            group.cancelAll()
+        }
+        logger.notice("stopped")
+    }
+
+    /// The upgrade checks of PROTOCOL.md §1, in order: token (401), subprotocol (400), path (400).
+    static func decideUpgrade(_ head: HTTPRequest, channel: any Channel, settings: RelaySettings, hub: Hub) async throws
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        switch UpgradeCheck.decide(
+            authorization: head.headerFields[.authorization],
+            protocols: head.headerFields[values: .secWebSocketProtocol],
+            path: head.path ?? "",
+            tokens: settings.tokens,
+            connections: hub.connectionCount,
+            maxConnections: settings.maxConnections
+        ) {
+        case .refuse(let status, let headers, let why):
+            hub.logger.info("refused", metadata: ["status": "\(status)", "reason": "\(why)"])
+            try await channel.pipeline.addHandler(UpgradeRefusalHandler(status: .init(statusCode: status), headers: headers)).get()
+            return .dontUpgrade
+        case .accept(let room):
+            let box = ActivityHandler.Box()
+            if settings.socketSendBuffer > 0 {
+                try await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: .init(settings.socketSendBuffer)).get()
+            }
+            try await channel.pipeline.addHandler(ActivityHandler(box: box), position: .first).get()
+            return .upgrade([.secWebSocketProtocol: UpgradeCheck.subprotocol]) { inbound, outbound, _ in
+                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, activity: box, hub: hub)
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import PTTAudio
+import PTTClient
+import PTTCore
+import Synchronization
+
+/// One person in one room: the session wired to the audio engine.
+///
+/// Capture → talk gate → encoder → `ClientSession.send`; `ClientSession` → `Receiver`
+/// (jitter buffers, decoders, mixer) → playback. Everything here is thread-safe: the
+/// transmitter's sink runs on the transmit thread, session events on NIO's event loop,
+/// commands on the UI or stdin thread.
+final class Call: Sendable {
+    let session: ClientSession
+    let receiver: Receiver
+    let capture: CaptureEngine?
+    let transmitter: Transmitter?
+    let playback: PlaybackEngine
+    let settings: OpusSettings
+    let listen: Bool
+    let mix = Mutex<(volume: Double, muted: Bool)>((1.0, false))
+
+    /// Reports a device status only when it changes (retries repeat the same message).
+    static func deduplicated(_ onEvent: @escaping @Sendable (CallEvent) -> Void) -> @Sendable (AudioDirection, DeviceStatus) -> Void {
+        let last = Mutex<[AudioDirection: String]>([:])
+        return { direction, status in
+            let key: String
+            switch status {
+            case .running(let device): key = "running \(device)"
+            case .unavailable(let message, _): key = "unavailable \(message)"
+            case .stopped: key = "stopped"
+            }
+            let changed = last.withLock { l -> Bool in
+                defer { l[direction] = key }
+                return l[direction] != key
+            }
+            if changed { onEvent(.device(direction, status)) }
+        }
+    }
+
+    /// Builds the call. `onEvent` receives session events and device status, on any thread.
+    init(session config: SessionCore.Configuration, connector: any RelayConnector, audio: AudioOptions,
+         defaultMode: TalkGate.Mode, onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
+        listen = config.listen
+        settings = audio.opusSettings
+        let receiver = Receiver(channels: audio.stereo ? 2 : 1)
+        receiver.cuesEnabled = !audio.noCues
+        self.receiver = receiver
+        let transmitterBox = Mutex<Transmitter?>(nil)
+        session = ClientSession(config: config, connector: connector, handlers: .init(
+            event: { event in
+                switch event {
+                case .talkStopped(let m), .memberLeft(let m):
+                    if case .memberLeft = event { receiver.removeSpeaker(m.id) }
+                case .transmitting(let on):
+                    receiver.play(on ? .talkStart : .talkEnd)
+                case .denied:
+                    receiver.play(.busy)
+                default:
+                    break
+                }
+                onEvent(.session(event))
+            },
+            play: { frame in receiver.receive(frame) },
+            stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() }))
+        playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis) { buffer, frames in
+            receiver.render(into: &buffer, frames: frames)
+        }
+        let deviceStatus = Self.deduplicated(onEvent)
+        playback.onStatusChange { deviceStatus(.playback, $0) }
+        if listen {
+            capture = nil
+            transmitter = nil
+        } else {
+            let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
+            let session = self.session
+            let transmitter = try Transmitter(ring: capture.ring, gate: audio.gateConfiguration(defaultMode: defaultMode),
+                                              codec: settings, source: 1) { frame in
+                session.send(payload: frame.payload, flags: frame.flags)
+            }
+            capture.onStatusChange { deviceStatus(.capture, $0) }
+            self.capture = capture
+            self.transmitter = transmitter
+            transmitterBox.withLock { $0 = transmitter }
+        }
+    }
+
+    /// Starts the devices and runs the session until it ends.
+    func run() async -> SessionCore.EndReason {
+        playback.start()
+        transmitter?.start()
+        capture?.start()
+        let reason = await session.run()
+        capture?.stop()
+        transmitter?.stop()
+        playback.stop()
+        return reason
+    }
+
+    func talk(_ on: Bool) {
+        guard let transmitter else { return }
+        if on { transmitter.keyDown() } else { transmitter.keyUp() }
+    }
+
+    func setMuted(_ muted: Bool) {
+        let gain = mix.withLock { m -> Double in
+            m.muted = muted
+            return m.muted ? 0 : m.volume
+        }
+        receiver.masterGain = gain
+    }
+
+    /// Changes the speaker volume by `steps` of 10 %, between 0 and 200 %.
+    func changeVolume(by steps: Int) -> Double {
+        let (gain, volume) = mix.withLock { m -> (Double, Double) in
+            m.volume = min(2, max(0, ((m.volume * 10).rounded() + Double(steps)) / 10))
+            return (m.muted ? 0 : m.volume, m.volume)
+        }
+        receiver.masterGain = gain
+        return volume
+    }
+
+    func quit() { session.quit() }
+}
+
+/// What a running call reports.
+enum CallEvent: Sendable {
+    case session(SessionEvent)
+    case device(AudioDirection, DeviceStatus)
+}

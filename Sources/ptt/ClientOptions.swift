@@ -1,0 +1,32 @@
+import ArgumentParser
+import PTTCore
+
+/// Where to connect and as whom: shared by the commands that join a room.
+struct ClientOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Relay base URL (default ws://127.0.0.1:7700).", valueName: "url"))
+    var relay: String?
+
+    @Option(help: ArgumentHelp("Token for relays that require one (sent as Authorization: Bearer).", valueName: "token"))
+    var token: String?
+
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM file of certificates to trust for wss:// relays.", valueName: "file"))
+    var tlsCA: String?
+
+    @Flag(name: .customLong("tls-insecure"), help: "Do not verify the relay's TLS certificate (self-signed relays you trust).")
+    var tlsInsecure = false
+
+    static let defaultRelay = "ws://127.0.0.1:7700"
+
+    /// The relay URL to use.
+    func relayURL() throws -> RelayURL {
+        let text = relay ?? Self.defaultRelay
+        do { return try RelayURL(parsing: text) } catch { throw ValidationError(error.description) }
+    }
+
+    func validate() throws {
+        _ = try relayURL()
+        if let token, token.isEmpty || token.contains(where: { $0.isNewline }) {
+            throw ValidationError("invalid --token: empty or contains a line break")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Glibc
+import PTTAudio
+import PTTCore
+import Synchronization
+
+/// `ptt join --json`: no screen; one JSON object per line on stdout for every event, and
+/// commands on stdin (`talk on`, `talk off`, `chat TEXT`, `mute on|off`, `quit`).
+/// End of input does not end the session: `quit`, Ctrl-C or SIGTERM do.
+enum JSONMode {
+    static let output = Mutex<Void>(())
+
+    /// Writes one line to stdout, whole, even when several threads print.
+    static func emit(_ object: JSONObject) {
+        let line = JSONValue.object(object).jsonText + "\n"
+        output.withLock { _ in Console.write(line, fd: 1) }
+    }
+
+    static func emit(_ event: CallEvent) {
+        switch event {
+        case .session(let e):
+            emit(e.jsonObject)
+        case .device(let direction, let status):
+            var o = JSONObject([("event", .string("device")), ("kind", .string(direction == .capture ? "input" : "output"))])
+            switch status {
+            case .running(let name): o["status"] = .string("running"); o["device"] = .string(name)
+            case .unavailable(let message, let retry):
+                o["status"] = .string("unavailable"); o["message"] = .string(message); o["retry_ms"] = .int(Int64(retry))
+            case .stopped: o["status"] = .string("stopped")
+            }
+            emit(o)
+        }
+    }
+
+    /// Reads commands from stdin on a dedicated thread until end of input.
+    static func readCommands(call: Call) {
+        _ = AudioThread(name: "stdin") {
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { return }
+                pending.append(contentsOf: buffer[0..<n])
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    if pending.count > 8192 { pending.removeAll() }
+                    perform(line, call: call)
+                }
+            }
+        }
+    }
+
+    static func perform(_ line: String, call: Call) {
+        if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
+        do {
+            switch try ScriptCommand.parse(line) {
+            case .talk(let on):
+                if call.listen {
+                    emit(JSONObject([("event", .string("error")), ("code", .string("listen-only")),
+                                     ("text", .string("joined with --listen: this client never talks"))]))
+                }
+                call.talk(on)
+            case .chat(let text): call.session.chat(text)
+            case .mute(let on): call.setMuted(on)
+            case .quit: call.quit()
+            }
+        } catch {
+            emit(JSONObject([("event", .string("error")), ("code", .string("bad-command")), ("text", .string(error.description))]))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Glibc
+import PTTAudio
+import PTTClient
+import PTTCore
+import Synchronization
+
+/// `ptt join ROOM NAME`: join a room and talk.
+struct JoinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "join",
+        abstract: "Join a room and talk: hold space to talk, q to quit.",
+        discussion: """
+            With --json there is no screen: events are printed as JSON lines and commands are read \
+            from standard input (talk on, talk off, chat TEXT, mute on|off, quit).
+            """
+    )
+
+    @Argument(help: "The room: 1 to 64 of A-Z a-z 0-9 . _ ~ - (rooms starting with _ are unlisted).")
+    var room: String
+
+    @Argument(help: "Your name as others see it: 1 to 32 characters.")
+    var name: String
+
+    @OptionGroup var client: ClientOptions
+
+    @Flag(help: "Listen only: never talk, no microphone needed.")
+    var listen = false
+
+    @Flag(help: "No screen: JSON events on stdout, commands on stdin.")
+    var json = false
+
+    @Flag(help: "Host the room: start a relay in this process on --relay's address (default 0.0.0.0:7700) and join it.")
+    var host = false
+
+    @Option(name: .customLong("log-file"), help: ArgumentHelp("Write logs here (never to the screen).", valueName: "file"))
+    var logFile: String?
+
+    @OptionGroup var audio: AudioOptions
+
+    func validate() throws {
+        guard Validation.isValidRoom(room) else {
+            throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ - (not . or ..)")
+        }
+        guard Validation.isValidName(name) else {
+            throw ValidationError("invalid name '\(name)': 1 to 32 characters, no control characters, no spaces at either end")
+        }
+        if listen, let mode = audio.mode, mode != .hold {
+            throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it")
+        }
+    }
+
+    static let signalled = Atomic<Int32>(0)
+
+    func run() async throws {
+        let logger = try LogFile.logger(label: "ptt", path: logFile)
+        var relay = try client.relayURL()
+        var hosted: HostedRelay?
+        if host {
+            let bind = client.relay == nil ? RelayURL(secure: false, host: "0.0.0.0", port: 7700) : relay
+            do {
+                hosted = try await HostedRelay.start(bind: bind, token: client.token, logger: logger)
+            } catch {
+                Console.error("\(error)")
+                throw ExitCode(1)
+            }
+            relay = hosted?.localURL ?? relay
+        }
+        let url = try relay.url(room: room)
+        var options = ConnectOptions(relay: relay, room: room, token: client.token)
+        options.trustRootsPEM = client.tlsCA
+        options.insecureTLS = client.tlsInsecure
+        let connector = try WebSocketConnector(options: options)
+        let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
+        guard json else {
+            await hosted?.stop()
+            throw ValidationError("the terminal screen is not available in this build yet: use --json")
+        }
+        if let hosted {
+            JSONMode.emit(JSONObject([("event", .string("hosting")), ("room", .string(room)),
+                                      ("urls", .array(hosted.shareURLs.map { .string("\($0)/\(room)") }))]))
+        }
+        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold) { JSONMode.emit($0) }
+        JSONMode.readCommands(call: call)
+        Self.installSignalHandlers()
+        let watcher = Task {
+            while !Task.isCancelled {
+                if Self.signalled.load(ordering: .relaxed) != 0 { call.quit(); return }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let reason = await call.run()
+        watcher.cancel()
+        await hosted?.stop()
+        if reason.isFailure {
+            Console.error(reason.message)
+            throw ExitCode(1)
+        }
+    }
+
+    static func installSignalHandlers() {
+        for s in [SIGINT, SIGTERM, SIGHUP] {
+            signal(s) { JoinCommand.signalled.store($0, ordering: .relaxed) }
+        }
+        signal(SIGPIPE, SIG_IGN)
+    }
+}

@@ -1,0 +1,94 @@
+import PTTClient
+import PTTCore
+import Testing
+
+/// Real sessions over real WebSockets on 127.0.0.1, through a plain forwarder.
+@Suite(.serialized) struct ClientSessionForwarderTests {
+    func session(_ name: String, port: Int, room: String = "standup", log: EventLog) throws -> ClientSession {
+        let relay = RelayURL(secure: false, host: "127.0.0.1", port: port)
+        let connector = try WebSocketConnector(options: ConnectOptions(relay: relay, room: room))
+        let config = SessionCore.Configuration(room: room, name: name, listen: false, url: try relay.url(room: room))
+        return ClientSession(config: config, connector: connector, handlers: log.handlers)
+    }
+
+    static func names(_ events: [SessionEvent]) -> Set<String> {
+        var present = Set<String>()
+        for e in events {
+            switch e {
+            case .memberJoined(let m), .memberRenamed(let m): if let n = m.name { present.insert(n) }
+            case .memberLeft(let m): if let n = m.name { present.remove(n) }
+            default: break
+            }
+        }
+        return present
+    }
+
+    @Test func twoClientsFindEachOtherChatAndHearAudio() async throws {
+        let forwarder = PlainForwarder()
+        let port = try await forwarder.start()
+        defer { Task { await forwarder.stop() } }
+        let logA = EventLog(), logB = EventLog()
+        let a = try session("alice", port: port, log: logA)
+        let b = try session("bob", port: port, log: logB)
+        let runA = Task { await a.run() }
+        #expect(await logA.wait("alice ready") { $0.contains { if case .ready = $0 { true } else { false } } })
+        let runB = Task { await b.run() }
+        #expect(await logB.wait("bob sees alice") { Self.names($0) == ["alice"] })
+        #expect(await logA.wait("alice sees bob") { Self.names($0) == ["bob"] })
+        #expect(logA.all.contains(.connected(link: .forwarder, url: "ws://127.0.0.1:\(port)/standup")))
+
+        #expect(a.chat("hello bob"))
+        #expect(!a.chat(""))
+        #expect(await logB.wait("chat") { $0.contains { if case .chat(_, "alice", "hello bob", false) = $0 { true } else { false } } })
+
+        // A spurt of three frames: bob plays them in order and sees alice talk and stop.
+        a.send(payload: [0xF8, 1], flags: .start)
+        a.send(payload: [0xF8, 2], flags: [])
+        a.send(payload: [0xF8, 3], flags: .end)
+        let played = await logB.waitPlayed(count: 3)
+        #expect(played.map(\.payload) == [[0xF8, 1], [0xF8, 2], [0xF8, 3]])
+        #expect(Set(played.map(\.source)).count == 1)
+        #expect(played.map(\.seq) == [0, 1, 2])
+        #expect(await logB.wait("talk stop") { $0.contains { if case .talkStopped(let m) = $0 { m.name == "alice" } else { false } } })
+        #expect(logB.all.contains { if case .talkStarted(let m) = $0 { m.name == "alice" } else { false } })
+
+        a.quit()
+        #expect(await runA.value == .quit)
+        #expect(await logB.wait("alice left") { Self.names($0).isEmpty })
+        b.quit()
+        #expect(await runB.value == .quit)
+    }
+
+    @Test func unreachableRelayAtStartIsAClearFinalMessage() async throws {
+        // Bind and close a forwarder to get a port nothing listens on.
+        let f = PlainForwarder()
+        let port = try await f.start()
+        await f.stop()
+        let log = EventLog()
+        let s = try session("alice", port: port, log: log)
+        let reason = await s.run()
+        guard case .unreachable(let message) = reason else { Issue.record("\(reason)"); return }
+        #expect(message.contains("cannot reach the relay at ws://127.0.0.1:\(port)/standup"))
+        #expect(reason.isFailure)
+    }
+
+    @Test func reconnectsWhenTheForwarderComesBack() async throws {
+        let forwarder = PlainForwarder()
+        let port = try await forwarder.start()
+        let log = EventLog()
+        let s = try session("alice", port: port, log: log)
+        let run = Task { await s.run() }
+        #expect(await log.wait("ready") { $0.contains { if case .ready = $0 { true } else { false } } })
+        await forwarder.stop()
+        #expect(await log.wait("reconnecting") { $0.contains { if case .reconnecting = $0 { true } else { false } } })
+        let again = PlainForwarder()
+        _ = try await again.start(port: port)
+        defer { Task { await again.stop() } }
+        #expect(await log.wait("ready again", timeout: .seconds(10)) {
+            $0.filter { if case .ready = $0 { true } else { false } }.count == 2
+        })
+        #expect(again.connectionCount == 1)
+        s.quit()
+        #expect(await run.value == .quit)
+    }
+}

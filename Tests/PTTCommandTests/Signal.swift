@@ -1,0 +1,64 @@
+import Foundation
+
+/// Test signals as raw S16LE mono 48 kHz, the format the ALSA file plugin passes through.
+enum TestSignal {
+    /// A voice-like signal: a 220 Hz tone with harmonics, amplitude-modulated at 3 Hz
+    /// (syllables), `seconds` long, with `pad` seconds of silence before and after.
+    static func speechLike(seconds: Double, pad: Double) -> [Int16] {
+        let rate = 48000.0
+        let n = Int(seconds * rate), p = Int(pad * rate)
+        var out = [Int16](repeating: 0, count: p)
+        for i in 0..<n {
+            let t = Double(i) / rate
+            let envelope = 0.5 + 0.5 * sin(2 * .pi * 3 * t)
+            let tone = sin(2 * .pi * 220 * t) + 0.5 * sin(2 * .pi * 440 * t) + 0.25 * sin(2 * .pi * 660 * t + 1)
+            out.append(Int16(max(-32767, min(32767, 9000 * envelope * tone))))
+        }
+        out += [Int16](repeating: 0, count: p)
+        return out
+    }
+
+    static func write(_ samples: [Int16], to path: String) throws {
+        let data = samples.withUnsafeBufferPointer { Data(buffer: $0) }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    static func read(_ path: String) -> [Int16] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+    }
+
+    static func rms(_ s: ArraySlice<Int16>) -> Double {
+        guard !s.isEmpty else { return 0 }
+        return (s.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(s.count)).squareRoot()
+    }
+
+    /// RMS of consecutive 10 ms blocks: the energy envelope.
+    static func envelope(_ s: [Int16], block: Int = 480) -> [Double] {
+        stride(from: 0, to: s.count - block + 1, by: block).map { rms(s[$0..<$0 + block]) }
+    }
+
+    /// The best Pearson correlation of `probe`'s envelope inside `signal`'s envelope, and the
+    /// lag in 10 ms blocks. Speech through a codec keeps its envelope even where the waveform's
+    /// phase moves, so this tells "the same speech, in order" from noise or silence.
+    static func envelopeCorrelation(probe: [Int16], in signal: [Int16]) -> (correlation: Double, lagBlocks: Int) {
+        let p = envelope(probe), x = envelope(signal)
+        guard x.count >= p.count, p.count > 1 else { return (0, 0) }
+        func pearson(_ a: ArraySlice<Double>, _ b: [Double]) -> Double {
+            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+            var num = 0.0, da = 0.0, db = 0.0
+            for (u, v) in zip(a, b) {
+                num += (u - ma) * (v - mb)
+                da += (u - ma) * (u - ma)
+                db += (v - mb) * (v - mb)
+            }
+            return da > 0 && db > 0 ? num / (da * db).squareRoot() : 0
+        }
+        var best = (0.0, 0)
+        for lag in 0...(x.count - p.count) {
+            let c = pearson(x[lag..<lag + p.count], p)
+            if c > best.0 { best = (c, lag) }
+        }
+        return best
+    }
+}

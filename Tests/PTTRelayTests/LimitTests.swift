@@ -1,0 +1,159 @@
+import PTTCore
+@testable import PTTRelay
+import Testing
+
+/// Closes and refusals: upgrade checks, sizes, malformed messages, timeouts, slow members.
+@Suite(.timeLimit(.minutes(1))) struct LimitTests {
+    @Test func upgradeChecksInOrder() async throws {
+        try await withRelay({ $0.tokens = ["s3cret", "other"] }) { relay in
+            let port = relay.address.port
+            let missing = try await httpExchange(port: port, upgradeRequest(path: "/room", token: nil))
+            #expect(missing.status == 401 && missing.headers["www-authenticate"] == "Bearer")
+            let wrong = try await httpExchange(port: port, upgradeRequest(path: "/room", token: "s3creT"))
+            #expect(wrong.status == 401 && wrong.headers["www-authenticate"] == "Bearer")
+            // The token comes first: a bad path without a token is 401.
+            #expect(try await httpExchange(port: port, upgradeRequest(path: "/a/b", token: nil)).status == 401)
+            #expect(try await httpExchange(port: port, upgradeRequest(path: "/room", token: "other", subprotocol: false)).status == 400)
+            for bad in ["/", "/a/b", "/room/", "/..", "/\(String(repeating: "x", count: 65))", "/a%20b", "/%zz"] {
+                #expect(try await httpExchange(port: port, upgradeRequest(path: bad, token: "s3cret")).status == 400, "\(bad)")
+            }
+            let ok = try await httpExchange(port: port, upgradeRequest(path: "/%61bc?x=1", token: "s3cret"))
+            #expect(ok.status == 101 && ok.headers["sec-websocket-protocol"] == "ptt.v1")
+            // A real client with the token gets in.
+            let c = try await TestClient.connect(relay.url("abc"), token: "other")
+            #expect(try await c.hello("alice")["room"] == .string("abc"))
+            await c.close()
+        }
+    }
+
+    @Test func oversizeMessagesClose1009() async throws {
+        try await withRelay { relay in
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.hello("alice")
+            try await a.send(#"{"t":"chat","text":"\#(String(repeating: "x", count: 4100))"}"#)
+            let text = try await a.closeCode()
+            #expect(text.code == 1009 && text.word == "too-big")
+            let b = try await TestClient.connect(relay.url("r"))
+            try await b.hello("bob")
+            try await b.send(binary: [1, 0, 0, 0, 1, 0, 1, 0] + [UInt8](repeating: 0xF8, count: 1493))
+            let bin = try await b.closeCode()
+            #expect(bin.code == 1009, "\(String(describing: bin.code))")
+            #expect(bin.word == "too-big")
+        }
+    }
+
+    @Test func malformedMessagesClose1008() async throws {
+        try await withRelay { relay in
+            for bad in [#"{"t":"talk","on":1}"#, "[1,2]", #"{"t":"chat","text":""}"#, #"{"nope":1}"#, "{not json"] {
+                let a = try await TestClient.connect(relay.url("r"))
+                try await a.hello("alice")
+                try await a.send(bad)
+                let r = try await a.closeCode()
+                #expect(r.code == 1008 && r.word == "bad-message", "\(bad)")
+            }
+            let b = try await TestClient.connect(relay.url("r"))
+            try await b.hello("bob")
+            try await b.send(binary: [1, 0, 0, 0, 1, 0, 1, 0])
+            #expect(try await b.closeCode().code == 1008)
+            let c = try await TestClient.connect(relay.url("r"))
+            try await c.hello("carol")
+            try await c.send(binary: [0, 0, 0, 0, 1, 0, 1, 0, 0xF8])
+            #expect(try await c.closeCode().code == 1008)
+        }
+    }
+
+    @Test func invalidHelloAndVersion() async throws {
+        try await withRelay { relay in
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.send(#"{"t":"hello","v":1,"name":""}"#)
+            let bad = try await a.closeCode()
+            #expect(bad.code == 4400 && bad.word == "bad-hello")
+            let b = try await TestClient.connect(relay.url("r"))
+            try await b.send(#"{"t":"hello","v":2,"name":"bob"}"#)
+            let version = try await b.closeCode()
+            #expect(version.code == 4426 && version.word == "version")
+        }
+    }
+
+    @Test func helloTimeoutCloses4400() async throws {
+        try await withRelay({ $0.connection.helloTimeout = 300_000_000 }) { relay in
+            let start = ContinuousClock.now
+            let a = try await TestClient.connect(relay.url("r"))
+            // Anything but hello is dropped before hello.
+            try await a.send(#"{"t":"chat","text":"hi"}"#)
+            try await a.send("garbage")
+            let r = try await a.closeCode()
+            #expect(r.code == 4400 && r.word == "bad-hello")
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func idleConnectionCloses4410ButPongsKeepItAlive() async throws {
+        try await withRelay({ $0.connection.idleTimeout = 400_000_000; $0.connection.pingInterval = 100_000_000 }) { relay in
+            // The client answers the relay's WebSocket pings, so a silent member stays.
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.hello("alice")
+            try await Task.sleep(for: .milliseconds(1000))
+            try await a.send(#"{"t":"ping","ts":1}"#)
+            #expect(try await a.nextObject()["t"] == .string("pong"))
+            await a.close()
+        }
+        try await withRelay({ $0.connection.idleTimeout = 300_000_000 }) { relay in
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.hello("alice")
+            let r = try await a.closeCode()
+            #expect(r.code == 4410 && r.word == "idle")
+        }
+    }
+
+    @Test func rateLimitCloses1008() async throws {
+        try await withRelay { relay in
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.hello("alice")
+            for _ in 0..<200 { try await a.send(#"{"t":"chat","text":"spam"}"#) }
+            let r = try await a.closeCode()
+            #expect(r.code == 1008 && r.word == "rate-limit")
+        }
+    }
+
+    @Test func slowMemberIsDroppedAndClosedWithoutDelayingOthers() async throws {
+        try await withRelay({ $0.queue.tooSlowAfter = 500_000_000; $0.socketSendBuffer = 4096 }) { relay in
+            let talker = try await TestClient.connect(relay.url("r"))
+            try await talker.hello("talker")
+            let fast = try await TestClient.connect(relay.url("r"))
+            try await fast.hello("fast")
+            let slow = try await TestClient.connect(relay.url("r"), reads: false)
+            try await slow.send(#"{"t":"hello","v":1,"name":"slow"}"#)
+            #expect(try await fast.nextObject()["t"] == .string("join"))
+            _ = try await talker.nextObject(); _ = try await talker.nextObject()
+            var worst: Duration = .zero
+            var sawLeave = false
+            var seq = 0
+            // Frames of 1400 bytes at about 150 per second until the slow member is gone (at most 10 s).
+            while !sawLeave || seq < 200, seq < 1500 {
+                defer { seq += 1 }
+                let sent = ContinuousClock.now
+                try await talker.send(binary: frame(seq: UInt16(seq), size: 1400))
+                var e = try await fast.next(timeout: .seconds(2))
+                // The slow one is closed 4408 meanwhile, and leaves.
+                if case .text(let s) = e {
+                    #expect(s == #"{"t":"leave","id":\#(slow.you == 0 ? 0 : slow.you)}"# || s.hasPrefix(#"{"t":"leave""#))
+                    sawLeave = true
+                    e = try await fast.next(timeout: .seconds(2))
+                }
+                worst = max(worst, ContinuousClock.now - sent)
+                guard case .binary(let bytes) = e else { Issue.record("expected a frame, got \(e)"); return }
+                #expect(try AudioFrame.decode(bytes).seq == UInt16(seq))
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(worst < .milliseconds(250), "worst delivery \(worst)")
+            #expect(sawLeave)
+            let metrics = try await httpGet(port: relay.address.port, "/metrics")
+            #expect(metrics.body.contains(#"ptt_relay_closes_total{code="4408"} 1"#))
+            #expect(!metrics.body.contains("ptt_relay_dropped_frames_total 0\n"))
+            slow.abort()
+            await talker.close()
+            await fast.close()
+        }
+    }
+}

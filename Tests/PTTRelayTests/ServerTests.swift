@@ -1,0 +1,123 @@
+import Foundation
+import PTTCore
+@testable import PTTRelay
+import NIOSSL
+import Testing
+
+/// HTTP endpoints, TLS, and the `ptt-relay` process.
+@Suite(.timeLimit(.minutes(1))) struct ServerTests {
+    @Test func httpEndpoints() async throws {
+        try await withRelay { relay in
+            let port = relay.address.port
+            let health = try await httpGet(port: port, "/healthz")
+            #expect(health.status == 200 && health.body == "ok\n")
+            let a = try await TestClient.connect(relay.url("standup"))
+            try await a.hello("alice")
+            let b = try await TestClient.connect(relay.url("_secret"))
+            try await b.hello("bob")
+            try await a.send(#"{"t":"talk","on":true}"#)
+            try await a.send(#"{"t":"ping","ts":1}"#)
+            _ = try await a.nextObject() // pong: the talk was processed
+            let rooms = try await httpGet(port: port, "/rooms")
+            #expect(rooms.status == 200 && rooms.headers["content-type"] == "application/json")
+            #expect(rooms.body == #"{"rooms":[{"name":"standup","members":1,"talkers":1,"floor":"open"}]}"# + "\n")
+            let metrics = try await httpGet(port: port, "/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.body.contains("# TYPE ptt_relay_connections gauge\nptt_relay_connections 2\n"))
+            #expect(metrics.body.contains("ptt_relay_rooms 2\n"))
+            #expect(metrics.body.contains("ptt_relay_members 2\n"))
+            #expect(metrics.body.contains("ptt_relay_text_in_total 4\n"))
+            #expect(try await httpGet(port: port, "/nothing").status == 404)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test func wssWithASelfSignedCertificate() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ptt-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                             "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0)
+        try await withRelay({ $0.tlsCert = cert; $0.tlsKey = key }) { relay in
+            #expect(relay.address.url.hasPrefix("wss://127.0.0.1:"))
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(cert)
+            tls.certificateVerification = .noHostnameVerification
+            let a = try await TestClient.connect(relay.url("secure"), tls: tls)
+            #expect(try await a.hello("alice")["room"] == .string("secure"))
+            await a.close()
+        }
+    }
+
+    /// The `ptt-relay` executable next to this test bundle.
+    static var relayExecutable: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("ptt-relay").path
+    }
+
+    @Test func sigtermCloses1001AndExitsZero() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
+        p.arguments = ["--bind", "127.0.0.1:0", "--log-format", "json"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        // The first line says where it listens.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "listening on ws://127.0.0.1:") else { Issue.record("no listening line: \(text)"); return }
+        let url = "ws://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
+        let a = try await TestClient.connect(url + "/room")
+        try await a.hello("alice")
+        let start = ContinuousClock.now
+        kill(p.processIdentifier, SIGTERM)
+        let r = try await a.closeCode()
+        #expect(r.code == 1001 && r.word == "shutdown")
+        while p.isRunning, ContinuousClock.now - start < .seconds(3) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!p.isRunning)
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+    }
+
+    @Test func invalidConfigurationFailsBeforeBinding() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
+        p.arguments = ["--bind", "127.0.0.1:0", "--floor", "loud"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus != 0)
+        #expect(text.contains("--floor: floor must be open or single, not 'loud'"))
+    }
+
+    @Test func upgradeDecisions() {
+        func d(_ auth: String?, _ protos: [String], _ path: String, _ tokens: [String] = ["t"]) -> UpgradeCheck.Decision {
+            UpgradeCheck.decide(authorization: auth, protocols: protos, path: path, tokens: tokens, connections: 0, maxConnections: 10)
+        }
+        #expect(d("Bearer t", ["chat, ptt.v1"], "/r") == .accept(room: "r"))
+        #expect(d("bearer  t", ["ptt.v1"], "/r") == .accept(room: "r"))
+        #expect(d("Basic t", ["ptt.v1"], "/r") == .refuse(status: 401, headers: [("WWW-Authenticate", "Bearer")], why: "wrong token"))
+        #expect(d(nil, ["ptt.v1"], "/r", []) == .accept(room: "r"))
+        #expect(d(nil, ["ptt.v2"], "/r", []) == .refuse(status: 400, headers: [], why: "subprotocol ptt.v1 not offered"))
+        #expect(UpgradeCheck.decide(authorization: nil, protocols: ["ptt.v1"], path: "/r", tokens: [], connections: 36, maxConnections: 10)
+            == .refuse(status: 503, headers: [("Retry-After", "10")], why: "too many connections"))
+    }
+}
