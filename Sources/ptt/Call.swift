@@ -17,6 +17,8 @@ final class Call: Sendable {
     let playback: PlaybackEngine
     let settings: OpusSettings
     let listen: Bool
+    /// `--expected-loss auto`: FEC follows the loss seen on incoming audio.
+    let adaptiveLoss: Bool
     let mix = Mutex<(volume: Double, muted: Bool)>((1.0, false))
 
     /// Reports a device status only when it changes (retries repeat the same message).
@@ -41,6 +43,7 @@ final class Call: Sendable {
     init(session config: SessionCore.Configuration, connector: any RelayConnector, audio: AudioOptions,
          defaultMode: TalkGate.Mode, onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
         listen = config.listen
+        adaptiveLoss = audio.adaptiveLoss
         settings = audio.opusSettings
         let receiver = Receiver(channels: audio.stereo ? 2 : 1)
         receiver.cuesEnabled = !audio.noCues
@@ -89,7 +92,19 @@ final class Call: Sendable {
         playback.start()
         transmitter?.start()
         capture?.start()
+        let lossTask = adaptiveLoss ? Task { [receiver, transmitter] in
+            // Every 2 s: the loss seen on incoming audio sizes our FEC (LossEstimator).
+            var estimator = LossEstimator()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                let totals = receiver.lossTotals
+                if let percent = estimator.update(totalReceived: totals.received, totalLost: totals.lost) {
+                    transmitter?.setExpectedLoss(percent: percent)
+                }
+            }
+        } : nil
         let reason = await session.run()
+        lossTask?.cancel()
         capture?.stop()
         transmitter?.stop()
         playback.stop()
