@@ -87,7 +87,11 @@ import Testing
         // a playback stall may shift what follows by a frame, which the jitter buffer absorbs).
         let (corr, lag) = Signals.bestCorrelation(Array(input[4800..<7200]), played, maxLag: 9_600, head: 2400)
         #expect(corr > 0.7, "played audio matches the input: \(corr) at lag \(lag)")
-        #expect(lag - 4800 > 312, "buffered by the jitter buffer, \(lag - 4800) samples")
+        // Buffered, not passed straight through: silence until a frame was captured, encoded
+        // and the jitter buffer's prefill arrived (the signal is too periodic to read the
+        // delay from the correlation's lag).
+        let firstSound = played.firstIndex { abs(Int($0)) > 100 } ?? 0
+        #expect(firstSound >= 960 + 312, "first sound at sample \(firstSound)")
     }
 
     @Test func holdModeFramesCarryStartAndEnd() async throws {
