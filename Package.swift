@@ -121,8 +121,8 @@ let package = Package(
         ),
         .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore", "PTTTestSupport"]),
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
-        // The command line: option parsing, and the built `ptt` and `ptt-relay` run as a
-        // person or script would.
+        // Runs the built `ptt` and `ptt-relay` executables as a person or script would, and
+        // checks the command-line options (`@testable import ptt`).
         .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTCore", "PTTTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

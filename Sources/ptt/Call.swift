@@ -17,6 +17,8 @@ final class Call: Sendable {
     let playback: PlaybackEngine
     let settings: OpusSettings
     let listen: Bool
+    /// `--expected-loss auto`: FEC follows the loss seen on incoming audio.
+    let adaptiveLoss: Bool
     let mix = Mutex<(volume: Double, muted: Bool)>((1.0, false))
     /// The mode the user chose. Talk commands are absolute (on/off: the screen's key mapper
     /// keeps the toggle latch itself), so in `toggle` mode the gate runs as `hold`.
@@ -46,6 +48,7 @@ final class Call: Sendable {
          defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil,
          onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
         listen = config.listen
+        adaptiveLoss = audio.adaptiveLoss
         settings = audio.opusSettings
         var gate = audio.gateConfiguration(defaultMode: defaultMode)
         mode = Mutex(gate.mode)
@@ -99,7 +102,19 @@ final class Call: Sendable {
         playback.start()
         transmitter?.start()
         capture?.start()
+        let lossTask = adaptiveLoss ? Task { [receiver, transmitter] in
+            // Every 2 s: the loss seen on incoming audio sizes our FEC (LossEstimator).
+            var estimator = LossEstimator()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                let totals = receiver.lossTotals
+                if let percent = estimator.update(totalReceived: totals.received, totalLost: totals.lost) {
+                    transmitter?.setExpectedLoss(percent: percent)
+                }
+            }
+        } : nil
         let reason = await session.run()
+        lossTask?.cancel()
         capture?.stop()
         transmitter?.stop()
         playback.stop()

@@ -62,7 +62,7 @@ import Testing
         #expect(list.contains { $0.name == "default" && $0.capture && $0.playback })
     }
 
-    @Test func playbackEnginePacesANonBlockingDevice() throws {
+    @Test func playbackEnginePacesANonBlockingDevice() async throws {
         let out = TestALSA.tempPath("paced.raw")
         defer { unlink(out) }
         TestALSA.use(output: out)
@@ -71,7 +71,7 @@ import Testing
         }
         let start = MonotonicClock.nanos()
         engine.start()
-        while engine.frames < 48_000 && MonotonicClock.nanos() - start < 5_000_000_000 { MonotonicClock.sleep(nanos: 2_000_000) }
+        while engine.frames < 48_000 && MonotonicClock.nanos() - start < 5_000_000_000 { await pause(2_000_000) }
         let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
         engine.stop()
         #expect(engine.status == .stopped)
@@ -87,12 +87,12 @@ import Testing
         #expect(engine.xruns > 0 ? silent <= written.count / 20 : silent == 0, "\(silent) silent samples, \(engine.xruns) xruns")
     }
 
-    @Test func captureEnginePacesANonBlockingDevice() throws {
+    @Test func captureEnginePacesANonBlockingDevice() async throws {
         TestALSA.use()
         let engine = CaptureEngine(device: "default", periodMillis: 10, ringMillis: 2000)
         let start = MonotonicClock.nanos()
         engine.start()
-        MonotonicClock.sleep(nanos: 500_000_000)
+        await pause(500_000_000)
         let got = engine.ring.available
         engine.stop()
         let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
@@ -101,13 +101,13 @@ import Testing
         #expect(got >= 48_000 / 4)
     }
 
-    @Test func unavailableDeviceIsRetriedAndReported() throws {
+    @Test func unavailableDeviceIsRetriedAndReported() async throws {
         TestALSA.use()
         let statuses = Box<[DeviceStatus]>([])
         let engine = CaptureEngine(device: "ptt_missing_mic", periodMillis: 10)
         engine.onStatusChange { s in statuses.mutate { $0.append(s) } }
         engine.start()
-        MonotonicClock.sleep(nanos: 600_000_000)
+        await pause(600_000_000)
         engine.stop()
         let seen = statuses.value
         guard case .unavailable(let message, let retry)? = seen.first else {

@@ -57,7 +57,7 @@ import Testing
 
     /// Capture → gate (open) → encoder → receiver → decoder → mixer → playback, on threads,
     /// with ideal devices paced in real time.
-    @Test func wholePathOnThreadsWithIdealDevices() throws {
+    @Test func wholePathOnThreadsWithIdealDevices() async throws {
         let input = Signals.speechLike(seconds: 0.6) + [Int16](repeating: 0, count: 48_000)
         let capture = CaptureEngine { () throws(AudioDeviceError) -> any AudioInput in MemoryInput(samples: input, periodSamples: 480) }
         let receiver = Receiver()
@@ -72,7 +72,7 @@ import Testing
         }
         let start = MonotonicClock.nanos()
         playback.start(); tx.start(); capture.start()
-        MonotonicClock.sleep(nanos: 900_000_000)
+        await pause(900_000_000)
         capture.stop(); tx.stop(); playback.stop()
         let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
         let frames = sent.value
@@ -83,12 +83,18 @@ import Testing
         #expect(frames.allSatisfy { $0.source == 42 && !$0.payload.isEmpty })
         let played = output.samples
         #expect(played.count >= 48_000 * 8 / 10)
-        let (corr, lag) = Signals.bestCorrelation(Array(input[0..<24_000]), played, maxLag: 9_600, head: 2400)
+        // A 50 ms stretch of the input is found in the output (one stretch: on a loaded machine
+        // a playback stall may shift what follows by a frame, which the jitter buffer absorbs).
+        let (corr, lag) = Signals.bestCorrelation(Array(input[4800..<7200]), played, maxLag: 9_600, head: 2400)
         #expect(corr > 0.7, "played audio matches the input: \(corr) at lag \(lag)")
-        #expect(lag > 312, "buffered by the jitter buffer, \(lag) samples")
+        // Buffered, not passed straight through: silence until a frame was captured, encoded
+        // and the jitter buffer's prefill arrived (the signal is too periodic to read the
+        // delay from the correlation's lag).
+        let firstSound = played.firstIndex { abs(Int($0)) > 100 } ?? 0
+        #expect(firstSound >= 960 + 312, "first sound at sample \(firstSound)")
     }
 
-    @Test func holdModeFramesCarryStartAndEnd() throws {
+    @Test func holdModeFramesCarryStartAndEnd() async throws {
         let ring = SampleRing(capacity: 48_000)
         let sent = Box<[AudioFrame]>([])
         let tx = try Transmitter(ring: ring, gate: .init(mode: .hold, tailMillis: 40), source: 5) { f in sent.mutate { $0.append(f) } }
@@ -99,8 +105,8 @@ import Testing
             if i == 8 { tx.keyUp() }
             ring.write(frame)
             // Let the transmit thread take each frame before the next (as real-time capture would).
-            while ring.available > 0 { MonotonicClock.sleep(nanos: 200_000) }
-            MonotonicClock.sleep(nanos: 1_000_000)
+            while ring.available > 0 { await pause(200_000) }
+            await pause(1_000_000)
         }
         tx.stop()
         let frames = sent.value
@@ -110,7 +116,7 @@ import Testing
         #expect(tx.captureLevel.rmsDBFS > -40)
     }
 
-    @Test func spurtStartDropsCaptureBacklog() throws {
+    @Test func spurtStartDropsCaptureBacklog() async throws {
         let ring = SampleRing(capacity: 48_000)
         let sent = Box<[AudioFrame]>([])
         let tx = try Transmitter(ring: ring, gate: .init(mode: .hold), source: 5) { f in sent.mutate { $0.append(f) } }
@@ -119,9 +125,9 @@ import Testing
         tx.keyDown()
         tx.start()
         let deadline = MonotonicClock.nanos() + 5_000_000_000
-        while ring.available > 0 && MonotonicClock.nanos() < deadline { MonotonicClock.sleep(nanos: 1_000_000) }
+        while ring.available > 0 && MonotonicClock.nanos() < deadline { await pause(1_000_000) }
         ring.write([Int16](repeating: 200, count: 960))
-        MonotonicClock.sleep(nanos: 100_000_000)
+        await pause(100_000_000)
         tx.stop()
         #expect(tx.droppedBacklogs == 1)
         #expect(sent.value.count == 1, "only the fresh frame left: \(sent.value.count)")
@@ -142,7 +148,7 @@ import Testing
         func close() {}
     }
 
-    @Test func deviceLostMidSessionIsReopened() {
+    @Test func deviceLostMidSessionIsReopened() async {
         let opens = Box(0)
         let statuses = Box<[DeviceStatus]>([])
         let engine = CaptureEngine { () throws(AudioDeviceError) -> any AudioInput in
@@ -151,7 +157,7 @@ import Testing
         }
         engine.onStatusChange { s in statuses.mutate { $0.append(s) } }
         engine.start()
-        MonotonicClock.sleep(nanos: 700_000_000)
+        await pause(700_000_000)
         engine.stop()
         #expect(opens.value >= 2)
         let seen = statuses.value
@@ -160,14 +166,14 @@ import Testing
         #expect(seen.filter { $0 == .running(device: "flaky") }.count >= 2)
     }
 
-    @Test func playbackGoesOnWithoutADevice() {
+    @Test func playbackGoesOnWithoutADevice() async {
         let rendered = Box(0)
         let engine = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in
             throw .unsupported(device: "none", direction: .playback, what: "test")
         }) { _, frames in rendered.mutate { $0 += frames } }
         let start = MonotonicClock.nanos()
         engine.start()
-        MonotonicClock.sleep(nanos: 300_000_000)
+        await pause(300_000_000)
         engine.stop()
         let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
         // Rendering continued in real time (the jitter buffers drain), device absent.
@@ -242,10 +248,10 @@ final class XrunOutput: AudioOutput {
 }
 
 @Suite struct XrunTests {
-    @Test func enginesCountRecoveredXrunsAndKeepGoing() {
+    @Test func enginesCountRecoveredXrunsAndKeepGoing() async {
         let engine = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in XrunOutput() }) { _, _ in }
         engine.start()
-        MonotonicClock.sleep(nanos: 300_000_000)
+        await pause(300_000_000)
         engine.stop()
         // About 30 periods of 10 ms: about 6 xruns, never fatal.
         #expect(engine.xruns >= 3)

@@ -50,21 +50,25 @@ enum Signals {
     static func energy(_ x: ArraySlice<Int16>) -> Double { x.reduce(0.0) { $0 + Double($1) * Double($1) } }
     static func energy(_ x: [Int16]) -> Double { energy(x[...]) }
 
-    /// Normalised correlation of `a` with `b` delayed by `lag` samples.
+    /// Normalised correlation of `a` with `b` delayed by `lag` samples. (Buffer pointers: this
+    /// runs millions of times in debug builds, where bounds checks would dominate.)
     static func correlation(_ a: [Int16], _ b: [Int16], lag: Int) -> Double {
         let n = min(a.count, b.count - lag)
         guard n > 0 else { return 0 }
         var ab = 0.0, aa = 0.0, bb = 0.0
-        for i in 0..<n {
-            let x = Double(a[i]), y = Double(b[i + lag])
-            ab += x * y; aa += x * x; bb += y * y
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                for i in 0..<n {
+                    let x = Double(pa[i]), y = Double(pb[i + lag])
+                    ab += x * y; aa += x * x; bb += y * y
+                }
+            }
         }
         return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
     }
 
-    /// Best correlation over lags 0...maxLag, with its lag.
     /// The lag is searched on the first `head` samples; the correlation is then measured over everything.
-    static func bestCorrelation(_ a: [Int16], _ b: [Int16], maxLag: Int, head: Int = 14_400) -> (Double, Int) {
+    static func bestCorrelation(_ a: [Int16], _ b: [Int16], maxLag: Int, head: Int = 4800) -> (Double, Int) {
         let head = Array(a.prefix(head))
         var best = (-2.0, 0)
         for lag in 0...maxLag {
@@ -85,4 +89,9 @@ enum Signals {
         }
         return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / Double(max(x.count, 1) * max(x.count, 1))
     }
+}
+
+/// Waits without holding a thread of the cooperative pool (other suites run there).
+func pause(_ nanos: Int64) async {
+    try? await Task.sleep(for: .nanoseconds(nanos))
 }

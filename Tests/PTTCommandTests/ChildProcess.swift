@@ -120,7 +120,10 @@ var testALSAEnvironment: [String: String] {
     while dir.pathComponents.count > 1, !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
         dir.deleteLastPathComponent()
     }
-    return ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + dir.appendingPathComponent("Resources/alsa/ptt-test.conf").path]
+    // Both files are always set: the test process's own TEST_ALSA_* (set by in-process ALSA
+    // tests running at the same time) must never leak into a child.
+    return ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + dir.appendingPathComponent("Resources/alsa/ptt-test.conf").path,
+            "TEST_ALSA_IN": "/dev/zero", "TEST_ALSA_OUT": "/dev/null"]
 }
 
 /// A temporary directory removed when the test ends.
