@@ -27,13 +27,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product ptt
 
-# Tests that run the built programs in real time (relay, clients, audio devices) get the
-# machine to themselves: a second pass, so they never compete with the rest for the CPU.
+# Tests that run the built programs in real time (relay, clients, audio devices, tmux) get
+# the machine to themselves: a second pass, one test at a time, so that a 2-core machine
+# never starves their audio threads or their timeouts.
 REALTIME_TESTS = PTTCommandTests|PTTRelayTests|PTTTerminalTests
 
 test: build
 	$(SWIFT) test --skip-build --skip '$(REALTIME_TESTS)'
-	$(SWIFT) test --skip-build --filter '$(REALTIME_TESTS)'
+	$(SWIFT) test --skip-build --no-parallel --filter '$(REALTIME_TESTS)'
 
 
 # The relay under load next to a Python websockets broadcast relay (results: BENCHMARKS.md).
