@@ -17,6 +17,7 @@ final class Call: Sendable {
     let playback: PlaybackEngine
     let settings: OpusSettings
     let listen: Bool
+    let recorder: SessionRecorder?
     /// `--expected-loss auto`: FEC follows the loss seen on incoming audio.
     let adaptiveLoss: Bool
     let mix = Mutex<(volume: Double, muted: Bool)>((1.0, false))
@@ -45,8 +46,9 @@ final class Call: Sendable {
     /// Builds the call. `onEvent` receives session events and device status, on any thread.
     /// `output` replaces the playback device (e.g. a file for `ptt listen --out`).
     init(session config: SessionCore.Configuration, connector: any RelayConnector, audio: AudioOptions,
-         defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil,
+         defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil, recorder: SessionRecorder? = nil,
          onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
+        self.recorder = recorder
         listen = config.listen
         adaptiveLoss = audio.adaptiveLoss
         settings = audio.opusSettings
@@ -73,7 +75,11 @@ final class Call: Sendable {
             },
             play: { frame in receiver.receive(frame) },
             stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() }))
-        let render: PlaybackEngine.Render = { buffer, frames in receiver.render(into: &buffer, frames: frames) }
+        let channels = audio.stereo ? 2 : 1
+        let render: PlaybackEngine.Render = { buffer, frames in
+            receiver.render(into: &buffer, frames: frames)
+            recorder?.played(buffer, channels: channels)
+        }
         if let output {
             playback = PlaybackEngine(channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis, opener: output, render: render)
         } else {
@@ -89,6 +95,7 @@ final class Call: Sendable {
             let session = self.session
             let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings, source: 1) { frame in
                 session.send(payload: frame.payload, flags: frame.flags)
+                recorder?.sent(frame)
             }
             capture.onStatusChange { deviceStatus(.capture, $0) }
             self.capture = capture
@@ -118,6 +125,7 @@ final class Call: Sendable {
         capture?.stop()
         transmitter?.stop()
         playback.stop()
+        recorder?.finish()
         return reason
     }
 

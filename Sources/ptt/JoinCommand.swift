@@ -36,6 +36,9 @@ struct JoinCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-file"), help: ArgumentHelp("Write logs here (never to the screen).", valueName: "file"))
     var logFile: String?
 
+    @Option(help: ArgumentHelp("Record the session as you hear it, plus what you say, to a WAV or (.opus/.ogg) Ogg Opus file.", valueName: "file"))
+    var record: String?
+
     @OptionGroup var audio: AudioOptions
 
     func validate() throws {
@@ -67,13 +70,23 @@ struct JoinCommand: AsyncParsableCommand {
             relay = hosted?.localURL ?? relay
         }
         let (connector, url) = try client.connector(room: room, relay: relay)
+        var recorder: SessionRecorder?
+        if let record {
+            do {
+                recorder = try SessionRecorder(path: record, format: FileOutput.Format.guess(path: record, settings: audio.opusSettings))
+            } catch {
+                await hosted?.stop()
+                Console.error("cannot record to '\(record)': \(error)")
+                throw ExitCode(1)
+            }
+        }
         let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
         guard json else {
             let state = ScreenState(room: room, relayURL: url)
             if let hosted {
                 state.values.withLock { $0.hosting = "hosting: others join with --relay \(hosted.shareURLs.joined(separator: " or "))" }
             }
-            let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold) { state.apply($0) }
+            let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder) { state.apply($0) }
             let outcome: (SessionCore.EndReason, Int32?)
             do {
                 outcome = try await TerminalMode.run(call: call, state: state, name: name, logFile: logFile)
@@ -83,6 +96,7 @@ struct JoinCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             await hosted?.stop()
+            if let failure = recorder?.failure { Console.error(failure) }
             if outcome.0.isFailure {
                 Console.error(outcome.0.message)
                 throw ExitCode(1)
@@ -94,7 +108,7 @@ struct JoinCommand: AsyncParsableCommand {
             JSONMode.emit(JSONObject([("event", .string("hosting")), ("room", .string(room)),
                                       ("urls", .array(hosted.shareURLs.map { .string("\($0)/\(room)") }))]))
         }
-        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold) { JSONMode.emit($0) }
+        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder) { JSONMode.emit($0) }
         JSONMode.readCommands(call: call)
         Self.installSignalHandlers()
         let watcher = Task {
@@ -106,6 +120,7 @@ struct JoinCommand: AsyncParsableCommand {
         let reason = await call.run()
         watcher.cancel()
         await hosted?.stop()
+        if let failure = recorder?.failure { Console.error(failure) }
         if reason.isFailure {
             Console.error(reason.message)
             throw ExitCode(1)

@@ -46,7 +46,7 @@ struct ListenCommand: AsyncParsableCommand {
             // Create the file now, so a bad path is an error before joining.
             let format = FileOutput.Format.guess(path: out, settings: audio.opusSettings)
             let channels = audio.stereo ? 2 : 1
-            let first = LockedBox(try FileOutput(path: out, format: format, channels: channels))
+            let first = LockedHandoff(try FileOutput(path: out, format: format, channels: channels))
             opener = { () throws(AudioDeviceError) -> any AudioOutput in
                 if let file = first.take() { return file }
                 // Asked again only after a write failed (disk full): reopening would truncate

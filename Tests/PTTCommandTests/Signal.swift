@@ -2,16 +2,16 @@ import Foundation
 
 /// Test signals as raw S16LE mono 48 kHz, the format the ALSA file plugin passes through.
 enum TestSignal {
-    /// A voice-like signal: a 220 Hz tone with harmonics, amplitude-modulated at 3 Hz
+    /// A voice-like signal: a tone (220 Hz by default) with harmonics, amplitude-modulated at 3 Hz
     /// (syllables), `seconds` long, with `pad` seconds of silence before and after.
-    static func speechLike(seconds: Double, pad: Double) -> [Int16] {
+    static func speechLike(seconds: Double, pad: Double, pitch: Double = 220, syllablesPerSecond: Double = 3) -> [Int16] {
         let rate = 48000.0
         let n = Int(seconds * rate), p = Int(pad * rate)
         var out = [Int16](repeating: 0, count: p)
         for i in 0..<n {
             let t = Double(i) / rate
-            let envelope = 0.5 + 0.5 * sin(2 * .pi * 3 * t)
-            let tone = sin(2 * .pi * 220 * t) + 0.5 * sin(2 * .pi * 440 * t) + 0.25 * sin(2 * .pi * 660 * t + 1)
+            let envelope = 0.5 + 0.5 * sin(2 * .pi * syllablesPerSecond * t)
+            let tone = sin(2 * .pi * pitch * t) + 0.5 * sin(2 * .pi * 2 * pitch * t) + 0.25 * sin(2 * .pi * 3 * pitch * t + 1)
             out.append(Int16(max(-32767, min(32767, 9000 * envelope * tone))))
         }
         out += [Int16](repeating: 0, count: p)

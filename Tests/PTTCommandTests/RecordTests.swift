@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// `ptt join --record`: the session as its user heard it, plus what the user said.
+@Suite(.serialized) struct RecordTests {
+    @Test func recordingHoldsWhatWasHeardAndWhatWasSaid() async throws {
+        let tmp = try TemporaryDirectory()
+        // Alice says her piece at once; bob's piece is a different pitch, sent later.
+        let alice = TestSignal.speechLike(seconds: 1.5, pad: 0.3)
+        try TestSignal.write(alice + [Int16](repeating: 0, count: 48000 * 8), to: tmp.path("alice.raw"))
+        let bob = TestSignal.speechLike(seconds: 1.5, pad: 0.1, pitch: 330, syllablesPerSecond: 4.7)
+        var wav = Data("RIFF".utf8)
+        func le32(_ v: Int) -> Data { withUnsafeBytes(of: UInt32(v).littleEndian) { Data($0) } }
+        func le16(_ v: Int) -> Data { withUnsafeBytes(of: UInt16(v).littleEndian) { Data($0) } }
+        wav += le32(36 + bob.count * 2) + Data("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(48000) + le32(96000) + le16(2) + le16(16)
+        wav += Data("data".utf8) + le32(bob.count * 2)
+        bob.withUnsafeBufferPointer { wav += Data(buffer: $0) }
+        try wav.write(to: URL(fileURLWithPath: tmp.path("bob.wav")))
+
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let url = "ws://127.0.0.1:\(port)"
+        var env = testALSAEnvironment
+        env["TEST_ALSA_IN"] = tmp.path("alice.raw")
+        let a = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--mode", "open", "--tail-ms", "0",
+                                         "--record", tmp.path("session.wav"), "--relay", url], environment: env)
+        defer { a.stop() }
+        #expect(await a.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        try await Task.sleep(for: .seconds(2.5))
+        let send = try ChildProcess("ptt", ["send", "r", "bob", tmp.path("bob.wav"), "--relay", url])
+        #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "send: \(send.errorText)")
+        try await Task.sleep(for: .seconds(0.8))
+        a.send("quit")
+        #expect(await a.waitForExit() == 0, "\(a.errorText)")
+
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("session.wav")))
+        #expect(recorded.count > 44 + 2 * 48000 * 4)
+        let samples = recorded.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        let said = TestSignal.envelopeCorrelation(probe: alice, in: samples)
+        let heard = TestSignal.envelopeCorrelation(probe: bob, in: samples)
+        #expect(said.correlation > 0.85, "own speech: \(said.correlation)")
+        #expect(heard.correlation > 0.85, "bob's speech: \(heard.correlation)")
+        // In the order they happened.
+        #expect(heard.lagBlocks > said.lagBlocks + 150)
+    }
+}
