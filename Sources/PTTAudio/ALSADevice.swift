@@ -114,7 +114,8 @@ public final class ALSADevice: AudioInput, AudioOutput {
         let err = Int32(truncatingIfNeeded: code)
         if err == -EINTR { return }
         if err == -EAGAIN {
-            // Not ready (should not happen in blocking mode): wait for it instead of spinning.
+            // Not ready, or nothing transferred (should not happen in blocking mode): wait for
+            // the device instead of spinning (these threads may run at real-time priority).
             let rc = snd_pcm_wait(pcm, 10)
             if rc < 0 && rc != -EPIPE && rc != -ESTRPIPE { throw .lost(device: name, cause: ALSAError(code: rc, call: "snd_pcm_wait", device: name)) }
             return
@@ -133,7 +134,7 @@ public final class ALSADevice: AudioInput, AudioOutput {
                 guard let base = p.baseAddress else { return -Int(EINVAL) }
                 return snd_pcm_readi(pcm, base + done * channels, snd_pcm_uframes_t(frames - done))
             }
-            if r >= 0 { done += r } else { try recover(r, "snd_pcm_readi") }
+            if r > 0 { done += r } else if r == 0 { try recover(-Int(EAGAIN), "snd_pcm_readi") } else { try recover(r, "snd_pcm_readi") }
         }
     }
 
@@ -146,7 +147,7 @@ public final class ALSADevice: AudioInput, AudioOutput {
                 guard let base = p.baseAddress else { return -Int(EINVAL) }
                 return snd_pcm_writei(pcm, base + done * channels, snd_pcm_uframes_t(frames - done))
             }
-            if r >= 0 { done += r } else { try recover(r, "snd_pcm_writei") }
+            if r > 0 { done += r } else if r == 0 { try recover(-Int(EAGAIN), "snd_pcm_writei") } else { try recover(r, "snd_pcm_writei") }
         }
     }
 
