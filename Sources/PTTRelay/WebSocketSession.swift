@@ -44,6 +44,11 @@ enum WebSocketSession {
             let decoder = try ops.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
             let handler = InboundFastPath(conn: conn, hub: hub, nonce: key)
             try ops.addHandler(handler, position: .after(decoder))
+            if let encoder = try? ops.handler(type: WebSocketFrameEncoder.self) {
+                let raw = RawWriteHandler()
+                try ops.addHandler(raw, position: .before(encoder))
+                conn.useRawWriter(NIOLoopBound(raw, eventLoop: channel.eventLoop))
+            }
             return NIOLoopBound(handler, eventLoop: channel.eventLoop)
         }.get()
         var assembler = MessageAssembler()
