@@ -16,13 +16,15 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame
 
-    /// At most this many frames are held before the reader takes over (microseconds, normally).
-    static let maxHeld = 4096
+    /// At most this many bytes are held before the reader takes over (microseconds, normally);
+    /// a client that sends more in that instant is over any rate and is closed.
+    static let maxHeldBytes = 256 << 10
 
     let conn: MemberConnection
     let hub: Hub
     let nonce: ByteBuffer
     private var held: [WebSocketFrame]? = []
+    private var heldBytes = 0
     private var assembler = MessageAssembler()
 
     init(conn: MemberConnection, hub: Hub, nonce: ByteBuffer) {
@@ -44,10 +46,12 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
         switch frame.opcode {
         case .text, .binary, .continuation:
             if held != nil {
-                held?.append(frame)
-                if (held?.count ?? 0) > Self.maxHeld {
+                heldBytes += frame.data.readableBytes
+                if heldBytes > Self.maxHeldBytes {
                     held = []
                     conn.close(.rateLimit)
+                } else {
+                    held?.append(frame)
                 }
             } else {
                 process(frame)
