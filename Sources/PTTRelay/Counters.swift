@@ -12,6 +12,8 @@ final class Counters: Sendable {
     let textIn = Atomic<UInt64>(0)
     let textOut = Atomic<UInt64>(0)
     let droppedFrames = Atomic<UInt64>(0)
+    /// Connections whose data frames moved to the event loop (InboundFastPath); not exported.
+    let fastPathTakeovers = Atomic<UInt64>(0)
     private let tallies = Mutex<(closes: [UInt16: UInt64], denies: [String: UInt64])>(([:], [:]))
 
     func closed(_ code: CloseCode) { tallies.withLock { $0.closes[code.rawValue, default: 0] += 1 } }

@@ -56,3 +56,51 @@ final class UpgradeRefusalHandler: ChannelOutboundHandler, RemovableChannelHandl
         context.write(wrapOutboundOut(part), promise: promise)
     }
 }
+
+/// Sits just below the WebSocket frame encoder and writes frames the relay encoded once for a
+/// whole room (`WireFrame`), so each member's write skips the pipeline above and the encoder.
+final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    /// What the encoder above writes passes through unchanged.
+    typealias OutboundIn = ByteBuffer
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Writes an encoded frame; false if the handler is gone (use the pipeline instead).
+    func write(_ wire: ByteBuffer) -> Bool {
+        guard let context else { return false }
+        context.write(NIOAny(wire), promise: nil)
+        return true
+    }
+
+    func flush() -> Bool {
+        guard let context else { return false }
+        context.flush()
+        return true
+    }
+}
+
+/// Server-to-client WebSocket frames (RFC 6455 §5.2: FIN, opcode, unmasked length, payload).
+enum WireFrame {
+    static let text: UInt8 = 0x1
+    static let binary: UInt8 = 0x2
+
+    static func encode(opcode: UInt8, payload: ByteBuffer) -> ByteBuffer {
+        let n = payload.readableBytes
+        var b = ByteBufferAllocator().buffer(capacity: n + 10)
+        b.writeInteger(UInt8(0x80 | opcode))
+        if n < 126 {
+            b.writeInteger(UInt8(n))
+        } else if n <= 0xFFFF {
+            b.writeInteger(UInt8(126))
+            b.writeInteger(UInt16(n))
+        } else {
+            b.writeInteger(UInt8(127))
+            b.writeInteger(UInt64(n))
+        }
+        var p = payload
+        b.writeBuffer(&p)
+        return b
+    }
+}

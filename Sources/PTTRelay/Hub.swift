@@ -187,19 +187,19 @@ final class Hub: Sendable {
             AudioFrame.stampSource(id, in: &bytes)
         }
         let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
-        let stamped = frame
+        let stamped = MemberConnection.Outgoing.binary(frame)
         box.core.withLock { core in
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
             if !decision.actions.isEmpty { execute(decision.actions, in: core) }
             guard decision.forward else { return }
             let counters = self.counters
-            let bytes = stamped.readableBytes
+            let bytes = frame.readableBytes
             for group in core.groups {
                 let targets = group.members
                 group.loop.execute {
                     var written = 0
                     for (member, conn) in targets where member != id {
-                        if conn.deliver(.binary(stamped), micros: micros, now: now) { written += 1 }
+                        if conn.deliver(stamped, micros: micros, now: now) { written += 1 }
                     }
                     counters.framesOut.add(written)
                     counters.bytesOut.add(written * bytes)
@@ -216,8 +216,8 @@ final class Hub: Sendable {
             case .send(let to, let message):
                 if case .deny(let d) = message { counters.denied(d.reason.rawValue) }
                 guard let conn = core.members[to] else { continue }
-                let buffer = Self.buffer(message.encoded())
-                conn.eventLoop.execute { conn.deliver(.text(buffer), now: now) }
+                let item = MemberConnection.Outgoing.text(Self.buffer(message.encoded()))
+                conn.eventLoop.execute { conn.deliver(item, now: now) }
             case .broadcast(let message, let except):
                 send(Self.buffer(message.encoded()), to: core.groups, except: except, now: now)
             case .forward(let object, let from):
@@ -227,10 +227,11 @@ final class Hub: Sendable {
     }
 
     private func send(_ buffer: ByteBuffer, to groups: [RoomBox.LoopGroup], except: UInt32?, now: UInt64) {
+        let item = MemberConnection.Outgoing.text(buffer)
         for group in groups {
             let targets = group.members
             group.loop.execute {
-                for (id, conn) in targets where id != except { conn.deliver(.text(buffer), now: now) }
+                for (id, conn) in targets where id != except { conn.deliver(item, now: now) }
             }
         }
     }

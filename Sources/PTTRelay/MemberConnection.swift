@@ -17,10 +17,15 @@ import Synchronization
 /// (`runCloser`). Everything mutable is in `state`, behind one mutex held for microseconds.
 /// Lock order: hub, then room, then connection.
 final class MemberConnection: Sendable {
+    /// A message for the socket: its payload and, encoded once for every member, its whole
+    /// WebSocket frame (`WireFrame`), written below the frame encoder when possible.
     enum Outgoing: Sendable {
-        case binary(ByteBuffer)
-        case text(ByteBuffer)
+        case binary(ByteBuffer, wire: ByteBuffer)
+        case text(ByteBuffer, wire: ByteBuffer)
         case ping
+
+        static func text(_ payload: ByteBuffer) -> Outgoing { .text(payload, wire: WireFrame.encode(opcode: WireFrame.text, payload: payload)) }
+        static func binary(_ payload: ByteBuffer) -> Outgoing { .binary(payload, wire: WireFrame.encode(opcode: WireFrame.binary, payload: payload)) }
     }
 
     struct State: Sendable {
@@ -32,6 +37,8 @@ final class MemberConnection: Sendable {
         var finished = false
         /// The room membership, set at welcome and taken at leave.
         var membership: (id: UInt32, room: RoomBox)?
+        /// Writes encoded frames straight below the WebSocket frame encoder, once installed.
+        var raw: NIOLoopBound<RawWriteHandler>?
     }
 
     let serial: UInt64
@@ -109,15 +116,15 @@ final class MemberConnection: Sendable {
     /// at once. Closes the connection 4408 when it cannot keep up.
     @discardableResult
     func deliver(_ item: Outgoing, micros: Int = 0, now: UInt64) -> Bool {
-        enum Step { case write, queued(Int), skip, tooSlow }
+        enum Step { case write(NIOLoopBound<RawWriteHandler>?), queued(Int), skip, tooSlow }
         let writable = channel.isWritable
         let step: Step = state.withLock { s in
             guard s.closing == nil, !s.finished else { return .skip }
-            if writable && s.queue.isEmpty { return .write }
+            if writable && s.queue.isEmpty { return .write(s.raw) }
             let result: SendQueue<Outgoing>.EnqueueResult
             switch item {
             case .binary: result = s.queue.enqueueAudio(item, micros: micros, now: now)
-            case .text(let b): result = s.queue.enqueueControl(item, bytes: b.readableBytes)
+            case .text(let b, _): result = s.queue.enqueueControl(item, bytes: b.readableBytes)
             case .ping: result = s.queue.enqueueControl(item, bytes: 8)
             }
             switch result {
@@ -126,8 +133,9 @@ final class MemberConnection: Sendable {
             }
         }
         switch step {
-        case .write:
-            channel.writeAndFlush(frame(item), promise: nil)
+        case .write(let raw):
+            write(item, raw: raw)
+            flush(raw: raw)
             if case .text = item { counters.textOut.add(1) }
             return true
         case .queued(let dropped):
@@ -144,25 +152,48 @@ final class MemberConnection: Sendable {
     /// Writes what waited while the socket was full; on the event loop, when it becomes writable.
     func drain() {
         var frames = 0, bytes = 0, texts = 0
+        var raw: NIOLoopBound<RawWriteHandler>?
         while channel.isWritable {
-            guard let item = state.withLock({ s in s.closing == nil ? s.queue.dequeue() : nil }) else { break }
-            switch item.payload {
-            case .binary(let b): frames += 1; bytes += b.readableBytes
+            guard let (item, r) = state.withLock({ s in s.closing == nil ? s.queue.dequeue().map { ($0.payload, s.raw) } : nil }) else { break }
+            raw = r
+            switch item {
+            case .binary(let b, _): frames += 1; bytes += b.readableBytes
             case .text: texts += 1
             case .ping: break
             }
-            channel.write(frame(item.payload), promise: nil)
+            write(item, raw: r)
         }
-        channel.flush()
+        flush(raw: raw)
         counters.framesOut.add(frames)
         counters.bytesOut.add(bytes)
         counters.textOut.add(texts)
     }
 
+    /// Writes one message: its encoded frame below the encoder if possible, else through the pipeline.
+    private func write(_ item: Outgoing, raw: NIOLoopBound<RawWriteHandler>?) {
+        switch item {
+        case .binary(_, let wire), .text(_, let wire):
+            if let raw, raw.value.write(wire) { return }
+        case .ping:
+            break
+        }
+        channel.write(frame(item), promise: nil)
+    }
+
+    private func flush(raw: NIOLoopBound<RawWriteHandler>?) {
+        if let raw, raw.value.flush() { return }
+        channel.flush()
+    }
+
+    /// Installs the raw writer (on the event loop, from the reader's set-up).
+    func useRawWriter(_ raw: NIOLoopBound<RawWriteHandler>) {
+        state.withLock { $0.raw = raw }
+    }
+
     private func frame(_ item: Outgoing) -> WebSocketFrame {
         switch item {
-        case .binary(let b): return WebSocketFrame(fin: true, opcode: .binary, data: b)
-        case .text(let b): return WebSocketFrame(fin: true, opcode: .text, data: b)
+        case .binary(let b, _): return WebSocketFrame(fin: true, opcode: .binary, data: b)
+        case .text(let b, _): return WebSocketFrame(fin: true, opcode: .text, data: b)
         case .ping:
             var data = channel.allocator.buffer(capacity: 8)
             data.writeInteger(monotonicNanos())

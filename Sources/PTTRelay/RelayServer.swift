@@ -36,7 +36,8 @@ public struct RelayAddress: Equatable, Sendable, CustomStringConvertible {
 /// ```
 ///
 /// Concurrency: Hummingbird runs one task per connection (the reader, `WebSocketSession`),
-/// which starts one closer task (`MemberConnection.runCloser`). Outbound messages are written
+/// which hands data frames over to the event loop (`InboundFastPath`) and starts one closer
+/// task (`MemberConnection.runCloser`). Outbound messages are written
 /// on each channel's event loop, one `execute` per loop per message (`Hub`, `RoomBox`). One
 /// ticker task drives every room's and connection's timeouts. Shared state lives in `Hub`
 /// (rooms, ids, connections), `RoomBox` (one room) and `MemberConnection` (one connection's

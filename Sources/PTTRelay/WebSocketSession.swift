@@ -1,6 +1,7 @@
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import PTTCore
 
 /// The reader side of one connection: runs as the WebSocket handler's task, reassembles
@@ -31,33 +32,50 @@ enum WebSocketSession {
     }
 
     private static func read(_ inbound: WebSocketInboundStream, conn: MemberConnection, hub: Hub) async {
-        // A fragmented message being reassembled, bounded by the limit of its type.
-        var partial: (text: Bool, buffer: ByteBuffer)?
+        // Data frames are handled on the event loop once InboundFastPath takes over; until then
+        // (and if it could not be installed) here.
+        let channel = conn.channel
+        var nonce = channel.allocator.buffer(capacity: 16)
+        nonce.writeInteger(UInt64.random(in: .min ... .max))
+        nonce.writeInteger(UInt64.random(in: .min ... .max))
+        let key = nonce
+        let fastPath: NIOLoopBound<InboundFastPath>? = try? await channel.eventLoop.submit {
+            let ops = channel.pipeline.syncOperations
+            let decoder = try ops.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+            let handler = InboundFastPath(conn: conn, hub: hub, nonce: key)
+            try ops.addHandler(handler, position: .after(decoder))
+            if let encoder = try? ops.handler(type: WebSocketFrameEncoder.self) {
+                let raw = RawWriteHandler()
+                try ops.addHandler(raw, position: .before(encoder))
+                conn.useRawWriter(NIOLoopBound(raw, eventLoop: channel.eventLoop))
+            }
+            return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        }.get()
+        var assembler = MessageAssembler()
         do {
             for try await frame in inbound {
-                let now = monotonicNanos()
-                var message: (text: Bool, buffer: ByteBuffer)
-                switch frame.opcode {
-                case .text, .binary:
-                    message = (frame.opcode == .text, frame.data)
-                    if !frame.fin {
-                        partial = message
-                        if let tooBig = oversize(message) { conn.close(tooBig); partial = nil }
-                        continue
-                    }
-                case .continuation:
-                    guard var p = partial else { continue }
-                    var data = frame.data
-                    p.buffer.writeBuffer(&data)
-                    if let tooBig = oversize(p) { conn.close(tooBig); partial = nil; continue }
-                    guard frame.fin else { partial = p; continue }
-                    partial = nil
-                    message = p
+                if let fastPath, InboundFastPath.isMarker(frame.opcode, fin: frame.fin, data: frame.data, nonce: key) {
+                    let handOver = assembler
+                    fastPath.eventLoop.execute { fastPath.value.takeOver(assembler: handOver) }
+                    assembler = MessageAssembler()
+                    continue
                 }
-                if message.text {
-                    handleText(message.buffer, conn: conn, hub: hub, now: now)
-                } else {
-                    handleBinary(message.buffer, conn: conn, hub: hub, now: now)
+                let opcode: MessageAssembler.Opcode
+                switch frame.opcode {
+                case .text: opcode = .text
+                case .binary: opcode = .binary
+                case .continuation: opcode = .continuation
+                }
+                switch assembler.add(opcode, fin: frame.fin, data: frame.data) {
+                case .none: break
+                case .tooBig(let reason): conn.close(reason)
+                case .message(let text, let buffer):
+                    let now = monotonicNanos()
+                    if text {
+                        handleText(buffer, conn: conn, hub: hub, now: now)
+                    } else {
+                        handleBinary(buffer, conn: conn, hub: hub, now: now)
+                    }
                 }
             }
         } catch {
@@ -65,14 +83,7 @@ enum WebSocketSession {
         }
     }
 
-    /// The close for a message already over its limit while still arriving.
-    private static func oversize(_ m: (text: Bool, buffer: ByteBuffer)) -> CloseReason? {
-        let limit = m.text ? ControlMessage.maxClientMessageSize : AudioFrame.maxMessageSize
-        guard m.buffer.readableBytes > limit else { return nil }
-        return CloseReason(.tooBig, "a \(m.text ? "text" : "binary") message over \(limit) bytes")
-    }
-
-    private static func handleText(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
+    static func handleText(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
         hub.counters.textIn.add(1)
         let bytes = Array(buffer.readableBytesView)
         switch conn.receiveText(bytes, now: now) {
@@ -88,7 +99,7 @@ enum WebSocketSession {
         }
     }
 
-    private static func handleBinary(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
+    static func handleBinary(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
         let index = buffer.readerIndex
         let kind = buffer.getInteger(at: index, as: UInt8.self) ?? 0
         let flags = buffer.readableBytes >= AudioFrame.headerSize ? buffer.getInteger(at: index + 7, as: UInt8.self) ?? 0 : 0

@@ -141,8 +141,10 @@ final class LoadHandler: ChannelInboundHandler {
         guard let context, talking == nil else { return }
         send(text: #"{"t":"talk","from":\#(id),"on":true}"#, context: context)
         let offset = TimeAmount.microseconds(Int64.random(in: 0..<20_000))
-        talking = context.eventLoop.scheduleRepeatedTask(initialDelay: offset, delay: .milliseconds(20)) { [weak self] _ in
-            self?.sendFrame()
+        // Cancelled in stopTalking and handlerRemoved; the loop-bound box keeps the handler on its loop.
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        talking = context.eventLoop.scheduleRepeatedTask(initialDelay: offset, delay: .milliseconds(20)) { _ in
+            handler.value.sendFrame()
         }
     }
 

@@ -77,6 +77,8 @@ import Testing
             // Nothing came back to the sender: its next message is b's.
             try await b.send(#"{"t":"chat","text":"done"}"#)
             #expect(try await a.nextObject()["text"] == .string("done"))
+            // Both connections' frames were handled on their event loops.
+            #expect(relay.server.hub.counters.fastPathTakeovers.load(ordering: .relaxed) == 2)
             await a.close()
             await b.close()
         }
@@ -265,6 +267,34 @@ import Testing
                 await e.close()
             }
             #expect(joined)
+        }
+    }
+
+    @Test func orderHoldsWhileFramesMoveToTheEventLoop() async throws {
+        try await withRelay { relay in
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.hello("alice")
+            for round in 0..<5 {
+                // No waiting: hello and a burst of messages race the hand-over to the event loop.
+                let b = try await TestClient.connect(relay.url("r"))
+                try await b.send(#"{"t":"hello","v":1,"name":"bob"}"#)
+                try await b.send(#"{"t":"talk","on":true}"#)
+                for seq in 0..<8 {
+                    try await b.send(binary: frame(seq: UInt16(seq), flags: seq == 0 ? [.start] : []))
+                    try await b.send(#"{"t":"chat","text":"\#(seq)"}"#)
+                }
+                #expect(try await a.nextObject()["t"] == .string("join"), "round \(round)")
+                #expect(try await a.nextObject()["on"] == .bool(true))
+                for seq in 0..<8 {
+                    #expect(try await a.nextFrame().seq == UInt16(seq))
+                    #expect(try await a.nextObject()["text"] == .string("\(seq)"))
+                }
+                await b.close()
+                // Its talk off on its behalf, then its leave.
+                #expect(try await a.nextObject()["t"] == .string("talk"))
+                #expect(try await a.nextObject()["t"] == .string("leave"))
+            }
+            await a.close()
         }
     }
 }

@@ -160,7 +160,18 @@ final class TestClient: Sendable {
 
     func send(_ text: String) async throws {
         guard let w = writer.withLock({ $0 }) else { throw TimeoutError(what: "an open connection") }
-        try await w.write(.text(text))
+        do { try await w.write(.text(text)) } catch { throw await closedError(error) }
+    }
+
+    /// A send failed because the connection is gone: say how it ended (close code, last messages).
+    private func closedError(_ error: any Error) async -> TimeoutError {
+        var seen: [String] = []
+        while let e = await events.take(timeout: .milliseconds(500)) {
+            seen.append("\(e)")
+            if case .closed = e { break }
+            if case .failed = e { break }
+        }
+        return TimeoutError(what: "a send (\(error)); the connection had ended: \(seen.suffix(4))")
     }
 
     /// Sends one text message as `pieces` WebSocket fragments.
@@ -179,7 +190,7 @@ final class TestClient: Sendable {
 
     func send(binary: [UInt8]) async throws {
         guard let w = writer.withLock({ $0 }) else { throw TimeoutError(what: "an open connection") }
-        try await w.write(.binary(ByteBuffer(bytes: binary)))
+        do { try await w.write(.binary(ByteBuffer(bytes: binary))) } catch { throw await closedError(error) }
     }
 
     /// The next event; throws after `timeout`.

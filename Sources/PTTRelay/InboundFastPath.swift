@@ -1,0 +1,94 @@
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+import PTTCore
+
+/// Handles a connection's data frames on its event loop instead of the reader task: one task
+/// wake-up less per message. It sits right after the WebSocket frame decoder and passes
+/// control frames (ping, pong, close) on to the WebSocket layer.
+///
+/// Taking over without reordering: when added, it holds the frames it gets and sends a marker
+/// (a frame carrying a random nonce no client can guess) down the pipeline, behind whatever
+/// the reader task has not read yet. When the reader reaches the marker it hands over its
+/// half-assembled message (`takeOver`) and the handler processes what it held, then
+/// everything else as it arrives.
+final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = WebSocketFrame
+
+    /// At most this many bytes are held before the reader takes over (microseconds, normally);
+    /// a client that sends more in that instant is over any rate and is closed.
+    static let maxHeldBytes = 256 << 10
+
+    let conn: MemberConnection
+    let hub: Hub
+    let nonce: ByteBuffer
+    private var held: [WebSocketFrame]? = []
+    private var heldBytes = 0
+    private var assembler = MessageAssembler()
+
+    init(conn: MemberConnection, hub: Hub, nonce: ByteBuffer) {
+        self.conn = conn
+        self.hub = hub
+        self.nonce = nonce
+    }
+
+    static func isMarker(_ opcode: WebSocketDataFrame.Opcode, fin: Bool, data: ByteBuffer, nonce: ByteBuffer) -> Bool {
+        opcode == .binary && !fin && data == nonce
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(WebSocketFrame(fin: false, opcode: .binary, data: nonce)))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary, .continuation:
+            if held != nil {
+                heldBytes += frame.data.readableBytes
+                if heldBytes > Self.maxHeldBytes {
+                    held = []
+                    conn.close(.rateLimit)
+                } else {
+                    held?.append(frame)
+                }
+            } else {
+                process(frame)
+            }
+        default:
+            context.fireChannelRead(data)
+        }
+    }
+
+    /// The reader reached the marker: from now on every data frame is handled here.
+    func takeOver(assembler: MessageAssembler) {
+        self.assembler = assembler
+        hub.counters.fastPathTakeovers.add(1)
+        let frames = held ?? []
+        held = nil
+        for frame in frames { process(frame) }
+    }
+
+    private func process(_ frame: WebSocketFrame) {
+        let opcode: MessageAssembler.Opcode
+        switch frame.opcode {
+        case .text: opcode = .text
+        case .binary: opcode = .binary
+        default: opcode = .continuation
+        }
+        switch assembler.add(opcode, fin: frame.fin, data: frame.unmaskedData) {
+        case .none:
+            break
+        case .tooBig(let reason):
+            conn.close(reason)
+        case .message(let text, let buffer):
+            let now = monotonicNanos()
+            if text {
+                WebSocketSession.handleText(buffer, conn: conn, hub: hub, now: now)
+            } else {
+                WebSocketSession.handleBinary(buffer, conn: conn, hub: hub, now: now)
+            }
+        }
+    }
+}

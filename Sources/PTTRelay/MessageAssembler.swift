@@ -1,0 +1,48 @@
+import NIOCore
+import PTTCore
+
+/// Reassembles fragmented WebSocket messages under the protocol's limits (4096 bytes of text,
+/// 1500 of binary), so an oversized message is refused while it is still arriving.
+struct MessageAssembler: Sendable {
+    enum Opcode: Sendable { case text, binary, continuation }
+
+    enum Result: Sendable {
+        /// Nothing complete yet (or a stray continuation, ignored).
+        case none
+        case message(text: Bool, ByteBuffer)
+        case tooBig(CloseReason)
+    }
+
+    private var partial: (text: Bool, buffer: ByteBuffer)?
+
+    init() {}
+
+    mutating func add(_ opcode: Opcode, fin: Bool, data: ByteBuffer) -> Result {
+        var message: (text: Bool, buffer: ByteBuffer)
+        switch opcode {
+        case .text, .binary:
+            message = (opcode == .text, data)
+            if !fin {
+                partial = message
+                if let tooBig = Self.oversize(message) { partial = nil; return .tooBig(tooBig) }
+                return .none
+            }
+        case .continuation:
+            guard var p = partial else { return .none }
+            var data = data
+            p.buffer.writeBuffer(&data)
+            if let tooBig = Self.oversize(p) { partial = nil; return .tooBig(tooBig) }
+            guard fin else { partial = p; return .none }
+            partial = nil
+            message = p
+        }
+        return .message(text: message.text, message.buffer)
+    }
+
+    /// The close for a message already over its limit while still arriving.
+    static func oversize(_ m: (text: Bool, buffer: ByteBuffer)) -> CloseReason? {
+        let limit = m.text ? ControlMessage.maxClientMessageSize : AudioFrame.maxMessageSize
+        guard m.buffer.readableBytes > limit else { return nil }
+        return CloseReason(.tooBig, "a \(m.text ? "text" : "binary") message over \(limit) bytes")
+    }
+}
