@@ -8,7 +8,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # Debian packages the build and the tests need.
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
-               alsa-utils tmux espeak-ng sox opus-tools python3-venv python3-dev
+               alsa-utils tmux espeak-ng sox opus-tools python3-venv python3-dev curl chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test bench bench-audio bench-relay run install clean

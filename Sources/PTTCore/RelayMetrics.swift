@@ -13,6 +13,11 @@ public struct RelayMetrics: Equatable, Sendable {
     public var droppedFrames: UInt64 = 0
     public var closes: [UInt16: UInt64] = [:]
     public var denies: [String: UInt64] = [:]
+    /// Talk spurts written to recordings, and failures writing them (full or unwritable disk).
+    public var recordedSpurts: UInt64 = 0
+    public var recordingErrors: UInt64 = 0
+    /// Recording work dropped because the writer could not keep up.
+    public var recordingDropped: UInt64 = 0
 
     public init() {}
 
@@ -38,6 +43,9 @@ public struct RelayMetrics: Equatable, Sendable {
                closes.keys.sorted().map { ("{code=\"\($0)\"}", closes[$0] ?? 0) })
         metric("ptt_relay_denies_total", "counter", "deny messages sent, by reason.",
                denies.keys.sorted().map { ("{reason=\"\($0)\"}", denies[$0] ?? 0) })
+        metric("ptt_relay_recorded_spurts_total", "counter", "Talk spurts written to recordings.", [("", recordedSpurts)])
+        metric("ptt_relay_recording_errors_total", "counter", "Failures writing recordings or telemetry (the relay keeps relaying).", [("", recordingErrors)])
+        metric("ptt_relay_recording_dropped_total", "counter", "Recording work dropped because the writer fell behind.", [("", recordingDropped)])
         return out
     }
 }

@@ -38,6 +38,11 @@ public struct RelaySettings: Equatable, Sendable {
     /// tests shrink it so a member that does not read is found out quickly).
     public var socketSendBuffer = 0
 
+    /// Where talk spurts and telemetry are recorded (`--record DIR`); nil: not recorded.
+    public var recordDirectory: String?
+    /// Protects `/stats` and the dashboard when set (`--stats-token`).
+    public var statsToken: String?
+
     public init() {}
 
     /// The settings' keys, as config-file keys and flag names; environment variables are
@@ -46,6 +51,7 @@ public struct RelaySettings: Equatable, Sendable {
         "bind", "tls-cert", "tls-key", "token", "token-file", "max-room-members", "max-rooms",
         "max-connections", "floor", "max-talk-seconds", "log-level", "log-format",
         "hello-timeout-ms", "idle-timeout-ms", "ping-interval-ms", "too-slow-ms", "socket-send-buffer",
+        "record", "stats-token",
     ]
 
     /// A value as a source gives it.
@@ -119,6 +125,11 @@ public struct RelaySettings: Equatable, Sendable {
         case "ping-interval-ms": connection.pingInterval = try millis()
         case "too-slow-ms": queue.tooSlowAfter = try millis()
         case "socket-send-buffer": socketSendBuffer = try integer(0...(64 << 20))
+        case "record": recordDirectory = try Self.nonEmpty(try text(), origin: origin)
+        case "stats-token":
+            let t = try text()
+            try Self.checkToken(t, origin: origin)
+            statsToken = t
         default:
             throw ConfigError("\(origin): unknown setting '\(key)'")
         }

@@ -22,6 +22,12 @@ public struct RoomActivity: Sendable {
 
     public init() {}
 
+    /// A frame from a talking member arrived at `now`: the spurt lasts at least until then.
+    /// Cheap, for every forwarded frame (the room itself is observed only on changes).
+    public mutating func heard(_ id: UInt32, at now: UInt64) {
+        if seen[id]?.since != nil { seen[id]?.last = now }
+    }
+
     /// What changed since the last call, given the room now and the actions it just returned.
     public mutating func observe(_ room: RoomState, actions: [RoomAction] = []) -> [Event] {
         var events: [Event] = []
@@ -36,8 +42,9 @@ public struct RoomActivity: Sendable {
                     if let old = seen[id], let s = old.since { events.append(.talkStopped(id: id, name: old.name, seconds: Self.seconds(s, old.last))) }
                     events.append(.talkStarted(id: id, name: m.name))
                 }
+                let heard = seen[id]?.last ?? 0
                 seen[id]?.since = since
-                seen[id]?.last = last
+                seen[id]?.last = max(heard, last)
             } else if let s = seen[id]?.since, let old = seen[id] {
                 events.append(.talkStopped(id: id, name: old.name, seconds: Self.seconds(s, old.last)))
                 seen[id]?.since = nil

@@ -12,6 +12,9 @@ final class Counters: Sendable {
     let textIn = Atomic<UInt64>(0)
     let textOut = Atomic<UInt64>(0)
     let droppedFrames = Atomic<UInt64>(0)
+    let recordedSpurts = Atomic<UInt64>(0)
+    let recordingErrors = Atomic<UInt64>(0)
+    let recordingDropped = Atomic<UInt64>(0)
     /// Connections whose data frames moved to the event loop (InboundFastPath); not exported.
     let fastPathTakeovers = Atomic<UInt64>(0)
     private let tallies = Mutex<(closes: [UInt16: UInt64], denies: [String: UInt64])>(([:], [:]))
@@ -32,6 +35,9 @@ final class Counters: Sendable {
         m.textIn = textIn.load(ordering: .relaxed)
         m.textOut = textOut.load(ordering: .relaxed)
         m.droppedFrames = droppedFrames.load(ordering: .relaxed)
+        m.recordedSpurts = recordedSpurts.load(ordering: .relaxed)
+        m.recordingErrors = recordingErrors.load(ordering: .relaxed)
+        m.recordingDropped = recordingDropped.load(ordering: .relaxed)
         let t = tallies.withLock { $0 }
         m.closes = t.closes
         m.denies = t.denies

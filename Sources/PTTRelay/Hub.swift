@@ -15,6 +15,8 @@ final class RoomBox: Sendable {
         var groups: [LoopGroup] = []
         /// Removed from the hub: a joiner that finds this retries with a fresh room.
         var removed = false
+        /// What changed in the room, for statistics, telemetry and recordings.
+        var activity = RoomActivity()
 
         mutating func add(_ id: UInt32, _ conn: MemberConnection) {
             members[id] = conn
@@ -64,10 +66,19 @@ final class Hub: Sendable {
     let logger: Logger
     let counters = Counters()
     private let state = Mutex(State())
+    /// Speaking statistics of every room since the relay started (`GET /stats`).
+    let stats = Mutex(SpeakingStats())
+    /// Recordings and telemetry, with `--record`.
+    let recorder: RelayRecorder?
 
     init(settings: RelaySettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
+        if let directory = settings.recordDirectory {
+            recorder = RelayRecorder(directory: directory, counters: counters, logger: logger)
+        } else {
+            recorder = nil
+        }
     }
 
     // MARK: Connections
@@ -127,7 +138,7 @@ final class Hub: Sendable {
                 guard core.room.count < settings.maxRoomMembers else { return .full }
                 core.add(id, conn)
                 conn.welcomed(id: id, room: box)
-                execute(core.room.join(id: id, name: hello.name, listen: hello.listen), in: core)
+                execute(core.room.join(id: id, name: hello.name, listen: hello.listen), in: &core)
                 return .joined
             }
             switch outcome {
@@ -150,7 +161,7 @@ final class Hub: Sendable {
         guard let (id, box) = conn.takeMembership() else { return }
         box.core.withLock { core in
             core.remove(id)
-            execute(core.room.leave(id: id), in: core)
+            execute(core.room.leave(id: id), in: &core)
         }
         state.withLock { s in
             s.ids.release(id)
@@ -175,7 +186,7 @@ final class Hub: Sendable {
     /// A member's control message.
     func receive(_ message: InboundText, from id: UInt32, in box: RoomBox, now: UInt64) {
         box.core.withLock { core in
-            execute(core.room.receive(message, from: id, now: now), in: core)
+            execute(core.room.receive(message, from: id, now: now), in: &core)
         }
     }
 
@@ -189,9 +200,15 @@ final class Hub: Sendable {
         let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
         let stamped = MemberConnection.Outgoing.binary(frame)
         box.core.withLock { core in
+            let before = Self.talkSince(core.room.members[id])
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
-            if !decision.actions.isEmpty { execute(decision.actions, in: core) }
+            let changed = !decision.actions.isEmpty || Self.talkSince(core.room.members[id]) != before
+            // A recording gets the frame after the spurt it starts and before the end it marks.
+            let recordFirst = decision.forward && flags.contains(.end) && !flags.contains(.start)
+            if recordFirst { record(frame, from: id, in: &core, now: now) }
+            if changed { execute(decision.actions, in: &core) }
             guard decision.forward else { return }
+            if !recordFirst { record(frame, from: id, in: &core, now: now) }
             let counters = self.counters
             let bytes = frame.readableBytes
             for group in core.groups {
@@ -208,8 +225,33 @@ final class Hub: Sendable {
         }
     }
 
-    /// Carries out a room's actions; called with the room's mutex held.
-    private func execute(_ actions: [RoomAction], in core: borrowing RoomBox.Core) {
+    /// Notes a forwarded frame for the spurt's duration and, with `--record`, its recording.
+    private func record(_ frame: ByteBuffer, from id: UInt32, in core: inout RoomBox.Core, now: UInt64) {
+        core.activity.heard(id, at: now)
+        guard let recorder, frame.readableBytes > AudioFrame.headerSize else { return }
+        let payload = frame.withUnsafeReadableBytes { Array($0.dropFirst(AudioFrame.headerSize)) }
+        recorder.audio(room: core.room.name, id: id, payload: payload)
+    }
+
+    /// When a member's current spurt began, if it is talking.
+    static func talkSince(_ member: RoomState.Member?) -> UInt64? {
+        if case .talking(let since, _)? = member?.talk { return since }
+        return nil
+    }
+
+    /// Hands what changed in the room to the statistics and the recorder; room mutex held.
+    private func observe(_ actions: [RoomAction], in core: inout RoomBox.Core) {
+        let events = core.activity.observe(core.room, actions: actions)
+        guard !events.isEmpty else { return }
+        let room = core.room.name
+        let wall = RelayRecorder.wallNanos() / 1_000_000
+        stats.withLock { s in for e in events { s.apply(e, room: room, wallMillis: wall) } }
+        if let recorder { for e in events { recorder.event(e, room: room) } }
+    }
+
+    /// Carries out a room's actions and notes what changed; called with the room's mutex held.
+    private func execute(_ actions: [RoomAction], in core: inout RoomBox.Core) {
+        observe(actions, in: &core)
         let now = monotonicNanos()
         for action in actions {
             switch action {
@@ -252,7 +294,7 @@ final class Hub: Sendable {
         for box in boxes {
             box.core.withLock { core in
                 guard let deadline = core.room.nextDeadline, deadline <= now else { return }
-                execute(core.room.tick(now: now), in: core)
+                execute(core.room.tick(now: now), in: &core)
             }
         }
         for conn in conns { conn.tick(now: now) }

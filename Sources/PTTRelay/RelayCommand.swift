@@ -61,6 +61,12 @@ public struct RelayOptions: ParsableArguments {
     var logLevel: String?
     @Option(help: ArgumentHelp("Log lines as text or json (default text).", valueName: "text|json"))
     var logFormat: String?
+    @Option(help: ArgumentHelp("Record every talk spurt (Ogg Opus, as received) and a telemetry log per room under DIR/ROOM/DATE/.", valueName: "dir"))
+    public var record: String?
+
+    @Option(name: .customLong("stats-token"), help: ArgumentHelp("Require this token for /stats and the dashboard (Bearer header or ?token=).", valueName: "token"))
+    public var statsToken: String?
+
     @Option(help: ArgumentHelp("A TOML configuration file.", valueName: "file"))
     var config: String?
 
@@ -84,7 +90,8 @@ public struct RelayOptions: ParsableArguments {
             }
             try s.applyEnvironment(environment)
             let texts: [(String, String?)] = [("bind", bind), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("token-file", tokenFile),
-                                              ("floor", floor), ("log-level", logLevel), ("log-format", logFormat)]
+                                              ("floor", floor), ("log-level", logLevel), ("log-format", logFormat),
+                                              ("record", record), ("stats-token", statsToken)]
             for (key, value) in texts { if let value { try s.apply(key, .text(value), origin: "--\(key)") } }
             let ints: [(String, Int?)] = [("max-room-members", maxRoomMembers), ("max-rooms", maxRooms), ("max-connections", maxConnections),
                                           ("max-talk-seconds", maxTalkSeconds), ("hello-timeout-ms", helloTimeoutMs),

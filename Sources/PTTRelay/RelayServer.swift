@@ -89,6 +89,7 @@ public final class RelayServer: Sendable {
         let settings = self.settings
         let router = Router()
         HTTPEndpoints.add(to: router, hub: hub)
+        StatsEndpoints.add(to: router, hub: hub)
         // Single frames over 16 KiB are refused by NIO's decoder itself (1009, without an
         // `error` message); up to that, and across fragments, WebSocketSession applies the
         // protocol's limits (4096 text, 1500 binary) with `error` `too-big`. This bounds what
@@ -144,6 +145,8 @@ public final class RelayServer: Sendable {
                 try? await Task.sleep(for: .milliseconds(10))
             }
             stopping.value.store(true, ordering: .relaxed)
+            // Spurts still open end with the connections; their files are completed here.
+            await hub.recorder?.finish()
             group.cancelAll()
         }
         logger.notice("stopped")

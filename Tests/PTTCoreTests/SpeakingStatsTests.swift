@@ -24,7 +24,12 @@ import Testing
         step(room.join(id: 2, name: "pupil", listen: false), at: 0)
         // The teacher talks 3 s (talk on, frames, talk off).
         step(room.receive(talk(true), from: 1, now: 1 * second), at: 1000)
-        for t in stride(from: 1, through: 4, by: 1) { step(room.receiveAudio(flags: [], from: 1, now: UInt64(t) * second).actions, at: Int64(t) * 1000) }
+        for t in stride(from: 1, through: 4, by: 1) {
+            let d = room.receiveAudio(flags: [], from: 1, now: UInt64(t) * second)
+            // The relay observes the room only when something changed, and notes each frame.
+            if !d.actions.isEmpty || t == 1 { step(d.actions, at: Int64(t) * 1000) }
+            if d.forward { activity.heard(1, at: UInt64(t) * second) }
+        }
         // The pupil tries meanwhile: busy.
         step(room.receive(talk(true), from: 2, now: 2 * second), at: 2000)
         step(room.receive(talk(false), from: 1, now: 4 * second), at: 4000)

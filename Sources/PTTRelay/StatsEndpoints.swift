@@ -1,0 +1,39 @@
+import Hummingbird
+import PTTCore
+
+/// `GET /stats` (speaking statistics as JSON) and `GET /` (the dashboard page that shows
+/// them). With `--stats-token`, both need the token, as `Authorization: Bearer` or `?token=`
+/// (the page passes its own `?token=` on to `/stats`); unlisted rooms are shown only then.
+enum StatsEndpoints {
+    static func add(to router: Router<BasicRequestContext>, hub: Hub) {
+        router.get("stats") { request, _ in
+            guard authorized(request, hub: hub) else { return unauthorized() }
+            let all = hub.settings.statsToken != nil
+            let body = hub.stats.withLock { $0.json(include: { all || !$0.hasPrefix("_") }) }
+            return HTTPEndpoints.text(body + "\n", type: "application/json")
+        }
+        router.get("/") { request, _ in
+            guard authorized(request, hub: hub) else { return unauthorized() }
+            return HTTPEndpoints.text(DashboardPage.html, type: "text/html; charset=utf-8")
+        }
+    }
+
+    static func authorized(_ request: Request, hub: Hub) -> Bool {
+        guard let token = hub.settings.statsToken else { return true }
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+           ConstantTime.matchesAny(String(header.dropFirst(7)), [token]) {
+            return true
+        }
+        if let given = request.uri.queryParameters["token"], ConstantTime.matchesAny(String(given), [token]) {
+            return true
+        }
+        return false
+    }
+
+    static func unauthorized() -> Response {
+        var r = HTTPEndpoints.text("a stats token is required\n", type: "text/plain; charset=utf-8")
+        r.status = .unauthorized
+        r.headers[.wwwAuthenticate] = "Bearer"
+        return r
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import PTTCore
+import Testing
+
+/// `ptt-relay --record DIR`, `/stats` and the dashboard, against a scripted session:
+/// alice says 2 s, bob says 1 s, both leave.
+@Suite(.serialized) struct RelayRecordingTests {
+    func writeWAV(_ samples: [Int16], to path: String) throws {
+        func le32(_ v: Int) -> Data { withUnsafeBytes(of: UInt32(v).littleEndian) { Data($0) } }
+        func le16(_ v: Int) -> Data { withUnsafeBytes(of: UInt16(v).littleEndian) { Data($0) } }
+        var wav = Data("RIFF".utf8) + le32(36 + samples.count * 2) + Data("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1)
+        wav += le32(48000) + le32(96000) + le16(2) + le16(16) + Data("data".utf8) + le32(samples.count * 2)
+        samples.withUnsafeBufferPointer { wav += Data(buffer: $0) }
+        try wav.write(to: URL(fileURLWithPath: path))
+    }
+
+    func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func spurtsTelemetryStatsAndDashboard() async throws {
+        let tmp = try TemporaryDirectory()
+        let alice = TestSignal.speechLike(seconds: 2, pad: 0)
+        let bob = TestSignal.speechLike(seconds: 1, pad: 0, pitch: 330, syllablesPerSecond: 5)
+        try writeWAV(alice, to: tmp.path("alice.wav"))
+        try writeWAV(bob, to: tmp.path("bob.wav"))
+        let record = tmp.path("rec")
+        let (relay, port) = try await startRelay(["--record", record, "--stats-token", "teach"])
+        defer { relay.stop() }
+        let url = "ws://127.0.0.1:\(port)"
+        for (name, file) in [("alice", "alice.wav"), ("bob", "bob.wav")] {
+            let send = try ChildProcess("ptt", ["send", "class", name, tmp.path(file), "--relay", url])
+            #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "\(send.errorText)")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+
+        // One Ogg Opus file per spurt, named with time and speaker, accepted by opusinfo and
+        // decoding back to what was said.
+        let days = try FileManager.default.contentsOfDirectory(atPath: record + "/class")
+        #expect(days.count == 1)
+        let dir = record + "/class/" + (days.first ?? "")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        let spurts = files.filter { $0.hasSuffix(".opus") }
+        #expect(spurts.count == 2)
+        #expect(spurts.first?.contains("-alice-") == true && spurts.last?.contains("-bob-") == true)
+        for (file, said) in zip(spurts, [alice, bob]) {
+            let (status, info) = try run("/usr/bin/opusinfo", [dir + "/" + file])
+            #expect(status == 0, "opusinfo: \(info)")
+            #expect(!info.contains("WARNING"), "\(info)")
+            let (decoded, _) = try run("/usr/bin/opusdec", ["--quiet", "--rate", "48000", dir + "/" + file, tmp.path("d.wav")])
+            #expect(decoded == 0)
+            let wav = try Data(contentsOf: URL(fileURLWithPath: tmp.path("d.wav")))
+            let samples = wav.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+            // The same length within a frame, and the same speech.
+            #expect(abs(samples.count - said.count) <= 960, "\(file): \(samples.count) samples for \(said.count)")
+            #expect(TestSignal.envelopeCorrelation(probe: Array(said.prefix(samples.count - 960)), in: samples).correlation > 0.9)
+        }
+
+        // Telemetry: the scripted session, in order.
+        let lines = try String(contentsOfFile: dir + "/telemetry.jsonl", encoding: .utf8).split(separator: "\n")
+        let events = lines.compactMap { line -> (String, String)? in
+            guard case .object(let o)? = try? JSONValue.parse(String(line)),
+                  case .string(let e)? = o["event"], case .string(let n)? = o["name"] else { return nil }
+            return (e, n)
+        }
+        #expect(events.map { "\($0.0) \($0.1)" } == ["join alice", "talk_start alice", "talk_stop alice", "leave alice",
+                                                     "join bob", "talk_start bob", "talk_stop bob", "leave bob"])
+
+        // Statistics need the token; they match the session.
+        let (_, code) = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/stats"])
+        #expect(code == "401")
+        let (_, body) = try run("/usr/bin/curl", ["-s", "-H", "Authorization: Bearer teach", "http://127.0.0.1:\(port)/stats"])
+        guard case .object(let stats)? = try? JSONValue.parse(body), case .array(let rooms)? = stats["rooms"],
+              case .object(let room)? = rooms.first, case .array(let members)? = room["members"] else {
+            Issue.record("bad /stats: \(body)"); return
+        }
+        func seconds(_ v: JSONValue?) -> Double { if case .number(let t)? = v { return Double(t) ?? -1 } else { return -1 } }
+        var byName: [String: JSONObject] = [:]
+        for case .object(let m) in members { if case .string(let n)? = m["name"] { byName[n] = m } }
+        #expect(abs(seconds(byName["alice"]?["talk_seconds"]) - 2) < 0.15, "\(body)")
+        #expect(abs(seconds(byName["bob"]?["talk_seconds"]) - 1) < 0.15, "\(body)")
+        #expect(byName["alice"]?["spurts"] == .int(1))
+        #expect(abs(seconds(byName["alice"]?["share"]) - 2.0 / 3) < 0.05)
+
+        // The dashboard, rendered by a real browser, names both speakers.
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let chromium else { Issue.record("chromium is not installed (make deps installs it)"); return }
+        let page = "http://127.0.0.1:\(port)/?token=teach"
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=4000",
+                     "--user-data-dir=\(tmp.path("chrome"))"]
+        let (domStatus, dom) = try run(chromium, flags + ["--dump-dom", page])
+        #expect(domStatus == 0)
+        #expect(dom.contains(#"data-member="alice""#) && dom.contains(#"data-member="bob""#), "\(dom.prefix(2000))")
+        #expect(dom.contains(#"data-room="class""#))
+        let shot = tmp.path("dashboard.png")
+        _ = try run(chromium, flags + ["--window-size=1000,700", "--screenshot=\(shot)", page])
+        let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+        #expect(png.count > 5000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "screenshot of \(png.count) bytes")
+    }
+}
