@@ -106,4 +106,26 @@ import Testing
         let png = try Data(contentsOf: URL(fileURLWithPath: shot))
         #expect(png.count > 5000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "screenshot of \(png.count) bytes")
     }
+
+    /// A relay killed in the middle of a spurt leaves a file that decodes up to the last page
+    /// written (only the end-of-stream flag is missing, as for a live stream).
+    @Test func spurtCutByKillIsStillPlayable() async throws {
+        let tmp = try TemporaryDirectory()
+        try writeWAV(TestSignal.speechLike(seconds: 4, pad: 0), to: tmp.path("long.wav"))
+        let record = tmp.path("rec")
+        let (relay, port) = try await startRelay(["--record", record])
+        let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("long.wav"), "--relay", "ws://127.0.0.1:\(port)"])
+        defer { send.stop() }
+        try await Task.sleep(for: .seconds(2))
+        relay.signal(SIGKILL)
+        await relay.waitForExit()
+        let dir = record + "/r/" + ((try? FileManager.default.contentsOfDirectory(atPath: record + "/r").first) ?? "")
+        guard let file = try FileManager.default.contentsOfDirectory(atPath: dir).first(where: { $0.hasSuffix(".opus") }) else {
+            Issue.record("no recording in \(dir)"); return
+        }
+        let (status, _) = try run("/usr/bin/opusdec", ["--quiet", "--rate", "48000", dir + "/" + file, tmp.path("d.wav")])
+        #expect(status == 0)
+        let decoded = (try Data(contentsOf: URL(fileURLWithPath: tmp.path("d.wav")))).count - 44
+        #expect(decoded >= 2 * 48000 * 1, "only \(decoded / 96) ms decoded")
+    }
 }
