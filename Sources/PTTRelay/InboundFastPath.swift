@@ -39,6 +39,8 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         context.fireChannelRead(wrapInboundOut(WebSocketFrame(fin: false, opcode: .binary, data: nonce)))
+        // The async channel hands reads to the reader task at read-complete: send it on now.
+        context.fireChannelReadComplete()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
