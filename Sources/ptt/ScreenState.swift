@@ -150,9 +150,9 @@ final class ScreenState: Sendable {
             talkState = .listenOnly
         } else if case .unavailable = v.microphone {
             talkState = .listenOnly
-            notices.append("no microphone: listening only (retrying)")
+            notices.append("no mic (retrying)")
         }
-        if case .unavailable = v.speakers { notices.append("no speakers: silent (retrying)") }
+        if case .unavailable = v.speakers { notices.append("no speakers (retrying)") }
         let mix = call.mix.withLock { $0 }
         let micRunning: Bool = { if case .running = v.microphone { return true } else { return false } }()
         return ScreenModel(
