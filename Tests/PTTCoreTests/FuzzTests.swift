@@ -1,19 +1,6 @@
 import Testing
 @testable import PTTCore
 
-/// SplitMix64: small, seeded, reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random and mutated input to the decoders: each call must return or throw, never trap.
 @Suite struct FuzzTests {
     static let seeds: [String] = [
@@ -24,7 +11,7 @@ struct SeededRandom: RandomNumberGenerator {
     ]
 
     @Test func randomBytesNeverTrap() {
-        var rng = SeededRandom(seed: 0x5EED_0001)
+        var rng = SplitMix64(seed: 0x5EED_0001)
         var frames = 0, messages = 0
         for _ in 0..<100_000 {
             let n = Int(rng.next() % 64) + (rng.next() % 50 == 0 ? 1490 : 0)
@@ -41,7 +28,7 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     @Test func mutatedMessagesNeverTrap() {
-        var rng = SeededRandom(seed: 0x5EED_0002)
+        var rng = SplitMix64(seed: 0x5EED_0002)
         let seeds = Self.seeds.map { Array($0.utf8) }
         let tokens: [[UInt8]] = ["{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "null", "true", "-0", "1e999",
                                  "4294967296", "\"t\"", "\"from\"", "\u{0}", "é", "\u{FEFF}"].map { Array($0.utf8) }
@@ -72,7 +59,7 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     @Test func mutatedFramesRoundTrip() throws {
-        var rng = SeededRandom(seed: 0x5EED_0003)
+        var rng = SplitMix64(seed: 0x5EED_0003)
         for _ in 0..<20_000 {
             let n = 1 + Int(rng.next() % 1492)
             let payload = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

@@ -155,7 +155,7 @@ import Testing
         config.shrinkAfterFrames = 50
         var jb = JitterBuffer(config)
         // 200 frames with up to 60 ms of jitter.
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let jittery = Self.spurt(0, 200, delay: { _ in Int(rng.next() % 60_000) })
         _ = Self.simulate(&jb, arrivals: jittery, pullFrom: 0, ticks: 220)
         let grown = jb.statistics.target
@@ -188,19 +188,6 @@ import Testing
         let arr = Self.spurt(0, 60).map { ($0.0, $0.1, $0.2 < 200_000 ? 200_000 : $0.2 + 5_000) }
         _ = Self.simulate(&jb, arrivals: arr, pullFrom: 200_000, ticks: 40)
         #expect(jb.statistics.dropped > 0)
-    }
-}
-
-/// A tiny deterministic random generator for tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
