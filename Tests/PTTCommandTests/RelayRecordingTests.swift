@@ -128,4 +128,24 @@ import Testing
         let decoded = (try Data(contentsOf: URL(fileURLWithPath: tmp.path("d.wav")))).count - 44
         #expect(decoded >= 2 * 48000 * 1, "only \(decoded / 96) ms decoded")
     }
+
+    /// Recording into a place that cannot be written: counted and logged, relaying goes on.
+    @Test func unwritableRecordingDirectoryDoesNotStopRelaying() async throws {
+        let tmp = try TemporaryDirectory()
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: tmp.path("file")))
+        try writeWAV(TestSignal.speechLike(seconds: 1, pad: 0), to: tmp.path("s.wav"))
+        let (relay, port) = try await startRelay(["--record", tmp.path("file/rec")])
+        defer { relay.stop() }
+        let url = "ws://127.0.0.1:\(port)"
+        let listen = try ChildProcess("ptt", ["listen", "r", "--json", "--seconds", "4", "--out", tmp.path("heard.wav"), "--relay", url])
+        #expect(await listen.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("s.wav"), "--relay", url])
+        #expect(await send.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(await listen.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(listen.output.contains { $0.contains(#""event":"talk""#) && $0.contains("alice") })
+        let (_, metrics) = try run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"])
+        let errors = metrics.split(separator: "\n").first { $0.hasPrefix("ptt_relay_recording_errors_total ") }
+        #expect(errors.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 > 0, "\(errors ?? "no counter")")
+        #expect(relay.errorText.contains("recording failed; relaying goes on"))
+    }
 }
