@@ -283,10 +283,11 @@ public struct JitterBuffer: Sendable {
                 return .conceal
             }
         }
-        // Shrink: depth stayed above the target for a while, drop one frame. (Was `target + 1`:
-        // then the extra frame an underrun adds stayed for good on a quiet network, +1 frame
-        // of mouth-to-ear delay after every hiccup.)
-        if packets.count > target {
+        // Shrink: depth stayed above the target (plus the frame in flight) for a while, drop
+        // one frame. Tried `> target`: it gives a hiccup's extra frame back on a quiet network,
+        // but when frames arrive right at the playout point it oscillates (underrun, conceal,
+        // drop, underrun...): end to end PESQ-WB fell from 4.04 to 3.3-3.8.
+        if packets.count > target + 1 {
             excessRun += 1
             if excessRun >= configuration.shrinkAfterFrames, packets[nextSeq]?.flags.contains(.end) == false,
                packets[nextSeq] != nil {
