@@ -150,6 +150,8 @@ row() { # label, measurement output
 }
 
 RUNS=${RUNS:-1}
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo
 echo "| path | median ms | spread p10–p90 ms | min – max ms | probes |"
 echo "|---|---|---|---|---|"
 for p in 5 10; do

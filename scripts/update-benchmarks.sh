@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Replaces the section of BENCHMARKS.md between `<!-- bench-NAME:begin -->` and
 # `<!-- bench-NAME:end -->` with FILE, headed by the date, the machine (nproc, CPU model,
-# load average at the time) and the command. Usage: scripts/update-benchmarks.sh NAME FILE
+# load average when written; the benches print the load at their start) and the command. Usage: scripts/update-benchmarks.sh NAME FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1 file=$2
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 {
     echo "<!-- bench-$name:begin -->"
-    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $cpu, load average $(cut -d' ' -f1-3 /proc/loadavg) (before the run)."
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $cpu, load average $(cut -d' ' -f1-3 /proc/loadavg) when written."
     echo "Command: \`make bench-$name\`."
     echo
     cat "$file"
