@@ -39,7 +39,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    kill $PULSE_PID 2>/dev/null; wait $PULSE_PID 2>/dev/null
+    kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true
     rm -rf "$DIR"
 }
 trap cleanup EXIT
