@@ -11,7 +11,7 @@ APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
                alsa-utils tmux espeak-ng sox opus-tools python3-venv python3-dev curl chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test bench bench-audio bench-relay run install clean
+.PHONY: deps build release test bench bench-deps bench-audio bench-relay bench-latency bench-e2e run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -44,8 +44,40 @@ bench-relay: deps
 	$(SWIFT) build -c release --product ptt-loadgen
 	bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS)
 
-# Every benchmark; each writes its numbers and command into BENCHMARKS.md's section.
-bench: bench-audio bench-relay
+# Every benchmark. The latency bench rewrites BENCHMARKS.md's "Mouth-to-ear latency" section
+# (numbers, command, machine) and bench-e2e its "End to end" section; the audio and relay benches
+# print their numbers (their sections are edited by hand, with the analysis).
+bench: bench-audio bench-relay bench-latency bench-e2e
+
+# Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server).
+BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox
+bench-deps: deps
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy
+
+# Mouth-to-ear latency through A → relay → B on PulseAudio null sinks, next to the audio stack's
+# own floor; rewrites the section of BENCHMARKS.md between its bench-latency markers.
+bench-latency: bench-deps
+	$(SWIFT) build -c release --product ptt
+	$(SWIFT) build -c release --product ptt-relay
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python RUNS=$(or $(RUNS),2) \
+		scripts/bench-latency.sh > .build/bench-latency.md
+	scripts/update-benchmarks.sh latency .build/bench-latency.md
+
+# PESQ-WB end to end, client CPU/RSS, bytes on the wire, join time (file-plugin devices);
+# rewrites BENCHMARKS.md's section between its bench-e2e markers.
+bench-e2e: bench-deps
+	$(SWIFT) build -c release --product ptt
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product PTTAudioBench
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python \
+		scripts/bench-e2e.sh > .build/bench-e2e.md
+	scripts/update-benchmarks.sh e2e .build/bench-e2e.md
 
 # Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path); the
 # results go to BENCHMARKS.md by hand. PESQ comes from PyPI (pesq, numpy) into a venv.

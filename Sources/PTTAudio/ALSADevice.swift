@@ -138,9 +138,29 @@ public final class ALSADevice: AudioInput, AudioOutput {
         }
     }
 
+    /// Most frames a playback write leaves queued in the device (a real-time one): two
+    /// periods, like the start threshold. A blocking write into a full 4-period buffer would
+    /// keep the whole buffer queued: measured on PulseAudio, 2 extra periods of mouth-to-ear
+    /// delay. The rest of the buffer stays as headroom for a late playback thread.
+    public var maxQueuedFrames: Int { min(2 * periodFrames, bufferFrames) }
+
+    /// Sleeps until writing `frames` more leaves at most `maxQueuedFrames` queued.
+    private func waitForQueueRoom(_ pcm: OpaquePointer, frames: Int) {
+        guard isRealTime, direction == .playback else { return }
+        for _ in 0..<8 {
+            let avail = snd_pcm_avail_update(pcm)
+            guard avail >= 0 else { return }   // an xrun: the write recovers it
+            let queued = bufferFrames - Int(avail)
+            let excess = queued + frames - maxQueuedFrames
+            guard excess > 0, queued > 0 else { return }
+            MonotonicClock.sleep(nanos: Int64(excess) * 1_000_000_000 / Int64(Self.sampleRate))
+        }
+    }
+
     public func write(_ samples: [Int16]) throws(AudioDeviceError) {
         guard let pcm else { throw .lost(device: name, cause: ALSAError(code: -EBADFD, call: "snd_pcm_writei", device: name)) }
         let frames = samples.count / channels
+        waitForQueueRoom(pcm, frames: frames)
         var done = 0
         while done < frames {
             let r = samples.withUnsafeBufferPointer { p -> Int in

@@ -102,8 +102,8 @@ func format3(_ v: Double) -> String {
 }
 
 /// The receive path as a client runs it, on a simulated clock: frames sent every 20 ms,
-/// a random share lost, the rest arriving with 0-10 ms of jitter, pulled every 20 ms.
-func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLoss: Int) throws {
+/// a random share lost, the rest arriving with 0 to `jitterMicros` of jitter, pulled every 20 ms.
+func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLoss: Int, jitterMicros: Int = 10_000) throws {
     let pcm = readRaw(path)
     var settings = OpusSettings()
     settings.expectedLossPercent = expectedLoss
@@ -117,7 +117,7 @@ func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLo
         let flags: AudioFrame.Flags = i == 0 ? .start : (i == input.count - 1 ? .end : [])
         let frame = AudioFrame(source: 1, seq: UInt16(truncatingIfNeeded: i), flags: flags, payload: try enc.encode(f))
         if i > 0 && i < input.count - 1 && rng.unit() * 100 < percent { lost += 1; continue }
-        arrivals.append((i * 20_000 + Int(rng.next() % 10_000), frame))
+        arrivals.append((i * 20_000 + (jitterMicros > 0 ? Int(rng.next() % UInt64(jitterMicros)) : 0), frame))
     }
     arrivals.sort { $0.0 < $1.0 }
     var jb = JitterBuffer()
@@ -219,14 +219,15 @@ let args = CommandLine.arguments
 do {
     switch args.count > 1 ? args[1] : "" {
     case "codec" where args.count == 3: try codec(args[2])
-    case "loss" where args.count == 7:
-        guard let p = Double(args[3]), let seed = UInt64(args[4]), let e = Int(args[6]) else { fail("loss <raw> <percent> <seed> <out> <expected-loss>") }
-        try loss(args[2], percent: p, seed: seed, out: args[5], expectedLoss: e)
+    case "loss" where args.count == 7 || args.count == 8:
+        guard let p = Double(args[3]), let seed = UInt64(args[4]), let e = Int(args[6]),
+              let j = args.count == 8 ? Int(args[7]) : 10_000 else { fail("loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us]") }
+        try loss(args[2], percent: p, seed: seed, out: args[5], expectedLoss: e, jitterMicros: j)
     case "cpu" where args.count == 4:
         guard let s = Double(args[3]) else { fail("cpu <raw> <seconds>") }
         try cpu(args[2], seconds: s)
     case "preroll": preroll()
-    default: fail("usage: codec <raw> | loss <raw> <percent> <seed> <out> <expected-loss> | cpu <raw> <seconds> | preroll")
+    default: fail("usage: codec <raw> | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] | cpu <raw> <seconds> | preroll")
     }
 } catch {
     fail("\(error)")

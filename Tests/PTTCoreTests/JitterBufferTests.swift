@@ -45,7 +45,9 @@ import Testing
     }
 
     @Test func playsInOrderAfterPrefill() {
-        var jb = JitterBuffer()
+        var config = JitterBuffer.Configuration()
+        config.initialTarget = 2
+        var jb = JitterBuffer(config)
         let actions = Self.simulate(&jb, arrivals: Self.spurt(100, 10), pullFrom: 0, ticks: 16)
         let played = actions.compactMap { if case .play(let s, _) = $0 { return s } else { return nil } }
         #expect(played == Array(100..<110))
@@ -56,8 +58,15 @@ import Testing
         #expect(jb.statistics.lost == 0 && jb.statistics.concealed == 0)
     }
 
+    /// A buffer that starts two frames deep (the default starts at one and grows on jitter).
+    static func twoFrames() -> JitterBuffer {
+        var config = JitterBuffer.Configuration()
+        config.initialTarget = 2
+        return JitterBuffer(config)
+    }
+
     @Test func reordersFrames() {
-        var jb = JitterBuffer()
+        var jb = Self.twoFrames()
         var arr = Self.spurt(0, 10)
         // Swap arrival times of 4 and 5, and of 7 and 8.
         let t4 = arr[4].2; arr[4].2 = arr[5].2; arr[5].2 = t4
@@ -69,7 +78,7 @@ import Testing
     }
 
     @Test func singleLossIsRecoveredFromTheNextPacketsFEC() {
-        var jb = JitterBuffer()
+        var jb = Self.twoFrames()
         let arr = Self.spurt(0, 10).filter { $0.0 != 4 }
         let actions = Self.simulate(&jb, arrivals: arr, pullFrom: 0, ticks: 16)
         let i = actions.firstIndex(of: .play(3, false))
@@ -168,6 +177,52 @@ import Testing
         #expect(jb.statistics.target >= grown - 2)   // slowly: at most 2 steps in 100 frames
         #expect(actions.contains { if case .play = $0 { return true } else { return false } })
         _ = Self.simulate(&jb, arrivals: [], pullFrom: 7_000_000, ticks: 0)
+    }
+
+    @Test func quietNetworkPlaysAtOnceAndStaysAtOneFrame() {
+        // Loopback: frames every 20 ms with 0-1 ms of scheduling noise. The first frame plays
+        // on the first pull after it arrives, and the target never leaves the minimum.
+        var jb = JitterBuffer()
+        var rng = SplitMix(seed: 3)
+        let quiet = Self.spurt(0, 300, delay: { _ in 2_000 + Int(rng.next() % 1_000) })
+        let actions = Self.simulate(&jb, arrivals: quiet, pullFrom: 5_000, ticks: 300)
+        #expect(actions.first == .play(0, false))
+        #expect(jb.statistics.target == 1)
+        #expect(jb.statistics.underruns == 0)
+    }
+
+    @Test func startingAtOneFrameLearnsReorderingOnce() {
+        // Default start at one frame: the first reordered pair costs a frame (late), the target
+        // grows, and a later reordering is absorbed.
+        var jb = JitterBuffer()
+        var arr = Self.spurt(0, 40)
+        let t4 = arr[4].2; arr[4].2 = arr[5].2; arr[5].2 = t4
+        let t27 = arr[27].2; arr[27].2 = arr[28].2; arr[28].2 = t27
+        let actions = Self.simulate(&jb, arrivals: arr, pullFrom: 0, ticks: 50)
+        let played = actions.compactMap { if case .play(let s, _) = $0 { return s } else { return nil } }
+        #expect(played.contains(27) && played.contains(28))
+        #expect(jb.statistics.target >= 2)
+    }
+
+    @Test func aHiccupsExtraFrameStaysRatherThanOscillating() {
+        // One frame 15 ms late: an underrun (concealed), after which every frame waits one
+        // frame longer. The extra frame stays: dropping it again would invite the next underrun.
+        var config = JitterBuffer.Configuration()
+        config.shrinkAfterFrames = 20
+        var jb = JitterBuffer(config)
+        let arr = Self.spurt(0, 300, delay: { $0 == 10 ? 17_000 : 2_000 })
+        _ = Self.simulate(&jb, arrivals: arr, pullFrom: 5_000, ticks: 310)
+        #expect(jb.statistics.underruns == 1)
+        #expect(jb.statistics.dropped == 0)
+        #expect(jb.statistics.played == 300)
+    }
+
+    @Test func wantedTargetIgnoresSubFrameNoiseButFollowsRealJitter() {
+        #expect(JitterBuffer.wantedTarget(jitterMicros: 0, factor: 3, frameMicros: 20_000) == 1)
+        #expect(JitterBuffer.wantedTarget(jitterMicros: 1_000, factor: 3, frameMicros: 20_000) == 1)
+        #expect(JitterBuffer.wantedTarget(jitterMicros: 5_000, factor: 3, frameMicros: 20_000) == 2)
+        #expect(JitterBuffer.wantedTarget(jitterMicros: 20_000, factor: 3, frameMicros: 20_000) == 4)
+        #expect(JitterBuffer.wantedTarget(jitterMicros: 5_000, factor: 3, frameMicros: 10_000) == 2)
     }
 
     @Test func shrinkingIsSlow() {
