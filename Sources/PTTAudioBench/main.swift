@@ -38,19 +38,6 @@ func frames(_ pcm: [Int16], _ n: Int) -> [[Int16]] {
     (0..<(pcm.count / n)).map { Array(pcm[($0 * n)..<(($0 + 1) * n)]) }
 }
 
-/// Deterministic generator (SplitMix64) so loss patterns are repeatable.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
-
 func cpuSeconds() -> Double {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
@@ -109,7 +96,7 @@ func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLo
     settings.expectedLossPercent = expectedLoss
     let enc = try OpusEncoder(settings)
     let dec = try OpusDecoder()
-    var rng = Random(state: seed)
+    var rng = SplitMix64(seed: seed)
     let input = frames(pcm, enc.frameSamples)
     var arrivals: [(Int, AudioFrame)] = []
     var lost = 0

@@ -183,7 +183,7 @@ import Testing
         // Loopback: frames every 20 ms with 0-1 ms of scheduling noise. The first frame plays
         // on the first pull after it arrives, and the target never leaves the minimum.
         var jb = JitterBuffer()
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let quiet = Self.spurt(0, 300, delay: { _ in 2_000 + Int(rng.next() % 1_000) })
         let actions = Self.simulate(&jb, arrivals: quiet, pullFrom: 5_000, ticks: 300)
         #expect(actions.first == .play(0, false))
