@@ -8,18 +8,23 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # Debian packages the build and the tests need.
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
-               alsa-utils tmux espeak-ng sox opus-tools python3-venv python3-dev curl chromium
+               alsa-utils tmux espeak-ng sox opus-tools curl chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Installs the Debian packages of $(1) that are missing.
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
 
 .PHONY: deps build release test bench bench-deps bench-audio bench-relay bench-latency bench-e2e run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build --build-tests
@@ -50,13 +55,9 @@ bench-relay: deps
 bench: bench-audio bench-relay bench-latency bench-e2e
 
 # Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server).
-BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox
+BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox python3-venv python3-dev
 bench-deps: deps
-	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(BENCH_APT_PACKAGES))
 	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
 	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy
 
@@ -82,9 +83,7 @@ bench-e2e: bench-deps
 # Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path); the
 # results go to BENCHMARKS.md by hand. PESQ comes from PyPI (pesq, numpy) into a venv.
 BENCH_VENV = .build/bench-venv
-bench-audio: deps
-	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
-	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy
+bench-audio: bench-deps
 	SWIFT=$(SWIFT) PYTHON=$(BENCH_VENV)/bin/python scripts/bench-audio.sh
 
 # Hosts the room "lobby" (a relay inside ptt on 0.0.0.0:7700) and joins it as you.
