@@ -35,7 +35,7 @@ release: deps
 # Tests that run the built programs in real time (relay, clients, audio devices, tmux) get
 # the machine to themselves: a second pass, one test at a time, so that a 2-core machine
 # never starves their audio threads or their timeouts.
-REALTIME_TESTS = PTTCommandTests|PTTRelayTests|PTTTerminalTests
+REALTIME_TESTS = PTTCommandTests|PTTRelayTests|PTTTerminalTests|PTTClientTests
 
 test: build
 	$(SWIFT) test --skip-build --skip '$(REALTIME_TESTS)'
