@@ -15,7 +15,6 @@ final class WebSocketConnection: RelayTransport {
         var finished = false
         var closeSent = false
         var closeCode: UInt16?
-        var droppedAudio = 0
     }
 
     let state = Mutex(State())
@@ -26,9 +25,6 @@ final class WebSocketConnection: RelayTransport {
     }
 
     func onEvent(_ event: TransportEvent) { handler(self, event) }
-
-    /// Audio frames dropped because the connection could not keep up.
-    var droppedAudio: Int { state.withLock { $0.droppedAudio } }
 
     func attach(_ channel: any Channel) {
         let finished = state.withLock { s -> Bool in
@@ -99,10 +95,8 @@ final class WebSocketConnection: RelayTransport {
 
     func write(_ bytes: [UInt8], opcode: WebSocketOpcode) {
         guard let channel = state.withLock({ $0.opened && !$0.finished && !$0.closeSent ? $0.channel : nil }) else { return }
-        if opcode == .binary, !channel.isWritable {
-            state.withLock { $0.droppedAudio += 1 }
-            return
-        }
+        // Audio the socket cannot take now is dropped, never queued into delay.
+        if opcode == .binary, !channel.isWritable { return }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         let frame = WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: buffer)

@@ -34,6 +34,16 @@ struct ClientOptions: ParsableArguments {
         return (try WebSocketConnector(options: options), try relay.url(room: room))
     }
 
+    /// The room and name rules, with the same words in every command.
+    static func check(room: String, name: String?, nameOption: String = "name") throws {
+        guard Validation.isValidRoom(room) else {
+            throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ - (not . or ..)")
+        }
+        if let name, !Validation.isValidName(name) {
+            throw ValidationError("invalid \(nameOption) '\(name)': 1 to 32 characters, no control characters, no spaces at either end")
+        }
+    }
+
     func validate() throws {
         _ = try relayURL()
         if let token, token.isEmpty || token.contains(where: { $0.isNewline }) {

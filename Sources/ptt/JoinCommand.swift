@@ -42,12 +42,7 @@ struct JoinCommand: AsyncParsableCommand {
     @OptionGroup var audio: AudioOptions
 
     func validate() throws {
-        guard Validation.isValidRoom(room) else {
-            throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ - (not . or ..)")
-        }
-        guard Validation.isValidName(name) else {
-            throw ValidationError("invalid name '\(name)': 1 to 32 characters, no control characters, no spaces at either end")
-        }
+        try ClientOptions.check(room: room, name: name)
         if listen, let mode = audio.mode, mode != .hold {
             throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it")
         }

@@ -30,8 +30,7 @@ struct ListenCommand: AsyncParsableCommand {
     @OptionGroup var audio: AudioOptions
 
     func validate() throws {
-        guard Validation.isValidRoom(room) else { throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ -") }
-        guard Validation.isValidName(name) else { throw ValidationError("invalid --name '\(name)'") }
+        try ClientOptions.check(room: room, name: name, nameOption: "--name")
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be more than 0") }
         if out != nil, audio.stereo, let out, FileOutput.Format.guess(path: out, settings: audio.opusSettings) != .wav {
             throw ValidationError("Ogg Opus recordings are mono: drop --stereo or write a .wav")

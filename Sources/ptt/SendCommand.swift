@@ -29,8 +29,7 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var audio: AudioOptions
 
     func validate() throws {
-        guard Validation.isValidRoom(room) else { throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ -") }
-        guard Validation.isValidName(name) else { throw ValidationError("invalid name '\(name)'") }
+        try ClientOptions.check(room: room, name: name)
     }
 
     enum Progress: Sendable { case ready, over(SessionCore.EndReason), denied(String) }
