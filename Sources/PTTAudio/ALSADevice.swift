@@ -157,6 +157,18 @@ public final class ALSADevice: AudioInput, AudioOutput {
         }
     }
 
+    public func delayFrames() -> Int? {
+        guard let pcm else { return nil }
+        var delay: snd_pcm_sframes_t = 0
+        guard snd_pcm_delay(pcm, &delay) >= 0 else { return nil }
+        return Int(delay)
+    }
+
+    public func waitForRoom() {
+        guard let pcm else { return }
+        waitForQueueRoom(pcm, frames: periodFrames)
+    }
+
     public func write(_ samples: [Int16]) throws(AudioDeviceError) {
         guard let pcm else { throw .lost(device: name, cause: ALSAError(code: -EBADFD, call: "snd_pcm_writei", device: name)) }
         let frames = samples.count / channels

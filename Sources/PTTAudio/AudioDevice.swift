@@ -15,6 +15,9 @@ public protocol AudioInput: AnyObject {
     /// Fills `buffer` (`periodSamples` long) with the next samples; xruns are recovered
     /// inside. Throws `.lost` when the device is gone.
     func read(into buffer: inout [Int16]) throws(AudioDeviceError)
+    /// Frames between the microphone and the next `read`, as the device reports it; nil
+    /// when it cannot tell.
+    func delayFrames() -> Int?
     func close()
 }
 
@@ -31,9 +34,26 @@ public protocol AudioOutput: AnyObject {
     var xruns: Int { get }
     /// Plays `samples` (`periodFrames * channels`, interleaved); underruns are recovered inside.
     func write(_ samples: [Int16]) throws(AudioDeviceError)
+    /// Sleeps until one more period can be written without queueing more than the device
+    /// should hold. The playback engine waits here before it renders, so a period is mixed
+    /// at the last moment instead of waiting, already mixed, for room in the device.
+    func waitForRoom()
+    /// Frames between the next `write` and the speaker, as the device reports it; nil when
+    /// it cannot tell.
+    func delayFrames() -> Int?
     /// Waits until what was written has been played (before closing at the end).
     func drain()
     func close()
+}
+
+extension AudioOutput {
+    /// Devices that never block have room at once.
+    public func waitForRoom() {}
+    public func delayFrames() -> Int? { nil }
+}
+
+extension AudioInput {
+    public func delayFrames() -> Int? { nil }
 }
 
 public enum AudioDirection: String, Sendable {

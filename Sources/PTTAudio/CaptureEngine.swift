@@ -20,6 +20,7 @@ public final class CaptureEngine: @unchecked Sendable {
     private var currentStatus = DeviceStatus.stopped
     private var xrunCount = 0
     private var statusHandler: (@Sendable (DeviceStatus) -> Void)?
+    private var lastDelayFrames: Int?
 
     /// `ringMillis` of audio can wait for the consumer before the oldest is overwritten.
     public init(ringMillis: Int = 500, opener: @escaping Opener) {
@@ -37,6 +38,8 @@ public final class CaptureEngine: @unchecked Sendable {
     public var status: DeviceStatus { lock.withLock { currentStatus } }
     /// Overruns recovered, over every device opened.
     public var xruns: Int { lock.withLock { xrunCount } }
+    /// What the device last reported as its delay from the microphone (sampled every 100 periods).
+    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map { $0 * 1000 / 48 } } }
 
     /// Called on the capture thread whenever the status changes. Set before `start`.
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
@@ -87,6 +90,7 @@ public final class CaptureEngine: @unchecked Sendable {
         var pacer = Pacer()
         var backoff = RetryBackoff()
         var lastXruns = 0
+        var reads = 0
         while isRunning {
             guard let dev = device else {
                 do {
@@ -123,6 +127,8 @@ public final class CaptureEngine: @unchecked Sendable {
                 pacer.reset(at: MonotonicClock.nanos())
             }
             ring.write(buffer)
+            reads += 1
+            if reads % 100 == 1, let delay = dev.delayFrames() { lock.withLock { lastDelayFrames = delay } }
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.nanos()))
         }
         device?.close()

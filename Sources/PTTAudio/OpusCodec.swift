@@ -136,7 +136,7 @@ public final class OpusDecoder {
         case .silence: return []
         case .play(let payload, _): return try decode(payload)
         case .recover(let next): return try recover(fromNext: next, samples: frameSamples)
-        case .conceal: return try conceal(samples: frameSamples)
+        case .conceal, .underrun: return try conceal(samples: frameSamples)
         }
     }
 

@@ -25,6 +25,7 @@ public final class PlaybackEngine: @unchecked Sendable {
     private var xrunCount = 0
     private var statusHandler: (@Sendable (DeviceStatus) -> Void)?
     private var framesPlayed = 0
+    private var lastDelayFrames: Int?
 
     public init(channels: Int = 1, periodMillis: Int = 10, opener: @escaping Opener, render: @escaping Render) {
         self.channels = channels
@@ -42,6 +43,8 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     public var status: DeviceStatus { lock.withLock { currentStatus } }
     public var xruns: Int { lock.withLock { xrunCount } }
+    /// What the device last reported as its delay to the speaker (sampled every 100 periods).
+    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map { $0 * 1000 / 48 } } }
     /// Frames rendered so far (played or, without a device, discarded).
     public var frames: Int { lock.withLock { framesPlayed } }
 
@@ -88,6 +91,7 @@ public final class PlaybackEngine: @unchecked Sendable {
         var backoff = RetryBackoff()
         var nextAttempt: Int64 = 0
         var lastXruns = 0
+        var periods = 0
         while isRunning {
             let now = MonotonicClock.nanos()
             if device == nil && now >= nextAttempt {
@@ -109,6 +113,9 @@ public final class PlaybackEngine: @unchecked Sendable {
                     pacer.reset(at: now)
                 }
             }
+            // Mix at the last moment: a period rendered before the device has room for it
+            // would wait, already mixed, for up to a period (measured: 5 ms of mouth-to-ear).
+            device?.waitForRoom()
             render(&buffer, periodFrames)
             if let dev = device {
                 do {
@@ -128,7 +135,12 @@ public final class PlaybackEngine: @unchecked Sendable {
                     pacer.reset(at: MonotonicClock.nanos())
                 }
             }
-            lock.withLock { framesPlayed += periodFrames }
+            periods += 1
+            let delay = periods % 100 == 1 ? device?.delayFrames() : nil
+            lock.withLock {
+                framesPlayed += periodFrames
+                if let delay { lastDelayFrames = delay }
+            }
             MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.nanos()))
         }
         device?.drain()

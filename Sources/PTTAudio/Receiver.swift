@@ -102,6 +102,10 @@ public final class Receiver: @unchecked Sendable {
     public func statistics(of id: UInt32) -> JitterBuffer.Statistics? { lock.withLock { speakers[id]?.jitter.statistics } }
     /// Speakers whose spurt is in progress.
     public var activeSpeakers: [UInt32] { lock.withLock { speakers.filter { $0.value.jitter.isActive }.map(\.key).sorted() } }
+    /// Every speaker heard and not yet removed, with their statistics, by id.
+    public var allStatistics: [(id: UInt32, statistics: JitterBuffer.Statistics)] {
+        lock.withLock { speakers.map { ($0.key, $0.value.jitter.statistics) }.sorted { $0.id < $1.id } }
+    }
     public var decoderErrors: Int { lock.withLock { decodeErrors } }
 
     /// Frames received and lost over every speaker since the start: feed to a `LossEstimator`
@@ -115,25 +119,30 @@ public final class Receiver: @unchecked Sendable {
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
     public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {
         // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
-        var work: [(UInt32, [JitterBuffer.Action], Int)] = []
+        // Each action with the samples it yields (concealment's length).
+        var work: [(UInt32, [(JitterBuffer.Action, Int)])] = []
         lock.withLock {
             for (id, speaker) in speakers {
                 var jb = speaker.jitter
                 let have = voices[id]?.pcm.count ?? 0
                 var planned = have
-                var actions: [JitterBuffer.Action] = []
+                var actions: [(JitterBuffer.Action, Int)] = []
                 while planned < frames {
                     let action = jb.next(at: now)
                     if action == .silence { break }
-                    actions.append(action)
-                    if case .play(let payload, _) = action {
-                        planned += OpusPacket.samples(payload) ?? jb.frameSamples
-                    } else {
-                        planned += jb.frameSamples
+                    if action == .underrun {
+                        // Bridge only this period's shortfall, in the 2.5 ms steps Opus conceals in.
+                        let bridge = min(jb.frameSamples, (frames - planned + 119) / 120 * 120)
+                        actions.append((action, bridge))
+                        break
                     }
+                    let samples: Int
+                    if case .play(let payload, _) = action { samples = OpusPacket.samples(payload) ?? jb.frameSamples } else { samples = jb.frameSamples }
+                    actions.append((action, samples))
+                    planned += samples
                 }
                 speakers[id]?.jitter = jb
-                if !actions.isEmpty || have > 0 { work.append((id, actions, jb.frameSamples)) }
+                if !actions.isEmpty || have > 0 { work.append((id, actions)) }
             }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)
@@ -143,15 +152,15 @@ public final class Receiver: @unchecked Sendable {
         // 2. Outside the lock: decode.
         var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
         var errors = 0
-        for (id, actions, frameSamples) in work {
+        for (id, actions) in work {
             let voice: Voice
             if let v = voices[id] { voice = v } else {
                 guard let v = try? Voice() else { errors += 1; continue }
                 voices[id] = v
                 voice = v
             }
-            for action in actions {
-                do { voice.pcm.append(contentsOf: try voice.decoder.perform(action, frameSamples: frameSamples)) } catch { errors += 1 }
+            for (action, samples) in actions {
+                do { voice.pcm.append(contentsOf: try voice.decoder.perform(action, frameSamples: samples)) } catch { errors += 1 }
             }
             let n = min(frames, voice.pcm.count)
             inputs.append((id, voice.pcm[0..<n]))

@@ -8,10 +8,11 @@
 /// Adaptation: the target depth starts at `initialTarget` frames, follows the measured
 /// interarrival jitter (RFC 3550 estimator) upwards at once and downwards slowly. The
 /// target sets how much is buffered before a spurt starts playing; during a spurt, an
-/// underrun holds playback back one frame (depth grows), and a depth above the target for
-/// `shrinkAfterFrames` drops one frame (depth shrinks). Slowly on purpose: every drop cuts
-/// 20 ms out of someone's speech (tried: ten times faster above 3 frames of excess cut
-/// speech audibly after every network hiccup).
+/// underrun holds playback back by what playback needs at that moment (the `underrun`
+/// action: a few milliseconds of concealment, not a frame), a rise of the target holds it
+/// back one frame, and a depth above the target for `shrinkAfterFrames` drops one frame
+/// (depth shrinks). Slowly on purpose: every drop cuts 20 ms out of someone's speech (tried:
+/// ten times faster above 3 frames of excess cut speech audibly after every network hiccup).
 public struct JitterBuffer: Sendable {
     public struct Configuration: Equatable, Sendable {
         /// Frames buffered before the first spurt plays. 1: on a quiet network a frame plays
@@ -26,7 +27,7 @@ public struct JitterBuffer: Sendable {
         public var silenceTimeoutMicros: Int = 1_000_000
         /// Consecutive frames with a lower wanted target (or excess depth) before shrinking by one.
         public var shrinkAfterFrames: Int = 100
-        /// Concealed frames in a row after which an underrun plays silence instead of PLC.
+        /// Frames of time without a packet after which an underrun plays silence instead of PLC.
         public var maxConcealRun: Int = 10
         /// Multiplier from the jitter estimate to buffered time.
         public var jitterFactor: Double = 3
@@ -44,6 +45,11 @@ public struct JitterBuffer: Sendable {
         case recover(fromNext: [UInt8])
         /// The frame is missing: run the decoder's loss concealment for `frameSamples`.
         case conceal
+        /// The frame due has not arrived yet (nothing is buffered): conceal only as much as
+        /// playback needs now (up to one playback period) and ask again. Playout moves back by
+        /// that much rather than by a whole frame: a frame a few milliseconds late costs a few
+        /// milliseconds of delay, not 20.
+        case underrun
     }
 
     public struct Statistics: Equatable, Sendable {
@@ -60,11 +66,11 @@ public struct JitterBuffer: Sendable {
         public var duplicates = 0
         /// Never arrived in time: concealed or recovered.
         public var lost = 0
-        /// Frames produced by loss concealment (losses and underruns).
+        /// Frames produced by loss concealment (lost frames, and a frame held back when the target rose).
         public var concealed = 0
         /// Lost frames rebuilt from the next packet's FEC.
         public var recovered = 0
-        /// Playback held back one frame because nothing was buffered.
+        /// Playback held back because nothing was buffered (a run of `underrun` actions counts once).
         public var underruns = 0
         /// Frames dropped to shrink the depth.
         public var dropped = 0
@@ -98,9 +104,10 @@ public struct JitterBuffer: Sendable {
     private var target: Int
     private var lowerTargetRun = 0
     private var excessRun = 0
-    private var concealRun = 0
     /// The target rose during a spurt: hold back one frame at the next playout.
     private var growPending = false
+    /// Start of the current run of underruns (nothing buffered when a frame was due).
+    private var underrunSince: Int?
     /// Length of one frame, learned from the packets.
     public private(set) var frameMicros: Int
     private var stats = Statistics()
@@ -177,9 +184,9 @@ public struct JitterBuffer: Sendable {
         packets.removeAll(keepingCapacity: true)
         nextSeq = seq
         playedBits = 0
-        concealRun = 0
         excessRun = 0
         phase = .buffering(since: now)
+        underrunSince = nil
         hasHistory = true
         stats.spurts += 1
     }
@@ -247,7 +254,6 @@ public struct JitterBuffer: Sendable {
         phase = .idle
         growPending = false
         packets.removeAll(keepingCapacity: true)
-        concealRun = 0
     }
 
     /// The next frame's action, at time `now`.
@@ -301,10 +307,10 @@ public struct JitterBuffer: Sendable {
         }
 
         if let entry = packets.removeValue(forKey: nextSeq) {
+            underrunSince = nil
             advance(played: true)
             stats.played += 1
-            concealRun = 0
-            let last = entry.flags.contains(.end)
+                let last = entry.flags.contains(.end)
             if last { endSpurt() }
             return .play(payload: entry.payload, last: last)
         }
@@ -320,14 +326,15 @@ public struct JitterBuffer: Sendable {
             stats.concealed += 1
             return .conceal
         }
-        // Nothing buffered: hold back one frame, the depth grows by one.
-        if concealRun == 0 {
+        // Nothing buffered: hold back by what playback needs now. The target stays: the
+        // held-back time is the adaptation, and the jitter estimate raises the target when the
+        // network's jitter calls for whole frames. After `maxConcealRun` frames of time without
+        // a packet, silence instead of concealment.
+        if underrunSince == nil {
+            underrunSince = now
             stats.underruns += 1
-            raiseTarget(to: target + 1, holdingBack: false)   // the underrun itself holds back
         }
-        concealRun += 1
-        if concealRun > configuration.maxConcealRun { return .silence }
-        stats.concealed += 1
-        return .conceal
+        if now - lastArrival > configuration.maxConcealRun * frameMicros { return .silence }
+        return .underrun
     }
 }

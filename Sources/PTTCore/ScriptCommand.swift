@@ -3,6 +3,8 @@ public enum ScriptCommand: Equatable, Sendable {
     case talk(Bool)
     case chat(String)
     case mute(Bool)
+    /// Receive statistics per speaker and the devices' xruns, as one `stats` event.
+    case stats
     case quit
 
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -13,13 +15,13 @@ public enum ScriptCommand: Equatable, Sendable {
         public var description: String {
             switch self {
             case .empty: return "empty command"
-            case .unknown(let c): return "unknown command '\(c)': use talk on|off, chat TEXT, mute on|off, quit"
+            case .unknown(let c): return "unknown command '\(c)': use talk on|off, chat TEXT, mute on|off, stats, quit"
             case .usage(let u): return "usage: \(u)"
             }
         }
     }
 
-    /// Parses one line: `talk on`, `talk off`, `chat TEXT`, `mute on|off`, `quit`.
+    /// Parses one line: `talk on`, `talk off`, `chat TEXT`, `mute on|off`, `stats`, `quit`.
     /// Leading and trailing white space around the line is ignored; chat text is kept as typed.
     public static func parse(_ line: String) throws(ParseError) -> ScriptCommand {
         var rest = Substring(line)
@@ -45,6 +47,9 @@ public enum ScriptCommand: Equatable, Sendable {
         case "chat":
             guard Validation.isValidChat(String(argument)), !trimmedArgument.isEmpty else { throw .usage("chat TEXT (1 to 1000 characters)") }
             return .chat(String(argument))
+        case "stats":
+            guard trimmedArgument.isEmpty else { throw .usage("stats") }
+            return .stats
         case "quit", "exit":
             guard trimmedArgument.isEmpty else { throw .usage("quit") }
             return .quit

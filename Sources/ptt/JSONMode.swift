@@ -4,7 +4,7 @@ import PTTCore
 import Synchronization
 
 /// `ptt join --json`: no screen; one JSON object per line on stdout for every event, and
-/// commands on stdin (`talk on`, `talk off`, `chat TEXT`, `mute on|off`, `quit`).
+/// commands on stdin (`talk on`, `talk off`, `chat TEXT`, `mute on|off`, `stats`, `quit`).
 /// End of input does not end the session: `quit`, Ctrl-C or SIGTERM do.
 enum JSONMode {
     static let output = Mutex<Void>(())
@@ -51,6 +51,20 @@ enum JSONMode {
         }
     }
 
+    /// The `stats` event: each speaker's receive statistics, device xruns, decoder errors.
+    static func statistics(_ call: Call) -> JSONObject {
+        let speakers = call.receiver.allStatistics.map { JSONValue.object($0.statistics.jsonObject(id: $0.id)) }
+        return JSONObject([
+            ("event", .string("stats")), ("speakers", .array(speakers)),
+            ("sent_frames", .int(Int64(call.transmitter?.sentFrames ?? 0))),
+            ("capture_xruns", .int(Int64(call.capture?.xruns ?? 0))),
+            ("playback_xruns", .int(Int64(call.playback.xruns))),
+            ("decoder_errors", .int(Int64(call.receiver.decoderErrors))),
+        ]
+            + ((call.capture?.deviceDelayMicros).map { [("capture_delay_us", JSONValue.int(Int64($0)))] } ?? [])
+            + (call.playback.deviceDelayMicros.map { [("playback_delay_us", JSONValue.int(Int64($0)))] } ?? []))
+    }
+
     static func perform(_ line: String, call: Call) {
         if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
         do {
@@ -63,6 +77,7 @@ enum JSONMode {
                 call.talk(on)
             case .chat(let text): call.session.chat(text)
             case .mute(let on): call.setMuted(on)
+            case .stats: emit(statistics(call))
             case .quit: call.quit()
             }
         } catch {

@@ -55,6 +55,49 @@ import Testing
         #expect(corr > 0.9, "A recovered from the mix: \(corr)")
     }
 
+    /// Plays one spurt through a receiver rendering 5 ms periods; frame `lateFrame` arrives
+    /// `lateMicros` after the others' 1 ms. Returns the output and the receiver.
+    static func playSpurt(_ input: [Int16], lateFrame: Int, lateMicros: Int) throws -> ([Int16], Receiver) {
+        let encoder = try OpusEncoder()
+        let receiver = Receiver()
+        let count = input.count / 960
+        var frames: [(Int, AudioFrame)] = []
+        for f in 0..<count {
+            let flags: AudioFrame.Flags = f == 0 ? .start : (f == count - 1 ? .end : [])
+            let payload = try encoder.encode(Array(input[(f * 960)..<((f + 1) * 960)]))
+            frames.append((f * 20_000 + 1_000 + (f == lateFrame ? lateMicros : 0), AudioFrame(source: 3, seq: UInt16(f), flags: flags, payload: payload)))
+        }
+        var output: [Int16] = [], buffer: [Int16] = []
+        var pending = frames[...]
+        for period in 0..<(count * 4 + 40) {
+            let now = period * 5_000
+            while let (t, frame) = pending.first, t <= now {
+                receiver.receive(frame, at: t)
+                pending = pending.dropFirst()
+            }
+            receiver.render(into: &buffer, frames: 240, at: now)
+            output += buffer
+        }
+        return (output, receiver)
+    }
+
+    /// A frame 6 ms late (2 ms after playback needed it) moves playout back by one 5 ms
+    /// period of concealment, not by a whole 20 ms frame, and every frame is still played.
+    @Test func aSlightlyLateFrameCostsAPeriodNotAFrame() throws {
+        let input = Signals.speechLike(seconds: 1.2, f0: 170)
+        let (onTime, _) = try Self.playSpurt(input, lateFrame: -1, lateMicros: 0)
+        let (late, receiver) = try Self.playSpurt(input, lateFrame: 20, lateMicros: 6_000)
+        let stats = try #require(receiver.statistics(of: 3))
+        #expect(stats.underruns == 1)
+        #expect(stats.played == 60)
+        #expect(stats.concealed == 0)
+        // After the late frame (from 0.6 s in), the output is the on-time output shifted by the bridge.
+        let tail = Array(onTime[28_800..<52_800])
+        let (corr, lag) = Signals.bestCorrelation(tail, Array(late[28_800...]), maxLag: 1_440, head: 4_800)
+        #expect(corr > 0.95, "same audio after the bridge: \(corr)")
+        #expect(lag == 240, "playout moved back by one period: \(lag) samples")
+    }
+
     /// Capture → gate (open) → encoder → receiver → decoder → mixer → playback, on threads,
     /// with ideal devices paced in real time.
     @Test func wholePathOnThreadsWithIdealDevices() async throws {

@@ -7,7 +7,7 @@ import Testing
     static func payload(_ seq: UInt16) -> [UInt8] { [0xF8, UInt8(seq >> 8), UInt8(seq & 0xFF)] }
     static func seqOf(_ p: [UInt8]) -> UInt16 { UInt16(p[1]) << 8 | UInt16(p[2]) }
 
-    enum Out: Equatable { case silence, play(UInt16, Bool), recover(UInt16), conceal }
+    enum Out: Equatable { case silence, play(UInt16, Bool), recover(UInt16), conceal, underrun }
 
     static func out(_ a: JitterBuffer.Action) -> Out {
         switch a {
@@ -15,6 +15,7 @@ import Testing
         case .play(let p, let last): return .play(seqOf(p), last)
         case .recover(let p): return .recover(seqOf(p))
         case .conceal: return .conceal
+        case .underrun: return .underrun
         }
     }
 

@@ -8,6 +8,7 @@ import Testing
         #expect(try ScriptCommand.parse("chat hello  world ") == .chat("hello  world "))
         #expect(try ScriptCommand.parse("mute on") == .mute(true))
         #expect(try ScriptCommand.parse("quit") == .quit)
+        #expect(try ScriptCommand.parse(" stats ") == .stats)
         #expect(try ScriptCommand.parse("exit\r\n") == .quit)
     }
 
@@ -20,7 +21,15 @@ import Testing
             try ScriptCommand.parse("chat " + String(repeating: "x", count: 1001))
         }
         #expect(throws: ScriptCommand.ParseError.usage("quit")) { try ScriptCommand.parse("quit now") }
+        #expect(throws: ScriptCommand.ParseError.usage("stats")) { try ScriptCommand.parse("stats please") }
         #expect(ScriptCommand.ParseError.unknown("x").description.contains("talk on|off"))
+    }
+
+    @Test func statisticsAreOneObjectPerSpeaker() {
+        var st = JitterBuffer.Statistics()
+        st.received = 50; st.played = 48; st.lost = 2; st.underruns = 1; st.target = 2; st.jitterMicros = 1500
+        let line = JSONValue.object(st.jsonObject(id: 7)).jsonText
+        #expect(line == #"{"id":7,"received":50,"played":48,"lost":2,"late":0,"duplicates":0,"concealed":0,"recovered":0,"underruns":1,"dropped":0,"spurts":0,"depth":0,"target":2,"jitter_us":1500}"#)
     }
 
     @Test func eventsAreOneJSONObjectPerLine() throws {
