@@ -16,6 +16,8 @@ public final class Receiver: @unchecked Sendable {
     struct Speaker {
         var jitter: JitterBuffer
         var level = AudioLevel.silence
+        /// Periods skipped to give back delay that underruns added (`PlayoutTrim`).
+        var trimmed = 0
     }
     // Protected by lock:
     private var speakers: [UInt32: Speaker] = [:]
@@ -33,6 +35,8 @@ public final class Receiver: @unchecked Sendable {
     private final class Voice {
         let decoder: OpusDecoder
         var pcm: [Int16] = []
+        var trim = PlayoutTrim()
+        var spurt = 0
         init() throws { decoder = try OpusDecoder() }
     }
     private var voices: [UInt32: Voice] = [:]
@@ -102,10 +106,13 @@ public final class Receiver: @unchecked Sendable {
     public func statistics(of id: UInt32) -> JitterBuffer.Statistics? { lock.withLock { speakers[id]?.jitter.statistics } }
     /// Speakers whose spurt is in progress.
     public var activeSpeakers: [UInt32] { lock.withLock { speakers.filter { $0.value.jitter.isActive }.map(\.key).sorted() } }
-    /// Every speaker heard and not yet removed, with their statistics, by id.
-    public var allStatistics: [(id: UInt32, statistics: JitterBuffer.Statistics)] {
-        lock.withLock { speakers.map { ($0.key, $0.value.jitter.statistics) }.sorted { $0.id < $1.id } }
+    /// Every speaker heard and not yet removed, with their statistics and the periods skipped
+    /// to give back delay, by id.
+    public var allStatistics: [(id: UInt32, statistics: JitterBuffer.Statistics, trimmed: Int)] {
+        lock.withLock { speakers.map { ($0.key, $0.value.jitter.statistics, $0.value.trimmed) }.sorted { $0.id < $1.id } }
     }
+    /// Periods of a speaker's audio skipped to give back delay that underruns added.
+    public func trimmedPeriods(of id: UInt32) -> Int { lock.withLock { speakers[id]?.trimmed ?? 0 } }
     public var decoderErrors: Int { lock.withLock { decodeErrors } }
 
     /// Frames received and lost over every speaker since the start: feed to a `LossEstimator`
@@ -119,8 +126,9 @@ public final class Receiver: @unchecked Sendable {
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
     public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {
         // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
-        // Each action with the samples it yields (concealment's length).
-        var work: [(UInt32, [(JitterBuffer.Action, Int)])] = []
+        // Each action with the samples it yields (concealment's length); the samples still
+        // buffered as frames, and the spurt's number.
+        var work: [(UInt32, [(JitterBuffer.Action, Int)], buffered: Int, spurt: Int)] = []
         lock.withLock {
             for (id, speaker) in speakers {
                 var jb = speaker.jitter
@@ -142,7 +150,8 @@ public final class Receiver: @unchecked Sendable {
                     planned += samples
                 }
                 speakers[id]?.jitter = jb
-                if !actions.isEmpty || have > 0 { work.append((id, actions)) }
+                let st = jb.statistics
+                if !actions.isEmpty || have > 0 { work.append((id, actions, st.depth * jb.frameSamples, st.spurts)) }
             }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)
@@ -152,7 +161,8 @@ public final class Receiver: @unchecked Sendable {
         // 2. Outside the lock: decode.
         var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
         var errors = 0
-        for (id, actions) in work {
+        var trims: [UInt32] = []
+        for (id, actions, buffered, spurt) in work {
             let voice: Voice
             if let v = voices[id] { voice = v } else {
                 guard let v = try? Voice() else { errors += 1; continue }
@@ -161,6 +171,19 @@ public final class Receiver: @unchecked Sendable {
             }
             for (action, samples) in actions {
                 do { voice.pcm.append(contentsOf: try voice.decoder.perform(action, frameSamples: samples)) } catch { errors += 1 }
+            }
+            if voice.spurt != spurt {
+                voice.spurt = spurt
+                voice.trim.reset()
+            }
+            if voice.pcm.count >= frames {
+                let lead = voice.pcm.count - frames + buffered
+                let rms = AudioLevel(measuring: voice.pcm[0..<frames]).rms
+                // Skip only what is decoded already (the skipped period and the one played instead).
+                if voice.trim.period(lead: lead, periodSamples: frames, rms: rms, canSkip: voice.pcm.count >= 2 * frames, at: now) {
+                    voice.pcm.removeFirst(frames)
+                    trims.append(id)
+                }
             }
             let n = min(frames, voice.pcm.count)
             inputs.append((id, voice.pcm[0..<n]))
@@ -180,6 +203,7 @@ public final class Receiver: @unchecked Sendable {
             }
             outputLevel = AudioLevel(measuring: buffer)
             decodeErrors += errors
+            for id in trims { speakers[id]?.trimmed += 1 }
         }
         // 4. Drop what was played.
         for input in inputs {

@@ -98,6 +98,24 @@ import Testing
         #expect(lag == 240, "playout moved back by one period: \(lag) samples")
     }
 
+    /// A frame 11 ms late costs two periods of concealment; once frames arrive steadily
+    /// again, quiet periods are skipped until one period of margin is left.
+    @Test func delayAddedByAHiccupIsGivenBackInQuietMoments() throws {
+        let input = Signals.speechLike(seconds: 4, f0: 150)
+        let (onTime, _) = try Self.playSpurt(input, lateFrame: -1, lateMicros: 0)
+        let (late, receiver) = try Self.playSpurt(input, lateFrame: 20, lateMicros: 11_000)
+        let stats = try #require(receiver.statistics(of: 3))
+        #expect(stats.underruns == 1)
+        #expect(stats.played == 200)
+        #expect(stats.target == 1)
+        #expect(receiver.trimmedPeriods(of: 3) == 1)
+        // The spurt's audio ends one period later than on time (the margin kept): one of the
+        // two concealed periods was given back. (Where it ends rather than a correlation
+        // lag: a voiced signal correlates with itself every pitch period.)
+        func end(_ x: [Int16]) -> Int { x.lastIndex { abs(Int($0)) > 200 } ?? 0 }
+        #expect(end(late) - end(onTime) == 240, "ends \(end(late) - end(onTime)) samples later")
+    }
+
     /// Capture → gate (open) → encoder → receiver → decoder → mixer → playback, on threads,
     /// with ideal devices paced in real time.
     @Test func wholePathOnThreadsWithIdealDevices() async throws {

@@ -29,7 +29,7 @@ import Testing
         var st = JitterBuffer.Statistics()
         st.received = 50; st.played = 48; st.lost = 2; st.underruns = 1; st.target = 2; st.jitterMicros = 1500
         let line = JSONValue.object(st.jsonObject(id: 7)).jsonText
-        #expect(line == #"{"id":7,"received":50,"played":48,"lost":2,"late":0,"duplicates":0,"concealed":0,"recovered":0,"underruns":1,"dropped":0,"spurts":0,"depth":0,"target":2,"jitter_us":1500}"#)
+        #expect(line == #"{"id":7,"received":50,"played":48,"lost":2,"late":0,"duplicates":0,"concealed":0,"recovered":0,"underruns":1,"dropped":0,"spurts":0,"trimmed_periods":0,"depth":0,"target":2,"jitter_us":1500}"#)
     }
 
     @Test func eventsAreOneJSONObjectPerLine() throws {

@@ -1,0 +1,67 @@
+/// Gives back, a period at a time and only in quiet moments, the playout delay that
+/// underruns added to one speaker's spurt.
+///
+/// Each underrun moves playout back by the period it concealed; once frames arrive steadily
+/// again that delay would stay until the spurt ends. The receiver reports every period it
+/// plays: how much audio it had beyond that period (`lead`: decoded samples plus buffered
+/// frames) and how loud the period is. When the lead stayed at least two periods for a
+/// whole window, the next quiet period is skipped: playout moves forward by one period, still
+/// a period ahead of the latest arrivals seen, and the window starts again (at most one
+/// period per window). A lead under two periods cancels. Trimming down to no margin at all
+/// would make the next small delay an underrun again: conceal, skip, conceal, ...
+/// Pure; time comes from the caller (microseconds on any monotonic clock).
+public struct PlayoutTrim: Sendable {
+    public struct Configuration: Equatable, Sendable {
+        /// How long the lead must stay above a period before one period is given back.
+        public var windowMicros = 1_000_000
+        /// A period quieter than this (RMS, fraction of full scale: -40 dBFS) may be skipped.
+        public var quietRMS = 0.01
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    private var windowStart: Int?
+    private var minLead = Int.max
+    private var pending = false
+    /// Periods skipped so far.
+    public private(set) var trimmed = 0
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// One period about to be played. True: skip it (play the one after it instead).
+    /// `canSkip`: the caller holds the period after it already (decoded).
+    public mutating func period(lead: Int, periodSamples: Int, rms: Double, canSkip: Bool = true, at now: Int) -> Bool {
+        guard let start = windowStart else {
+            windowStart = now
+            minLead = lead
+            return false
+        }
+        minLead = min(minLead, lead)
+        if lead < 2 * periodSamples {
+            // Nothing to give back (or not any more): the window starts again.
+            pending = false
+            windowStart = now
+            minLead = Int.max
+            return false
+        }
+        if !pending, now - start >= configuration.windowMicros {
+            pending = minLead >= 2 * periodSamples
+        }
+        guard pending, canSkip, rms < configuration.quietRMS else { return false }
+        pending = false
+        trimmed += 1
+        windowStart = now
+        minLead = Int.max
+        return true
+    }
+
+    /// A new spurt: its delay is new.
+    public mutating func reset() {
+        windowStart = nil
+        minLead = Int.max
+        pending = false
+    }
+}
