@@ -138,22 +138,31 @@ through_ptt() { # options...
     PIDS+=($a $b $ha $hb)
     sleep 1.5
     record_with
+    # B's receive statistics: underruns, periods given back, frames held back by a higher target.
+    echo stats > "$DIR/b.in"
+    for _ in $(seq 20); do grep -q '"event":"stats"' "$DIR/b.log" && break; sleep 0.05; done
     kill $a $b 2>/dev/null || true; wait $a $b 2>/dev/null || true
     kill $ha $hb 2>/dev/null || true; wait $ha $hb 2>/dev/null || true
     rm -f "$DIR/a.in" "$DIR/b.in"
-    analyse "$DIR/rec.raw"
+    echo "$(analyse "$DIR/rec.raw") $($PYTHON - "$DIR/b.log" <<'PY'
+import sys, json
+st = [json.loads(l) for l in open(sys.argv[1]) if '"event":"stats"' in l]
+sp = st[-1]["speakers"] if st and st[-1]["speakers"] else None
+print(f"{sp[0]['underruns']}/{sp[0]['trimmed_periods']}/{sp[0]['concealed']}" if sp else "-")
+PY
+)"
 }
 
 row() { # label, measurement output
-    read -r med spread n lo hi <<<"$2"
-    echo "| $1 | $med | $spread | ${lo:-} – ${hi:-} | $n |"
+    read -r med spread n lo hi receive <<<"$2"
+    echo "| $1 | $med | $spread | ${lo:-} – ${hi:-} | $n | ${receive:--} |"
 }
 
 RUNS=${RUNS:-1}
 echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
-echo "| path | median ms | spread p10–p90 ms | min – max ms | probes |"
-echo "|---|---|---|---|---|"
+echo "| path | median ms | spread p10–p90 ms | min – max ms | probes | B: underruns / periods given back / frames concealed |"
+echo "|---|---|---|---|---|---|"
 for p in 5 10; do
     for _ in $(seq $RUNS); do row "floor: arecord \| aplay, ${p} ms periods" "$(floor $p)"; done
 done
