@@ -11,7 +11,9 @@ import PTTAudio
 import PTTCore
 
 func fail(_ message: String) -> Never {
-    print("PTTAudioBench: \(message)")
+    // On fd 2: stdout carries the measurements the bench script parses.
+    let line = Array("PTTAudioBench: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     exit(2)
 }
 
