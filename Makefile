@@ -1,7 +1,7 @@
 # ptt: push-to-talk voice rooms in the terminal.
 #   make run    start ptt
 #   make test   install what is missing, build, run every test
-#   make bench  benchmarks (make bench-relay: the relay alone)
+#   make bench  every benchmark, into BENCHMARKS.md (make bench-relay: the relay alone)
 PREFIX   ?= /usr/local
 SWIFT    ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
@@ -42,24 +42,30 @@ test: build
 	$(SWIFT) test --skip-build --no-parallel --filter '$(REALTIME_TESTS)'
 
 
-# The relay under load next to a Python websockets broadcast relay (results: BENCHMARKS.md).
-BENCH_SECONDS ?= 10
-bench-relay: deps
-	$(SWIFT) build -c release --product ptt-relay
-	$(SWIFT) build -c release --product ptt-loadgen
-	bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS)
-
-# Every benchmark. The latency bench rewrites BENCHMARKS.md's "Mouth-to-ear latency" section
-# (numbers, command, machine) and bench-e2e its "End to end" section; the audio and relay benches
-# print their numbers (their sections are edited by hand, with the analysis).
+# Every benchmark. Each one rewrites its own section of BENCHMARKS.md, the text between its
+# `<!-- bench-NAME:begin -->` and `<!-- bench-NAME:end -->` markers (scripts/update-benchmarks.sh):
+# the numbers next to their targets, the command and the machine; the analysis around the markers
+# is written by hand. BENCH_SECONDS: seconds measured per relay scenario and of the live audio path.
 bench: bench-audio bench-relay bench-latency bench-e2e
+BENCH_SECONDS ?= 10
 
-# Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server).
+# Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server), and a
+# virtualenv with PESQ (pesq, numpy) and the Python relay's websockets, from PyPI.
 BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox python3-venv python3-dev
+BENCH_VENV = .build/bench-venv
 bench-deps: deps
 	$(call install_missing,$(BENCH_APT_PACKAGES))
 	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
-	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy
+	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy, websockets' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy websockets
+
+# The relay under load next to a Python websockets broadcast relay; rewrites BENCHMARKS.md's
+# section between its bench-relay markers.
+bench-relay: bench-deps
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product ptt-loadgen
+	PYTHON=$(BENCH_VENV)/bin/python bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS) \
+		> .build/bench-relay.md
+	scripts/update-benchmarks.sh relay .build/bench-relay.md
 
 # Mouth-to-ear latency through A → relay → B on PulseAudio null sinks, next to the audio stack's
 # own floor; rewrites the section of BENCHMARKS.md between its bench-latency markers.
@@ -80,11 +86,13 @@ bench-e2e: bench-deps
 		scripts/bench-e2e.sh > .build/bench-e2e.md
 	scripts/update-benchmarks.sh e2e .build/bench-e2e.md
 
-# Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path); the
-# results go to BENCHMARKS.md by hand. PESQ comes from PyPI (pesq, numpy) into a venv.
-BENCH_VENV = .build/bench-venv
+# Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path, pre-roll delay);
+# rewrites BENCHMARKS.md's section between its bench-audio markers.
 bench-audio: bench-deps
-	SWIFT=$(SWIFT) PYTHON=$(BENCH_VENV)/bin/python scripts/bench-audio.sh
+	$(SWIFT) build -c release --product PTTAudioBench
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python \
+		scripts/bench-audio.sh $(BENCH_SECONDS) > .build/bench-audio.md
+	scripts/update-benchmarks.sh audio .build/bench-audio.md
 
 # Hosts the room "lobby" (a relay inside ptt on 0.0.0.0:7700) and joins it as you.
 RUN_NAME := $(or $(USER),$(shell id -un 2>/dev/null),guest)

@@ -2,21 +2,53 @@
 # Audio benchmarks for BENCHMARKS.md: Opus cost per frame, PESQ-WB of the receive path
 # (encode → random loss → jitter buffer → decode) at 0/5/10 % loss, CPU and RSS of the live
 # audio path (ALSA capture + encode, three speakers decoded and mixed to ALSA playback),
-# and the delay pre-roll adds to a spurt.
-# Needs: espeak-ng, sox, python3 with `pesq` and `numpy` (pip install pesq numpy).
-# Usage: scripts/bench-audio.sh [cpu-seconds]
+# and the delay pre-roll adds to a spurt. Writes markdown tables (measured, target, met or
+# missed) on stdout for scripts/update-benchmarks.sh; progress goes to stderr.
+# Needs: espeak-ng, sox, pkg-config, python3 with `pesq` and `numpy` (make bench-deps).
+# Usage: scripts/bench-audio.sh [cpu-seconds] > .build/bench-audio.md   (BIN=dir of release binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 CPU_SECONDS=${1:-10}
 PYTHON=${PYTHON:-python3}
-$PYTHON -c 'import pesq, numpy' 2>/dev/null || { echo "bench-audio: needs python packages: pip install pesq numpy (or run make bench-audio)" >&2; exit 1; }
-$SWIFT build -c release --product PTTAudioBench >/dev/null
-BENCH="$($SWIFT build -c release --show-bin-path)/PTTAudioBench"
+for tool in espeak-ng sox pkg-config; do
+    command -v $tool >/dev/null || { echo "bench-audio: needs $tool (make bench-deps)" >&2; exit 1; }
+done
+command -v "$PYTHON" >/dev/null || { echo "bench-audio: needs $PYTHON (make bench-deps)" >&2; exit 1; }
+"$PYTHON" -c 'import pesq, numpy' 2>/dev/null || { echo "bench-audio: $PYTHON needs the packages pesq and numpy (make bench-deps)" >&2; exit 1; }
+if [ -z "${BIN:-}" ]; then
+    $SWIFT build -c release --product PTTAudioBench >&2
+    BIN="$($SWIFT build -c release --show-bin-path)"
+fi
+BENCH="$BIN/PTTAudioBench"
+[ -x "$BENCH" ] || { echo "bench-audio: no $BENCH (swift build -c release --product PTTAudioBench)" >&2; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+progress() { echo "bench-audio: $*" >&2; }
+commit() { # the checked-out commit, and whether the tree differs from it
+    local c
+    c=$(git rev-parse --short HEAD 2>/dev/null) || { echo "a tree outside git"; return; }
+    # BENCHMARKS.md aside: the benches themselves rewrite it.
+    git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null && echo "commit $c" || echo "commit $c with uncommitted changes"
+}
+
+# The value after KEY in a line of "key value key value ..." pairs.
+field() { # key, line
+    awk -v k="$1" '{ for (i = 1; i < NF; i += 2) if ($i == k) { print $(i + 1); exit } }' <<<"$2"
+}
+# "met", or how far VALUE misses TARGET; OP is ">=" or "<".
+verdict() { # value, op, target, unit, digits
+    "$PYTHON" - "$@" <<'PY'
+import sys
+value, op, target, unit, digits = float(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+met = value >= target if op == ">=" else value < target
+print("met" if met else f"missed by {abs(value - target):.{digits}f}{unit}")
+PY
+}
 
 # About 20 s of speech from espeak-ng, 48 kHz mono raw; the PESQ reference is the same at 16 kHz.
+progress "speech from espeak-ng"
 espeak-ng -s 150 -w "$TMP/speech.wav" "The quick brown fox jumps over the lazy dog. \
 Push to talk works best when the latency stays low and the voice stays clear. \
 Please hold the space bar while you speak, and release it when you are done. \
@@ -26,7 +58,7 @@ sox -q "$TMP/speech.wav" -r 48000 -c 1 -b 16 -e signed -t raw "$TMP/speech48.raw
 sox -q -t raw -r 48000 -c 1 -b 16 -e signed "$TMP/speech48.raw" -r 16000 -t raw "$TMP/ref16.raw"
 
 pesq_of() {
-    $PYTHON - "$TMP/ref16.raw" "$1" <<'PY'
+    "$PYTHON" - "$TMP/ref16.raw" "$1" <<'PY'
 import sys, numpy as np
 from pesq import pesq
 ref = np.fromfile(sys.argv[1], dtype=np.int16).astype(np.float32)
@@ -36,47 +68,83 @@ print(f"{pesq(16000, ref[:n], deg[:n], 'wb'):.2f}")
 PY
 }
 
-echo "## Audio ($(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-echo
-echo "Command: \`make bench-audio\` (scripts/bench-audio.sh). Opus $(pkg-config --modversion opus), VOIP, 24 kbit/s VBR, 20 ms, complexity 8, wideband, in-band FEC."
-echo
-echo "### Opus cost per 20 ms frame (speech, release build)"
-echo
-"$BENCH" codec "$TMP/speech48.raw" | sed 's/^/    /'
-echo
-echo "### PESQ-WB of encode → loss → jitter buffer → decode (5 random loss patterns each)"
-echo
-echo "Frames arrive with 0-10 ms of jitter; lost frames are rebuilt from the next packet's FEC or concealed."
-echo "With \`--expected-loss auto\` (the default) the encoder's FEC follows the loss seen on incoming audio,"
-echo "so the first three rows are what a client converges to; the others show the trade-off."
-echo
-echo "| loss | encoder expected loss | PESQ-WB per pattern | mean | target |"
-echo "|---|---|---|---|---|"
-for row in "0 0 ≥ 4.0" "5 5 ≥ 2.8" "10 10 ≥ 2.5" "0 10 -" "5 0 -" "10 0 -"; do
-    set -- $row
-    loss=$1; expected=$2; shift 2; target="$*"
+progress "Opus cost per frame"
+CODEC=$("$BENCH" codec "$TMP/speech48.raw" | tr '\n' ' ')
+share() { "$PYTHON" -c "print(f'{100 * $1 / 20000:.2f}')"; }   # µs per 20 ms frame → % of one core
+
+# PESQ-WB rows: loss %, encoder expected loss %, target (mean ≥ target), five patterns each.
+PESQ_ROWS=()
+for row in "0 0 4.0" "5 5 2.8" "10 10 2.5" "0 10 -" "5 0 -" "10 0 -"; do
+    read -r loss expected target <<<"$row"
     scores=()
     for seed in 1 2 3 4 5; do
+        progress "PESQ-WB, $loss % loss, encoder expecting $expected %, pattern $seed of 5"
         "$BENCH" loss "$TMP/speech48.raw" "$loss" "$seed" "$TMP/deg48.raw" "$expected" > "$TMP/loss-$loss-$expected.txt"
         sox -q -t raw -r 48000 -c 1 -b 16 -e signed "$TMP/deg48.raw" -r 16000 -t raw "$TMP/deg16.raw" 2>/dev/null
         scores+=("$(pesq_of "$TMP/deg16.raw")")
     done
-    mean=$($PYTHON -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.2f}')" "${scores[@]}")
-    echo "| $loss % | $expected % | ${scores[*]} | $mean | $target |"
+    mean=$("$PYTHON" -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.2f}')" "${scores[@]}")
+    if [ "$target" = - ]; then
+        PESQ_ROWS+=("| $loss % | $expected % | ${scores[*]} | $mean | - | - |")
+    else
+        PESQ_ROWS+=("| $loss % | $expected % | ${scores[*]} | $mean | ≥ $target | $(verdict "$mean" ">=" "$target" "" 2) |")
+    fi
+done
+
+progress "live audio path for $CPU_SECONDS s"
+LIVE=$(ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/Resources/alsa/ptt-test.conf" \
+    TEST_ALSA_IN="$TMP/speech48.raw" TEST_ALSA_OUT=/dev/null \
+    "$BENCH" cpu "$TMP/speech48.raw" "$CPU_SECONDS" | tr '\n' ' ')
+
+progress "pre-roll delay"
+PREROLL=$("$BENCH" preroll)
+
+echo "Load average at the start: $LOAD_AT_START. Built from $(commit)."
+echo "Opus $(pkg-config --modversion opus), VOIP, 24 kbit/s VBR, 20 ms, complexity 8, wideband, in-band FEC."
+echo
+echo "**Opus cost per 20 ms frame** (release build, $(field frames "$CODEC") frames of speech, 5 passes):"
+echo
+echo "| measure | result | share of one core |"
+echo "|---|---|---|"
+enc=$(field encode_us_per_frame "$CODEC") dec=$(field decode_us_per_frame "$CODEC")
+echo "| encode | $enc µs per frame | $(share "$enc") % |"
+echo "| decode | $dec µs per frame | $(share "$dec") % |"
+echo "| bitrate | $(field bitrate_kbps "$CODEC") kbit/s | - |"
+echo
+echo "**PESQ-WB of encode → loss → jitter buffer → decode** (5 random loss patterns per row; frames arrive"
+echo "with 0–10 ms of jitter; lost frames are rebuilt from the next packet's FEC or concealed). With"
+echo "\`--expected-loss auto\` (the default) the encoder's FEC follows the loss seen on incoming audio, so"
+echo "the first three rows are what a client converges to; the others show the trade-off."
+echo
+echo "| loss | encoder expected loss | PESQ-WB per pattern | mean | target | met? |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${PESQ_ROWS[@]}"
+echo
+echo "**Jitter buffer counters** for the last pattern of each row with matched FEC:"
+echo
+echo "| loss | frames sent | dropped by the network | lost | recovered from FEC | concealed | late | underruns | shrunk |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for loss in 0 5 10; do
+    c=$(cat "$TMP/loss-$loss-$loss.txt")
+    echo "| $loss % | $(field sent "$c") | $(field dropped "$c") | $(field lost "$c") | $(field recovered_fec "$c") | $(field concealed "$c") | $(field late "$c") | $(field underruns "$c") | $(field shrunk "$c") |"
 done
 echo
-echo "Jitter buffer counters for the last pattern of each row with matched FEC:"
+echo "**Live audio path for $CPU_SECONDS s**: ALSA capture + encode, 3 speakers decoded, mixed, played; ALSA file"
+echo "plugin (Resources/alsa/ptt-test.conf), paced in real time by the engines; 1 s of warm-up before measuring."
 echo
-for loss in 0 5 10; do echo "    $loss %: $(cat "$TMP/loss-$loss-$loss.txt")"; done
+echo "| measure | result | target | met? |"
+echo "|---|---|---|---|"
+cpu=$(field cpu_percent_of_one_core "$LIVE")
+echo "| CPU of the process | $cpu % of one core ($(field cpu_ms "$LIVE") ms in $(field wall_s "$LIVE") s) | < 4 % | $(verdict "$cpu" "<" 4 " point" 2) |"
+echo "| peak RSS of the process | $(field max_rss_mib "$LIVE") MiB | - | - |"
+echo "| speakers active at the end | $(field speakers_active "$LIVE") of 3 | - | - |"
+echo "| frames sent (warm-up included) | $(field frames_sent "$LIVE") | - | - |"
+echo "| xruns, capture / playback | $(field capture_xruns "$LIVE") / $(field playback_xruns "$LIVE") | - | - |"
 echo
-echo "### Live audio path for ${CPU_SECONDS} s: ALSA capture + encode, 3 speakers decoded, mixed, played"
+echo "**Pre-roll delay** (vox; voice starts at frame 10; frames of 20 ms):"
 echo
-echo "ALSA file plugin (Resources/alsa/ptt-test.conf), paced in real time by the engines."
-echo
-ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/Resources/alsa/ptt-test.conf" \
-TEST_ALSA_IN="$TMP/speech48.raw" TEST_ALSA_OUT=/dev/null \
-    "$BENCH" cpu "$TMP/speech48.raw" "$CPU_SECONDS" | sed 's/^/    /'
-echo
-echo "### Pre-roll delay (vox; voice starts at frame 10)"
-echo
-"$BENCH" preroll | sed 's/^/    /'
+echo "| pre-roll | first frame sent at frame | first voiced frame leaves after | END frame leaves after |"
+echo "|---|---|---|---|"
+while read -r line; do
+    echo "| $(field preroll_ms "$line") ms | $(field first_frame_sent_at "$line") | $(field onset_frame_delay_ms "$line") ms | $(field end_delay_ms "$line") ms |"
+done <<<"$PREROLL"
