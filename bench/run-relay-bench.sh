@@ -83,7 +83,8 @@ PY_VERSIONS=$("$PYTHON" -c 'import sys, websockets; print(f"websockets {websocke
 echo "Load average at the start: $LOAD_AT_START. ptt-relay built from $COMMIT; the Python relay: $PY_VERSIONS."
 echo "$SECONDS_PER_RUN s measured per scenario after 2 s of warm-up; each talker sends an 80-byte frame every 20 ms. Offered: frames"
 echo "sent in the window × (members − 1), per second (nominal: at exactly 50 frames/s per talker); delivery = delivered / offered;"
-echo "latency from sender to receiver; CPU (utime + stime) and RSS of the relay process, CPU of the load generator."
+echo "frames still in flight 0.5 s after the window count as not delivered; latency from sender to receiver (10 µs buckets up"
+echo "to 200 ms); CPU (utime + stime) and RSS of the relay process, CPU of the load generator."
 echo
 "$PYTHON" - "$OUT/results" <<'PY'
 import sys
@@ -125,6 +126,13 @@ def verdict(value, limit, better, unit, digits):
     met = {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[better]
     return "met" if met else f"missed by {abs(value - limit):,.{digits}f}{unit}"
 
+def latency(r, key):
+    """A latency quantile; ptt-loadgen's histogram ends at 200 ms, its last bucket holds everything beyond."""
+    v = num(r, key, "ms")
+    if v is None:
+        return "n/a"
+    return "≥ 200 ms" if v >= 200 else f"{v:g} ms"
+
 def shown(value, unit, digits=None):
     if value is None:
         return "n/a"
@@ -147,7 +155,7 @@ for r in rows:
             f"{shown(num(r, 'expected/s', ''), '')} ({thousands(nominal(r))})",
             shown(num(r, "delivered/s", ""), ""),
             "n/a" if ratio is None else f"{ratio:.3f} %",
-            r["p50"].replace("ms", " ms"), r["p99"].replace("ms", " ms"), r["p999"].replace("ms", " ms"),
+            latency(r, "p50"), latency(r, "p99"), latency(r, "p999"),
             r.get("relay-cpu/frame", "n/a").replace("us", " µs"),
         ] + tail
     print("| " + " | ".join(cells) + " |")
@@ -174,7 +182,10 @@ for r in ptt:
             rate = f"missed by {40000 - delivered:,.0f}/s"
         print(f"| 40,000 delivered frames/s (within 1 %) | {s} | {shown(delivered, '/s')} (offered: {shown(offered, '/s')}) | {rate} |")
         print(f"| 100 % delivery at 40,000 frames/s | {s} | {shown(ratio, ' %', 3)} | {verdict(ratio, 100, '>=', ' point', 3)} |")
-        print(f"| p99 < 5 ms at 40,000 frames/s | {s} | {shown(p99, ' ms', 2)} | {verdict(p99, 5, '<', ' ms', 2)} |")
+        missed = verdict(p99, 5, '<', ' ms', 2)
+        if p99 is not None and p99 >= 200:
+            missed = "missed by more than 195 ms"
+        print(f"| p99 < 5 ms at 40,000 frames/s | {s} | {latency(r, 'p99')} | {missed} |")
 for r in ptt:
     if r["talkers"] > 0:
         per_frame = num(r, "relay-cpu/frame", "us")
