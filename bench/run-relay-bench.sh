@@ -80,11 +80,13 @@ else
 fi
 PY_VERSIONS=$("$PYTHON" -c 'import sys, websockets; print(f"websockets {websockets.__version__} on Python {sys.version.split()[0]}")')
 
-echo "Load average at the start: $LOAD_AT_START. ptt-relay built from $COMMIT; the Python relay: $PY_VERSIONS."
-echo "$SECONDS_PER_RUN s measured per scenario after 2 s of warm-up; each talker sends an 80-byte frame every 20 ms. Offered: frames"
-echo "sent in the window × (members − 1), per second (nominal: at exactly 50 frames/s per talker); delivery = delivered / offered;"
-echo "frames still in flight 0.5 s after the window count as not delivered; latency from sender to receiver (10 µs buckets up"
-echo "to 200 ms); CPU (utime + stime) and RSS of the relay process, CPU of the load generator."
+echo "Load average at the start: $LOAD_AT_START. ptt-relay built from $COMMIT;"
+echo "the Python relay: $PY_VERSIONS."
+echo "$SECONDS_PER_RUN s measured per scenario after 2 s of warm-up; each talker sends an 80-byte frame every 20 ms."
+echo "Offered: frames sent in the window × (members − 1), per second (nominal: at exactly 50 frames/s per"
+echo "talker); delivery = delivered / offered, where frames still in flight 0.5 s after the window count as"
+echo "not delivered; latency from sender to receiver (10 µs buckets up to 200 ms); CPU (utime + stime) and RSS"
+echo "of the relay process, CPU of the load generator."
 echo
 "$PYTHON" - "$OUT/results" <<'PY'
 import sys
