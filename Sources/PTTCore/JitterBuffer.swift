@@ -106,8 +106,8 @@ public struct JitterBuffer: Sendable {
     private var excessRun = 0
     /// The target rose during a spurt: hold back one frame at the next playout.
     private var growPending = false
-    /// Start of the current run of underruns (nothing buffered when a frame was due).
-    private var underrunSince: Int?
+    /// In a run of underruns (nothing buffered when a frame was due): counted once.
+    private var inUnderrun = false
     /// Length of one frame, learned from the packets.
     public private(set) var frameMicros: Int
     private var stats = Statistics()
@@ -186,7 +186,7 @@ public struct JitterBuffer: Sendable {
         playedBits = 0
         excessRun = 0
         phase = .buffering(since: now)
-        underrunSince = nil
+        inUnderrun = false
         hasHistory = true
         stats.spurts += 1
     }
@@ -307,7 +307,7 @@ public struct JitterBuffer: Sendable {
         }
 
         if let entry = packets.removeValue(forKey: nextSeq) {
-            underrunSince = nil
+            inUnderrun = false
             advance(played: true)
             stats.played += 1
                 let last = entry.flags.contains(.end)
@@ -330,8 +330,8 @@ public struct JitterBuffer: Sendable {
         // held-back time is the adaptation, and the jitter estimate raises the target when the
         // network's jitter calls for whole frames. After `maxConcealRun` frames of time without
         // a packet, silence instead of concealment.
-        if underrunSince == nil {
-            underrunSince = now
+        if !inUnderrun {
+            inUnderrun = true
             stats.underruns += 1
         }
         if now - lastArrival > configuration.maxConcealRun * frameMicros { return .silence }
