@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Client cost side by side: bench-e2e's cost scenario (a client talking in open mode and hearing
+# three open-mode speakers through a relay on 127.0.0.1, ALSA file-plugin devices), run in turns
+# for each `ptt` binary given, so builds are compared under the same load.
+# Per run: CPU of the measured client (% of one core, /proc/PID/stat) and its context switches
+# per second (voluntary + involuntary, all threads). The relay and the three speakers always run
+# from the first binary's directory, so only the measured client differs.
+# Usage: scripts/bench-client-cpu.sh [-r ROUNDS] [-s SECONDS] BIN_DIR [BIN_DIR...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=3
+SECONDS_MEASURED=10
+while getopts "r:s:" opt; do
+    case $opt in
+        r) ROUNDS=$OPTARG ;;
+        s) SECONDS_MEASURED=$OPTARG ;;
+        *) echo "usage: $0 [-r ROUNDS] [-s SECONDS] BIN_DIR [BIN_DIR...]" >&2; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || { echo "usage: $0 [-r ROUNDS] [-s SECONDS] BIN_DIR [BIN_DIR...]" >&2; exit 2; }
+BINS=("$@")
+DIR=$(mktemp -d /tmp/ptt-client-cpu.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    [ -n "${KEEP:-}" ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/Resources/alsa/ptt-test.conf"
+
+espeak-ng -s 150 -w "$DIR/speech.wav" "The quick brown fox jumps over the lazy dog. \
+Push to talk works best when the latency stays low and the voice stays clear. \
+Please hold the space bar while you speak, and release it when you are done."
+# 1 s of silence, the speech, 30 s of silence (past its end the file plugin repeats stale data).
+sox -q "$DIR/speech.wav" -r 48000 -c 1 -b 16 -e signed -t raw - | \
+    sox -q -t raw -r 48000 -c 1 -b 16 -e signed - -t raw "$DIR/mic.raw" pad 1 30
+
+BASE=${BINS[0]}
+PORT=$((20000 + RANDOM % 20000))
+"$BASE/ptt-relay" --bind 127.0.0.1:$PORT --log-level warning > "$DIR/relay.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$DIR/relay.out" 2>/dev/null && break; sleep 0.1; done
+
+join() { # bin room name log (stdin held open by a sleeping writer)
+    local bin=$1 room=$2 name=$3 log=$4
+    mkfifo "$DIR/$room-$name.in"
+    sleep 600 > "$DIR/$room-$name.in" & PIDS+=($!)
+    TEST_ALSA_IN="$DIR/mic.raw" TEST_ALSA_OUT=/dev/null "$bin/ptt" join "$room" "$name" \
+        --relay "ws://127.0.0.1:$PORT" --json --no-cues --mode open < "$DIR/$room-$name.in" > "$log" 2>&1 &
+    PIDS+=($!)
+    LAST=$!
+}
+ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
+switches() { cat /proc/$1/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'; }
+hz=$(getconf CLK_TCK)
+
+echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-6s %-50s %8s %10s\n' round binary "cpu %" "switches/s"
+declare -A RESULTS
+for round in $(seq "$ROUNDS"); do
+    for i in "${!BINS[@]}"; do
+        room="r$round-$i"
+        start=${#PIDS[@]}
+        for s in 1 2 3; do join "$BASE" "$room" "speaker$s" "$DIR/$room-s$s.log"; done
+        join "${BINS[$i]}" "$room" measured "$DIR/$room-a.log"
+        A=$LAST
+        sleep 2
+        c0=$(ticks $A); w0=$(switches $A); t0=$(date +%s%N)
+        sleep "$SECONDS_MEASURED"
+        c1=$(ticks $A); w1=$(switches $A); t1=$(date +%s%N)
+        read -r cpu sw <<<"$(awk -v c=$((c1 - c0)) -v w=$((w1 - w0)) -v hz="$hz" -v ns=$((t1 - t0)) \
+            'BEGIN { s = ns / 1e9; printf "%.2f %.0f", 100 * c / hz / s, w / s }')"
+        printf '%-6s %-50s %8s %10s\n' "$round" "${BINS[$i]}" "$cpu" "$sw"
+        RESULTS[$i]="${RESULTS[$i]:-} $cpu"
+        for p in "${PIDS[@]:$start}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${PIDS[@]:$start}"; do wait "$p" 2>/dev/null || true; done
+        PIDS=("${PIDS[@]:0:$start}")
+    done
+done
+echo
+for i in "${!BINS[@]}"; do
+    median=$(printf '%s\n' ${RESULTS[$i]} | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+    echo "${BINS[$i]}: cpu % per round:${RESULTS[$i]}; median $median"
+done
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
