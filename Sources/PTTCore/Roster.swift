@@ -129,6 +129,19 @@ public struct Roster: Equatable, Sendable {
         return changes
     }
 
+    /// The earliest time `expire` would change something: a talker's 1 s of silence, or
+    /// through a forwarder a peer's 15 s; nil when nothing can expire.
+    public func nextExpiry(forwarder: Bool) -> Duration? {
+        var earliest: Duration?
+        for m in members.values {
+            if forwarder { earliest = Self.earlier(earliest, m.lastHeard + Self.forwarderPeerTimeout) }
+            if m.talking { earliest = Self.earlier(earliest, m.lastTalkActivity + Self.talkSilenceTimeout) }
+        }
+        return earliest
+    }
+
+    static func earlier(_ a: Duration?, _ b: Duration) -> Duration { a.map { min($0, b) } ?? b }
+
     /// Ends spurts silent for 1 s; through a forwarder, forgets peers silent for 15 s.
     public mutating func expire(now: Duration, forwarder: Bool) -> [Change] {
         var changes: [Change] = []

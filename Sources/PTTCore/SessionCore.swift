@@ -245,6 +245,30 @@ public struct SessionCore: Sendable {
         }
     }
 
+    /// The earliest time `tick` has something to do: a reconnect, the welcome timeout, a ping,
+    /// a talker gone silent or a forwarder peer to forget. nil when only an input (a message,
+    /// a frame, a command) can change anything. Shells sleep until then rather than ticking at
+    /// a fixed rate; any input may move it earlier, so they ask again after each one.
+    public var nextDeadline: Duration? {
+        switch phase {
+        case .waiting(let until, _):
+            return until
+        case .joining(let since):
+            var due = since + config.welcomeTimeout
+            if let ping = pingDue { due = min(due, ping) }
+            if let expiry = roster.nextExpiry(forwarder: false) { due = min(due, expiry) }
+            return due
+        case .joined(let link):
+            let expiry = roster.nextExpiry(forwarder: link == .forwarder)
+            guard let ping = pingDue else { return expiry }
+            return expiry.map { min($0, ping) } ?? ping
+        case .idle, .connecting, .ended:
+            return nil
+        }
+    }
+
+    var pingDue: Duration? { lastPing.map { $0 + config.pingInterval } }
+
     // MARK: Inbound
 
     /// A text message arrived.
