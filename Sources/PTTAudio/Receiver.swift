@@ -37,6 +37,12 @@ public final class Receiver: @unchecked Sendable {
     }
     private var voices: [UInt32: Voice] = [:]
     private var cueLocal: [Int16] = []
+    // Kept between periods so rendering does not allocate once warmed up.
+    private var work: [(id: UInt32, actions: Range<Int>, frameSamples: Int)] = []
+    private var plannedActions: [JitterBuffer.Action] = []
+    private var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
+    private var played: [(id: UInt32, count: Int)] = []
+    private var departed: [UInt32] = []
 
     /// Speaker id the cue tones are mixed under (ids are never 0 on the wire).
     public static let cueChannel: UInt32 = 0
@@ -115,25 +121,31 @@ public final class Receiver: @unchecked Sendable {
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
     public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {
         // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
-        var work: [(UInt32, [JitterBuffer.Action], Int)] = []
+        // Jitter buffers are changed in place through the dictionary's indices: a loop over a
+        // copy (or a copied buffer written back) would copy them every period.
+        work.removeAll(keepingCapacity: true)
+        plannedActions.removeAll(keepingCapacity: true)
         lock.withLock {
-            for (id, speaker) in speakers {
-                var jb = speaker.jitter
+            var index = speakers.startIndex
+            while index != speakers.endIndex {
+                let id = speakers.keys[index]
                 let have = voices[id]?.pcm.count ?? 0
                 var planned = have
-                var actions: [JitterBuffer.Action] = []
+                let first = plannedActions.count
                 while planned < frames {
-                    let action = jb.next(at: now)
+                    let action = speakers.values[index].jitter.next(at: now)
                     if action == .silence { break }
-                    actions.append(action)
+                    plannedActions.append(action)
                     if case .play(let payload, _) = action {
-                        planned += OpusPacket.samples(payload) ?? jb.frameSamples
+                        planned += OpusPacket.samples(payload) ?? speakers.values[index].jitter.frameSamples
                     } else {
-                        planned += jb.frameSamples
+                        planned += speakers.values[index].jitter.frameSamples
                     }
                 }
-                speakers[id]?.jitter = jb
-                if !actions.isEmpty || have > 0 { work.append((id, actions, jb.frameSamples)) }
+                if plannedActions.count > first || have > 0 {
+                    work.append((id, first..<plannedActions.count, speakers.values[index].jitter.frameSamples))
+                }
+                speakers.formIndex(after: &index)
             }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)
@@ -141,7 +153,7 @@ public final class Receiver: @unchecked Sendable {
             }
         }
         // 2. Outside the lock: decode.
-        var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
+        inputs.removeAll(keepingCapacity: true)
         var errors = 0
         for (id, actions, frameSamples) in work {
             let voice: Voice
@@ -150,8 +162,8 @@ public final class Receiver: @unchecked Sendable {
                 voices[id] = v
                 voice = v
             }
-            for action in actions {
-                do { voice.pcm.append(contentsOf: try voice.decoder.perform(action, frameSamples: frameSamples)) } catch { errors += 1 }
+            for i in actions {
+                do { try voice.decoder.perform(plannedActions[i], frameSamples: frameSamples, appendingTo: &voice.pcm) } catch { errors += 1 }
             }
             let n = min(frames, voice.pcm.count)
             inputs.append((id, voice.pcm[0..<n]))
@@ -166,16 +178,28 @@ public final class Receiver: @unchecked Sendable {
             for input in inputs where input.id != Self.cueChannel {
                 speakers[input.id]?.level = AudioLevel(measuring: input.samples)
             }
-            for (id, speaker) in speakers where !speaker.jitter.isActive && !inputs.contains(where: { $0.id == id }) {
-                speakers[id]?.level = .silence
+            var index = speakers.startIndex
+            while index != speakers.endIndex {
+                let id = speakers.keys[index]
+                if !speakers.values[index].jitter.isActive && !inputs.contains(where: { $0.id == id }) {
+                    speakers.values[index].level = .silence
+                }
+                speakers.formIndex(after: &index)
             }
             outputLevel = AudioLevel(measuring: buffer)
             decodeErrors += errors
+            departed.removeAll(keepingCapacity: true)
+            for id in voices.keys where speakers[id] == nil { departed.append(id) }
         }
-        // 4. Drop what was played.
-        for input in inputs {
-            if input.id == Self.cueChannel { cueLocal.removeFirst(input.samples.count) } else { voices[input.id]?.pcm.removeFirst(input.samples.count) }
+        // 4. Drop what was played. The slices go first: while they share a queue's storage,
+        // removing from the queue would copy it.
+        played.removeAll(keepingCapacity: true)
+        for input in inputs { played.append((input.id, input.samples.count)) }
+        inputs.removeAll(keepingCapacity: true)
+        for (id, count) in played {
+            if id == Self.cueChannel { cueLocal.removeFirst(count) } else { voices[id]?.pcm.removeFirst(count) }
         }
-        for id in voices.keys where lock.withLock({ speakers[id] == nil }) { voices[id] = nil }
+        for id in departed { voices[id] = nil }
+        plannedActions.removeAll(keepingCapacity: true)   // the packets are played: let them go
     }
 }
