@@ -65,7 +65,10 @@ public final class Receiver: @unchecked Sendable {
                 }
                 speakersSeen += 1
             }
-            speakers[frame.source]?.jitter.insert(frame, at: now)
+            // Through the index: `speakers[id]?.jitter.insert` moves the speaker into a
+            // temporary too big for the accessor's inline buffer, a heap allocation per frame.
+            guard let index = speakers.index(forKey: frame.source) else { return }
+            speakers.values[index].jitter.insert(frame, at: now)
         }
     }
 
@@ -176,7 +179,8 @@ public final class Receiver: @unchecked Sendable {
         lock.withLock {
             mixer.mix(inputs, frames: frames, into: &buffer)
             for input in inputs where input.id != Self.cueChannel {
-                speakers[input.id]?.level = AudioLevel(measuring: input.samples)
+                guard let index = speakers.index(forKey: input.id) else { continue }
+                speakers.values[index].level = AudioLevel(measuring: input.samples)
             }
             var index = speakers.startIndex
             while index != speakers.endIndex {
