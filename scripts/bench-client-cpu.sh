@@ -2,9 +2,11 @@
 # Client cost side by side: bench-e2e's cost scenario (a client talking in open mode and hearing
 # three open-mode speakers through a relay on 127.0.0.1, ALSA file-plugin devices), run in turns
 # for each `ptt` binary given, so builds are compared under the same load.
-# Per run: CPU of the measured client (% of one core, /proc/PID/stat) and its context switches
-# per second (voluntary + involuntary, all threads). The relay and the three speakers always run
-# from the first binary's directory, so only the measured client differs.
+# Per run: CPU of the measured client in % of one core, as bench-e2e measures it (utime + stime
+# in clock ticks from /proc/PID/stat) and from the scheduler's nanosecond run times (the sum of
+# /proc/PID/task/*/schedstat: steadier on a busy machine), and its context switches per second
+# (voluntary + involuntary, all threads). The relay and the three speakers always run from the
+# first binary's directory, so only the measured client differs.
 # Usage: scripts/bench-client-cpu.sh [-r ROUNDS] [-s SECONDS] BIN_DIR [BIN_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,12 +55,13 @@ join() { # bin room name log (stdin held open by a sleeping writer)
     LAST=$!
 }
 ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
+runtime() { cat /proc/$1/task/*/schedstat | awk '{ n += $1 } END { printf "%.0f", n }'; }
 switches() { cat /proc/$1/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'; }
 hz=$(getconf CLK_TCK)
 
 echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-6s %-50s %8s %10s\n' round binary "cpu %" "switches/s"
-declare -A RESULTS
+printf '%-6s %-40s %8s %12s %10s\n' round binary "cpu %" "sched cpu %" "switches/s"
+declare -A RESULTS SCHED
 for round in $(seq "$ROUNDS"); do
     for i in "${!BINS[@]}"; do
         room="r$round-$i"
@@ -67,21 +70,23 @@ for round in $(seq "$ROUNDS"); do
         join "${BINS[$i]}" "$room" measured "$DIR/$room-a.log"
         A=$LAST
         sleep 2
-        c0=$(ticks $A); w0=$(switches $A); t0=$(date +%s%N)
+        c0=$(ticks $A); r0=$(runtime $A); w0=$(switches $A); t0=$(date +%s%N)
         sleep "$SECONDS_MEASURED"
-        c1=$(ticks $A); w1=$(switches $A); t1=$(date +%s%N)
-        read -r cpu sw <<<"$(awk -v c=$((c1 - c0)) -v w=$((w1 - w0)) -v hz="$hz" -v ns=$((t1 - t0)) \
-            'BEGIN { s = ns / 1e9; printf "%.2f %.0f", 100 * c / hz / s, w / s }')"
-        printf '%-6s %-50s %8s %10s\n' "$round" "${BINS[$i]}" "$cpu" "$sw"
+        c1=$(ticks $A); r1=$(runtime $A); w1=$(switches $A); t1=$(date +%s%N)
+        read -r cpu sched sw <<<"$(awk -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v w=$((w1 - w0)) -v hz="$hz" -v ns=$((t1 - t0)) \
+            'BEGIN { s = ns / 1e9; printf "%.2f %.2f %.0f", 100 * c / hz / s, 100 * r / ns, w / s }')"
+        printf '%-6s %-40s %8s %12s %10s\n' "$round" "${BINS[$i]}" "$cpu" "$sched" "$sw"
         RESULTS[$i]="${RESULTS[$i]:-} $cpu"
+        SCHED[$i]="${SCHED[$i]:-} $sched"
         for p in "${PIDS[@]:$start}"; do kill "$p" 2>/dev/null || true; done
         for p in "${PIDS[@]:$start}"; do wait "$p" 2>/dev/null || true; done
         PIDS=("${PIDS[@]:0:$start}")
     done
 done
 echo
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 for i in "${!BINS[@]}"; do
-    median=$(printf '%s\n' ${RESULTS[$i]} | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
-    echo "${BINS[$i]}: cpu % per round:${RESULTS[$i]}; median $median"
+    echo "${BINS[$i]}: cpu % per round:${RESULTS[$i]}; median $(median ${RESULTS[$i]})"
+    echo "${BINS[$i]}: sched cpu % per round:${SCHED[$i]}; median $(median ${SCHED[$i]})"
 done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
