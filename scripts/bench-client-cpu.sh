@@ -5,11 +5,15 @@
 # Per run: CPU of the measured client in % of one core, as bench-e2e measures it (utime + stime
 # in clock ticks from /proc/PID/stat) and from the scheduler's nanosecond run times (the sum of
 # /proc/PID/task/*/schedstat: steadier on a busy machine), and its context switches per second
-# (voluntary + involuntary, all threads). The relay and the three speakers always run from the
-# first binary's directory, so only the measured client differs.
+# (voluntary + involuntary, all threads). The relay and the three speakers always run a copy of
+# the first binary's directory, so only the measured client differs.
+# Every run starts the measured client from a fresh copy of its executable: on the development VM
+# two byte-identical copies measured up to 0.9 point apart, run after run (where their pages
+# landed in memory), so a comparison of single copies can measure placement instead of code.
 # Usage: scripts/bench-client-cpu.sh [-r ROUNDS] [-s SECONDS] BIN_DIR [BIN_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
 ROUNDS=3
 SECONDS_MEASURED=10
 while getopts "r:s:" opt; do
@@ -39,7 +43,9 @@ Please hold the space bar while you speak, and release it when you are done."
 sox -q "$DIR/speech.wav" -r 48000 -c 1 -b 16 -e signed -t raw - | \
     sox -q -t raw -r 48000 -c 1 -b 16 -e signed - -t raw "$DIR/mic.raw" pad 1 30
 
-BASE=${BINS[0]}
+BASE="$DIR/base"
+mkdir "$BASE"
+cp "${BINS[0]}/ptt" "${BINS[0]}/ptt-relay" "$BASE/"
 PORT=$((20000 + RANDOM % 20000))
 "$BASE/ptt-relay" --bind 127.0.0.1:$PORT --log-level warning > "$DIR/relay.out" 2>&1 &
 PIDS+=($!)
@@ -67,7 +73,13 @@ for round in $(seq "$ROUNDS"); do
         room="r$round-$i"
         start=${#PIDS[@]}
         for s in 1 2 3; do join "$BASE" "$room" "speaker$s" "$DIR/$room-s$s.log"; done
-        join "${BINS[$i]}" "$room" measured "$DIR/$room-a.log"
+        mkdir "$DIR/$room"
+        cp "${BINS[$i]}/ptt" "$DIR/$room/"
+        # Written back and dropped from the page cache: the client loads it from disk, as any
+        # first start does, rather than from the pages the copy left behind.
+        "$PYTHON" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$DIR/$room/ptt"
+        join "$DIR/$room" "$room" measured "$DIR/$room-a.log"
         A=$LAST
         sleep 2
         c0=$(ticks $A); r0=$(runtime $A); w0=$(switches $A); t0=$(date +%s%N)
@@ -81,6 +93,7 @@ for round in $(seq "$ROUNDS"); do
         for p in "${PIDS[@]:$start}"; do kill "$p" 2>/dev/null || true; done
         for p in "${PIDS[@]:$start}"; do wait "$p" 2>/dev/null || true; done
         PIDS=("${PIDS[@]:0:$start}")
+        rm -rf "$DIR/$room"
     done
 done
 echo
