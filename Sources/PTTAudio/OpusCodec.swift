@@ -95,6 +95,11 @@ public final class OpusDecoder {
     deinit { opus_decoder_destroy(handle) }
 
     private func run(_ data: [UInt8]?, samples: Int, fec: Bool, call: String) throws(OpusError) -> [Int16] {
+        Array(pcm[0..<(try decodeInPlace(data, samples: samples, fec: fec, call: call))])
+    }
+
+    /// Decodes into `pcm` (reused: no allocation per frame); returns the sample count.
+    private func decodeInPlace(_ data: [UInt8]?, samples: Int, fec: Bool, call: String) throws(OpusError) -> Int {
         let frame = Int32(min(max(samples, 120), Self.maxSamples))
         let n: Int32
         if let data {
@@ -110,8 +115,7 @@ public final class OpusDecoder {
                 return opus_decode(handle, nil, 0, d, frame, 0)
             }
         }
-        let count = Int(try OpusError.check(n, call))
-        return Array(pcm[0..<count])
+        return Int(try OpusError.check(n, call))
     }
 
     /// Decodes one packet.
@@ -132,12 +136,22 @@ public final class OpusDecoder {
 
     /// Executes a jitter buffer decision. `.silence` gives nothing.
     public func perform(_ action: JitterBufferAction, frameSamples: Int) throws(OpusError) -> [Int16] {
+        var out: [Int16] = []
+        try perform(action, frameSamples: frameSamples, appendingTo: &out)
+        return out
+    }
+
+    /// Executes a jitter buffer decision, appending the decoded samples to `output` (the
+    /// playback thread's per-speaker queue) without a temporary array.
+    public func perform(_ action: JitterBufferAction, frameSamples: Int, appendingTo output: inout [Int16]) throws(OpusError) {
+        let count: Int
         switch action {
-        case .silence: return []
-        case .play(let payload, _): return try decode(payload)
-        case .recover(let next): return try recover(fromNext: next, samples: frameSamples)
-        case .conceal, .underrun: return try conceal(samples: frameSamples)
+        case .silence: return
+        case .play(let payload, _): count = try decodeInPlace(payload, samples: Self.maxSamples, fec: false, call: "opus_decode")
+        case .recover(let next): count = try decodeInPlace(next, samples: frameSamples, fec: true, call: "opus_decode (FEC)")
+        case .conceal, .underrun: count = try decodeInPlace(nil, samples: frameSamples, fec: false, call: "opus_decode (concealment)")
         }
+        output.append(contentsOf: pcm[0..<count])
     }
 
     public func reset() throws(OpusError) { try OpusError.check(copus_dec_reset(handle), "reset decoder") }

@@ -41,6 +41,15 @@ public final class Receiver: @unchecked Sendable {
     }
     private var voices: [UInt32: Voice] = [:]
     private var cueLocal: [Int16] = []
+    // Kept between periods so rendering does not allocate once warmed up.
+    /// Per speaker: its actions, the samples still buffered as frames, the spurt's number.
+    private var work: [(id: UInt32, actions: Range<Int>, buffered: Int, spurt: Int)] = []
+    /// Each action with the samples it yields (concealment's length).
+    private var plannedActions: [(action: JitterBuffer.Action, samples: Int)] = []
+    private var trims: [UInt32] = []
+    private var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
+    private var played: [(id: UInt32, count: Int)] = []
+    private var departed: [UInt32] = []
 
     /// Speaker id the cue tones are mixed under (ids are never 0 on the wire).
     public static let cueChannel: UInt32 = 0
@@ -63,7 +72,10 @@ public final class Receiver: @unchecked Sendable {
                 }
                 speakersSeen += 1
             }
-            speakers[frame.source]?.jitter.insert(frame, at: now)
+            // Through the index: `speakers[id]?.jitter.insert` moves the speaker into a
+            // temporary too big for the accessor's inline buffer, a heap allocation per frame.
+            guard let index = speakers.index(forKey: frame.source) else { return }
+            speakers.values[index].jitter.insert(frame, at: now)
         }
     }
 
@@ -126,32 +138,36 @@ public final class Receiver: @unchecked Sendable {
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
     public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {
         // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
-        // Each action with the samples it yields (concealment's length); the samples still
-        // buffered as frames, and the spurt's number.
-        var work: [(UInt32, [(JitterBuffer.Action, Int)], buffered: Int, spurt: Int)] = []
+        // Jitter buffers are changed in place through the dictionary's indices: a loop over a
+        // copy (or a copied buffer written back) would copy them every period.
+        work.removeAll(keepingCapacity: true)
+        plannedActions.removeAll(keepingCapacity: true)
         lock.withLock {
-            for (id, speaker) in speakers {
-                var jb = speaker.jitter
+            var index = speakers.startIndex
+            while index != speakers.endIndex {
+                let id = speakers.keys[index]
                 let have = voices[id]?.pcm.count ?? 0
                 var planned = have
-                var actions: [(JitterBuffer.Action, Int)] = []
+                let first = plannedActions.count
+                let frameSamples = speakers.values[index].jitter.frameSamples
                 while planned < frames {
-                    let action = jb.next(at: now)
+                    let action = speakers.values[index].jitter.next(at: now)
                     if action == .silence { break }
                     if action == .underrun {
                         // Bridge only this period's shortfall, in the 2.5 ms steps Opus conceals in.
-                        let bridge = min(jb.frameSamples, (frames - planned + 119) / 120 * 120)
-                        actions.append((action, bridge))
+                        plannedActions.append((action, min(frameSamples, (frames - planned + 119) / 120 * 120)))
                         break
                     }
                     let samples: Int
-                    if case .play(let payload, _) = action { samples = OpusPacket.samples(payload) ?? jb.frameSamples } else { samples = jb.frameSamples }
-                    actions.append((action, samples))
+                    if case .play(let payload, _) = action { samples = OpusPacket.samples(payload) ?? frameSamples } else { samples = frameSamples }
+                    plannedActions.append((action, samples))
                     planned += samples
                 }
-                speakers[id]?.jitter = jb
-                let st = jb.statistics
-                if !actions.isEmpty || have > 0 { work.append((id, actions, st.depth * jb.frameSamples, st.spurts)) }
+                if plannedActions.count > first || have > 0 {
+                    let jitter = speakers.values[index].jitter
+                    work.append((id, first..<plannedActions.count, jitter.bufferedFrames * jitter.frameSamples, jitter.spurtCount))
+                }
+                speakers.formIndex(after: &index)
             }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)
@@ -159,9 +175,9 @@ public final class Receiver: @unchecked Sendable {
             }
         }
         // 2. Outside the lock: decode.
-        var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
+        inputs.removeAll(keepingCapacity: true)
         var errors = 0
-        var trims: [UInt32] = []
+        trims.removeAll(keepingCapacity: true)
         for (id, actions, buffered, spurt) in work {
             let voice: Voice
             if let v = voices[id] { voice = v } else {
@@ -169,8 +185,8 @@ public final class Receiver: @unchecked Sendable {
                 voices[id] = v
                 voice = v
             }
-            for (action, samples) in actions {
-                do { voice.pcm.append(contentsOf: try voice.decoder.perform(action, frameSamples: samples)) } catch { errors += 1 }
+            for i in actions {
+                do { try voice.decoder.perform(plannedActions[i].action, frameSamples: plannedActions[i].samples, appendingTo: &voice.pcm) } catch { errors += 1 }
             }
             if voice.spurt != spurt {
                 voice.spurt = spurt
@@ -196,19 +212,34 @@ public final class Receiver: @unchecked Sendable {
         lock.withLock {
             mixer.mix(inputs, frames: frames, into: &buffer)
             for input in inputs where input.id != Self.cueChannel {
-                speakers[input.id]?.level = AudioLevel(measuring: input.samples)
+                guard let index = speakers.index(forKey: input.id) else { continue }
+                speakers.values[index].level = AudioLevel(measuring: input.samples)
             }
-            for (id, speaker) in speakers where !speaker.jitter.isActive && !inputs.contains(where: { $0.id == id }) {
-                speakers[id]?.level = .silence
+            var index = speakers.startIndex
+            while index != speakers.endIndex {
+                let id = speakers.keys[index]
+                if !speakers.values[index].jitter.isActive && !inputs.contains(where: { $0.id == id }) {
+                    speakers.values[index].level = .silence
+                }
+                speakers.formIndex(after: &index)
             }
             outputLevel = AudioLevel(measuring: buffer)
             decodeErrors += errors
-            for id in trims { speakers[id]?.trimmed += 1 }
+            for id in trims {
+                if let index = speakers.index(forKey: id) { speakers.values[index].trimmed += 1 }
+            }
+            departed.removeAll(keepingCapacity: true)
+            for id in voices.keys where speakers[id] == nil { departed.append(id) }
         }
-        // 4. Drop what was played.
-        for input in inputs {
-            if input.id == Self.cueChannel { cueLocal.removeFirst(input.samples.count) } else { voices[input.id]?.pcm.removeFirst(input.samples.count) }
+        // 4. Drop what was played. The slices go first: while they share a queue's storage,
+        // removing from the queue would copy it.
+        played.removeAll(keepingCapacity: true)
+        for input in inputs { played.append((input.id, input.samples.count)) }
+        inputs.removeAll(keepingCapacity: true)
+        for (id, count) in played {
+            if id == Self.cueChannel { cueLocal.removeFirst(count) } else { voices[id]?.pcm.removeFirst(count) }
         }
-        for id in voices.keys where lock.withLock({ speakers[id] == nil }) { voices[id] = nil }
+        for id in departed { voices[id] = nil }
+        plannedActions.removeAll(keepingCapacity: true)   // the packets are played: let them go
     }
 }

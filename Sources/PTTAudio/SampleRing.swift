@@ -2,6 +2,9 @@
 /// samples behind a lock held only to copy samples. When full, the oldest samples are
 /// overwritten (and counted): a slow consumer loses audio, it never delays it.
 ///
+/// A waiting reader is woken once the samples it asked for are there, not on every write: a
+/// transmitter taking 20 ms frames from 10 ms capture periods wakes once per frame.
+///
 /// Thread contract: any number of threads may call any method.
 public final class SampleRing: @unchecked Sendable {
     private let lock = ConditionLock()
@@ -12,6 +15,12 @@ public final class SampleRing: @unchecked Sendable {
     private var overwritten = 0
     private var closed = false
     private var wakeups = 0
+    /// Readers blocked in `read(_:waitingUntil:)`, and the smallest count one of them waits for
+    /// (kept until all have left, so a write never misses one of several readers).
+    private var waitingReaders = 0
+    private var smallestWait = Int.max
+    /// Writes that woke waiting readers.
+    private var readerWakes = 0
 
     public init(capacity: Int) {
         storage = Array(repeating: 0, count: max(capacity, 1))
@@ -25,22 +34,49 @@ public final class SampleRing: @unchecked Sendable {
     /// Samples lost because the ring was full.
     public var overwrittenSamples: Int { lock.withLock { overwritten } }
 
-    /// Appends samples, overwriting the oldest when full, and wakes a waiting reader.
+    /// Readers waiting right now (for tests that need a reader to be blocked first).
+    var waitingReaderCount: Int { lock.withLock { waitingReaders } }
+
+    /// How many writes woke a waiting reader.
+    var readerWakeCount: Int { lock.withLock { readerWakes } }
+
+    /// Appends samples, overwriting the oldest when full; wakes a waiting reader whose
+    /// request can now be served.
     public func write(_ samples: some Collection<Int16>) {
-        lock.withLock {
-            let cap = storage.count
-            for s in samples {
-                let writeIndex = (readIndex + count) % cap
-                storage[writeIndex] = s
-                if count == cap {
-                    readIndex = (readIndex + 1) % cap
-                    overwritten += 1
-                } else {
-                    count += 1
-                }
+        let wake = lock.withLock { () -> Bool in
+            if samples.withContiguousStorageIfAvailable({ appendLocked($0) }) == nil {
+                Array(samples).withUnsafeBufferPointer { appendLocked($0) }
+            }
+            guard waitingReaders > 0, count >= smallestWait else { return false }
+            readerWakes += 1
+            return true
+        }
+        if wake { lock.broadcast() }
+    }
+
+    private func appendLocked(_ source: UnsafeBufferPointer<Int16>) {
+        let cap = storage.count
+        let n = source.count
+        guard n > 0, let base = source.baseAddress else { return }
+        // As if written one by one: every sample that finds the ring full overwrites the oldest.
+        let overflow = max(0, count + n - cap)
+        let skipped = max(0, n - cap)   // new samples themselves overwritten by later ones
+        var position = (readIndex + count + skipped) % cap
+        var remaining = n - skipped
+        var from = base + skipped
+        storage.withUnsafeMutableBufferPointer { dst in
+            guard let d = dst.baseAddress else { return }
+            while remaining > 0 {
+                let run = min(remaining, cap - position)
+                (d + position).update(from: from, count: run)
+                from += run
+                remaining -= run
+                position = (position + run) % cap
             }
         }
-        lock.broadcast()
+        overwritten += overflow
+        readIndex = (readIndex + overflow) % cap
+        count = min(cap, count + n)
     }
 
     /// Takes exactly `n` samples if that many are waiting.
@@ -53,8 +89,14 @@ public final class SampleRing: @unchecked Sendable {
     public func read(_ n: Int, waitingUntil deadline: Int64) -> (samples: [Int16], remaining: Int)? {
         lock.withLock {
             let generation = wakeups
-            while count < n && !closed && wakeups == generation {
-                if !lock.wait(until: deadline) { break }
+            if count < n && !closed {
+                waitingReaders += 1
+                smallestWait = min(smallestWait, n)
+                while count < n && !closed && wakeups == generation {
+                    if !lock.wait(until: deadline) { break }
+                }
+                waitingReaders -= 1
+                if waitingReaders == 0 { smallestWait = .max }
             }
             guard let s = takeLocked(n) else { return nil }
             return (s, count)
@@ -63,9 +105,17 @@ public final class SampleRing: @unchecked Sendable {
 
     private func takeLocked(_ n: Int) -> [Int16]? {
         guard count >= n else { return nil }
-        var out = [Int16](repeating: 0, count: n)
         let cap = storage.count
-        for i in 0..<n { out[i] = storage[(readIndex + i) % cap] }
+        let start = readIndex
+        let out = storage.withUnsafeBufferPointer { src in
+            [Int16](unsafeUninitializedCapacity: n) { dst, initialized in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                let first = min(n, cap - start)
+                d.initialize(from: s + start, count: first)
+                (d + first).initialize(from: s, count: n - first)
+                initialized = n
+            }
+        }
         readIndex = (readIndex + n) % cap
         count -= n
         return out

@@ -5,25 +5,28 @@ import Synchronization
 /// the user's own speech, into a WAV or Ogg Opus file.
 ///
 /// Threads: `played(_:)` runs on the playback thread and `sent(_:)` on the transmit thread;
-/// both only append to a bounded queue under a mutex held for a copy. The recorder's own
-/// thread decodes the user's frames, mixes, and does all file I/O, so a slow disk never
-/// stalls audio. A full queue drops the oldest audio (counted), never blocks.
+/// both only copy into bounded queues under a lock held for the copy (played audio into a
+/// sample ring: no allocation per period on the playback thread). The recorder's own thread
+/// decodes the user's frames, mixes, and does all file I/O, so a slow disk never stalls
+/// audio. A full queue drops the oldest audio (counted), never blocks.
 public final class SessionRecorder: Sendable {
     struct Queues {
-        var played: [[Int16]] = []
         var sent: [AudioFrame] = []
-        var dropped = 0
+        var droppedFrames = 0
         var stopping = false
         var finished = false
         var error: String?
     }
 
-    /// The queues, shared with the writer thread.
+    /// The queues, shared with the writer thread. `played` is written only under `queues`'
+    /// lock, so nothing lands in it after `stopping` is set.
     final class Shared: Sendable {
         let queues = Mutex(Queues())
+        let played = SampleRing(capacity: SessionRecorder.maxQueuedSamples)
     }
 
-    /// About 2 s of 10 ms blocks may wait for the writer.
+    /// About 2 s of played audio, and as many of the user's frames, may wait for the writer.
+    static let maxQueuedSamples = 96_000
     static let maxQueued = 200
     let shared = Shared()
     let path: String
@@ -45,16 +48,15 @@ public final class SessionRecorder: Sendable {
 
     /// A block the playback thread rendered (mono or interleaved stereo).
     public func played(_ samples: [Int16], channels: Int) {
-        let mono: [Int16]
-        if channels == 2 {
-            mono = stride(from: 0, to: samples.count - 1, by: 2).map { Int16((Int(samples[$0]) + Int(samples[$0 + 1])) / 2) }
-        } else {
-            mono = samples
-        }
+        let ring = shared.played
         shared.queues.withLock { q in
             guard !q.stopping else { return }
-            q.played.append(mono)
-            if q.played.count > Self.maxQueued { q.played.removeFirst(); q.dropped += 1 }
+            guard channels == 2 else { return ring.write(samples) }
+            let frames = samples.count / 2
+            withUnsafeTemporaryAllocation(of: Int16.self, capacity: max(frames, 1)) { mono in
+                for i in 0..<frames { mono[i] = Int16((Int(samples[2 * i]) + Int(samples[2 * i + 1])) / 2) }
+                ring.write(UnsafeBufferPointer(rebasing: mono[0..<frames]))
+            }
         }
     }
 
@@ -63,12 +65,15 @@ public final class SessionRecorder: Sendable {
         shared.queues.withLock { q in
             guard !q.stopping else { return }
             q.sent.append(frame)
-            if q.sent.count > Self.maxQueued { q.sent.removeFirst(); q.dropped += 1 }
+            if q.sent.count > Self.maxQueued { q.sent.removeFirst(); q.droppedFrames += 1 }
         }
     }
 
-    /// Blocks of audio dropped because the writer fell behind.
-    public var dropped: Int { shared.queues.withLock { $0.dropped } }
+    /// Played samples (48 kHz) dropped because the writer fell behind.
+    public var droppedSamples: Int { shared.played.overwrittenSamples }
+
+    /// Frames of the user's own speech dropped because the writer fell behind.
+    public var droppedFrames: Int { shared.queues.withLock { $0.droppedFrames } }
 
     /// Why writing stopped, if it failed (the file keeps what was written).
     public var failure: String? { shared.queues.withLock { $0.error } }
@@ -90,15 +95,18 @@ public final class SessionRecorder: Sendable {
         let maxOwn = 48_000 / 5
         var failed = false
         while true {
-            let (played, sent, stopping) = shared.queues.withLock { q -> ([[Int16]], [AudioFrame], Bool) in
-                defer { q.played = []; q.sent = [] }
-                return (q.played, q.sent, q.stopping)
+            let (sent, stopping) = shared.queues.withLock { q -> ([AudioFrame], Bool) in
+                defer { q.sent = [] }
+                return (q.sent, q.stopping)
             }
+            // Taken after the flag: once stopping is seen, nothing more is written to the ring.
+            let played = shared.played.read(shared.played.available) ?? []
             for frame in sent where frame.kind == .opus {
                 if let pcm = try? decoder.decode(frame.payload) { own += pcm }
             }
             if own.count > maxOwn { own.removeFirst(own.count - maxOwn) }
-            for var block in played where !failed {
+            if !failed && !played.isEmpty {
+                var block = played
                 let n = min(block.count, own.count)
                 for i in 0..<n { block[i] = Int16(clamping: Int(block[i]) + Int(own[i])) }
                 own.removeFirst(n)

@@ -7,7 +7,9 @@ import Synchronization
 /// Concurrency: the core is behind a mutex held only while it computes actions; actions are
 /// executed after the lock is released, by the thread that caused them. Transport events
 /// arrive on NIO's event loop, frames from the audio thread, commands from the UI; `run()`
-/// ticks the clock from a task. Handlers are called on any of those threads and must not block.
+/// ticks the clock from a task, waking only when the core has something due (its
+/// `nextDeadline`, brought forward by any input that moves it). Handlers are called on any of
+/// those threads and must not block.
 public final class ClientSession: Sendable {
     /// Where the session's output goes.
     public struct Handlers: Sendable {
@@ -36,15 +38,13 @@ public final class ClientSession: Sendable {
     let connector: any RelayConnector
     let handlers: Handlers
     let origin = ContinuousClock.now
-    let tickInterval: Duration
+    let alarm = Alarm()
     let ended: Mutex<SessionCore.EndReason?> = Mutex(nil)
 
-    public init(config: SessionCore.Configuration, connector: any RelayConnector, handlers: Handlers,
-                tickInterval: Duration = .milliseconds(50)) {
+    public init(config: SessionCore.Configuration, connector: any RelayConnector, handlers: Handlers) {
         self.core = Mutex(SessionCore(config: config, randomID: UInt32.random(in: 1...UInt32.max)))
         self.connector = connector
         self.handlers = handlers
-        self.tickInterval = tickInterval
     }
 
     /// Time since the session was made: the core's clock.
@@ -55,34 +55,46 @@ public final class ClientSession: Sendable {
 
     /// Connects, keeps the session going and returns once it has ended for good.
     public func run() async -> SessionCore.EndReason {
-        perform(core.withLock { $0.start() })
+        drive { $0.start() }
         while true {
             if let reason = ended.withLock({ $0 }) { return reason }
-            try? await Task.sleep(for: tickInterval)
+            await alarm.sleep { self.core.withLock { $0.nextDeadline }.map { self.origin + $0 } }
             if Task.isCancelled {
-                perform(core.withLock { $0.quit() })
+                drive { $0.quit() }
             }
             let now = self.now
-            perform(core.withLock { $0.tick(now: now, random: Double.random(in: 0..<1)) })
+            let random = Double.random(in: 0..<1)
+            drive { $0.tick(now: now, random: random) }
         }
     }
 
     /// One encoded frame from the talk gate.
     public func send(payload: [UInt8], flags: AudioFrame.Flags) {
-        perform(core.withLock { $0.outgoingFrame(payload: payload, flags: flags) })
+        drive { $0.outgoingFrame(payload: payload, flags: flags) }
     }
 
     /// Sends a chat line; false when the text is not a valid chat message.
     @discardableResult
     public func chat(_ text: String) -> Bool {
-        guard let actions = core.withLock({ $0.chat(text) }) else { return false }
-        perform(actions)
-        return true
+        var valid = true
+        drive { core in
+            guard let actions = core.chat(text) else { valid = false; return [] }
+            return actions
+        }
+        return valid
     }
 
     /// Leaves the room: `bye`, close, and `run()` returns `.quit`.
     public func quit() {
-        perform(core.withLock { $0.quit() })
+        drive { $0.quit() }
+    }
+
+    /// Runs one input through the core, carries out its actions, and wakes `run()` early if
+    /// the input brought the core's next deadline forward.
+    func drive(_ input: (inout SessionCore) -> [SessionCore.Action]) {
+        let (actions, due) = core.withLock { core in (input(&core), core.nextDeadline) }
+        perform(actions)
+        if let due { alarm.bringForward(to: origin + due) }
     }
 
     func handle(_ event: TransportEvent, from transport: any RelayTransport, generation: Int) {
@@ -97,17 +109,18 @@ public final class ClientSession: Sendable {
             return
         }
         let now = self.now
-        let random = Double.random(in: 0..<1)
-        let actions = core.withLock { core -> [SessionCore.Action] in
-            switch event {
-            case .opened(let subprotocol): return core.opened(subprotocol: subprotocol, now: now)
-            case .text(let bytes): return core.receivedText(bytes, now: now)
-            case .binary(let bytes): return core.receivedBinary(bytes, now: now)
-            case .closed(let code): return core.closed(code: code, now: now, random: random)
-            case .failed(let failure): return core.connectFailed(failure, now: now, random: random)
-            }
+        switch event {
+        case .opened(let subprotocol): drive { $0.opened(subprotocol: subprotocol, now: now) }
+        case .text(let bytes): drive { $0.receivedText(bytes, now: now) }
+        case .binary(let bytes): drive { $0.receivedBinary(bytes, now: now) }
+        case .closed(let code):
+            // Only reconnect delays need randomness (a system call each: not for every frame).
+            let random = Double.random(in: 0..<1)
+            drive { $0.closed(code: code, now: now, random: random) }
+        case .failed(let failure):
+            let random = Double.random(in: 0..<1)
+            drive { $0.connectFailed(failure, now: now, random: random) }
         }
-        perform(actions)
     }
 
     func perform(_ actions: [SessionCore.Action]) {
@@ -134,7 +147,10 @@ public final class ClientSession: Sendable {
             case .play(let frame):
                 handlers.play(frame)
             case .event(let event):
-                if case .ended(let reason) = event { ended.withLock { $0 = $0 ?? reason } }
+                if case .ended(let reason) = event {
+                    ended.withLock { $0 = $0 ?? reason }
+                    alarm.ring()
+                }
                 handlers.event(event)
             }
         }

@@ -123,6 +123,10 @@ public struct JitterBuffer: Sendable {
 
     /// Whether a spurt is in progress (buffering or playing).
     public var isActive: Bool { phase != .idle }
+    /// Frames buffered ahead of the playout point (`statistics.depth`, without the copy).
+    public var bufferedFrames: Int { packets.count }
+    /// Spurts started so far (`statistics.spurts`, without the copy).
+    public var spurtCount: Int { stats.spurts }
 
     public var statistics: Statistics {
         var s = stats

@@ -60,39 +60,45 @@ public struct Mixer: Sendable {
     /// count as silence past their end.
     public mutating func mix(_ inputs: [(id: UInt32, samples: ArraySlice<Int16>)], frames: Int, into output: inout [Int16]) {
         let width = frames * outputChannels
-        if scratch.count != width { scratch = Array(repeating: 0, count: width) } else {
-            for i in 0..<width { scratch[i] = 0 }
-        }
-        for input in inputs {
-            let ch = channels[input.id] ?? Channel()
-            guard !ch.muted, ch.gain > 0 else { continue }
-            let n = min(frames, input.samples.count)
-            let base = input.samples.startIndex
-            if outputChannels == 1 {
-                let g = Float(ch.gain / 32768)
-                for i in 0..<n { scratch[i] += Float(input.samples[base + i]) * g }
-            } else {
-                let (l, r) = ch.panFactors
-                let gl = Float(ch.gain * l / 32768), gr = Float(ch.gain * r / 32768)
-                for i in 0..<n {
-                    let s = Float(input.samples[base + i])
-                    scratch[2 * i] += s * gl
-                    scratch[2 * i + 1] += s * gr
-                }
-            }
-        }
+        if scratch.count != width { scratch = Array(repeating: 0, count: width) }
         if output.count != width { output = Array(repeating: 0, count: width) }
         let master = Float(masterGain)
         let knee = Float(limiterKnee)
         var limited = 0
-        for i in 0..<width {
-            var x = scratch[i] * master
-            let a = abs(x)
-            if a > knee {
-                x = (x < 0 ? -1 : 1) * Mixer.softLimit(a, knee: knee)
-                limited += 1
+        // Through buffer pointers: indexing the arrays checks bounds and uniqueness per sample,
+        // and this runs for every sample of every period.
+        scratch.withUnsafeMutableBufferPointer { sum in
+            sum.update(repeating: 0)
+            for input in inputs {
+                let ch = channels[input.id] ?? Channel()
+                guard !ch.muted, ch.gain > 0 else { continue }
+                let n = min(frames, input.samples.count)
+                input.samples.withUnsafeBufferPointer { samples in
+                    if outputChannels == 1 {
+                        let g = Float(ch.gain / 32768)
+                        for i in 0..<n { sum[i] += Float(samples[i]) * g }
+                    } else {
+                        let (l, r) = ch.panFactors
+                        let gl = Float(ch.gain * l / 32768), gr = Float(ch.gain * r / 32768)
+                        for i in 0..<n {
+                            let s = Float(samples[i])
+                            sum[2 * i] += s * gl
+                            sum[2 * i + 1] += s * gr
+                        }
+                    }
+                }
             }
-            output[i] = Int16(max(-32768, min(32767, (x * 32768).rounded())))
+            output.withUnsafeMutableBufferPointer { out in
+                for i in 0..<width {
+                    var x = sum[i] * master
+                    let a = abs(x)
+                    if a > knee {
+                        x = (x < 0 ? -1 : 1) * Mixer.softLimit(a, knee: knee)
+                        limited += 1
+                    }
+                    out[i] = Int16(max(-32768, min(32767, (x * 32768).rounded())))
+                }
+            }
         }
         limitedSamples = limited
     }

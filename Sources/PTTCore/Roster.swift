@@ -98,8 +98,8 @@ public struct Roster: Equatable, Sendable {
 
     /// Something arrived from `id`. Through a forwarder an unknown id is a present peer.
     public mutating func heard(id: UInt32, now: Duration, addUnknown: Bool) -> [Change] {
-        if members[id] != nil {
-            members[id]?.lastHeard = now
+        if let index = members.index(forKey: id) {
+            members.values[index].lastHeard = now
             return []
         }
         return addUnknown ? upsert(id: id, name: nil, listen: false, now: now) : []
@@ -117,17 +117,32 @@ public struct Roster: Equatable, Sendable {
     }
 
     /// An audio frame from `id`: keeps its spurt alive, starts one on START, ends one on END.
+    /// Runs for every received frame: members are updated through their index, as
+    /// `members[id]?.field = …` allocates a temporary for the member each time.
     public mutating func frame(from id: UInt32, flags: AudioFrame.Flags, now: Duration) -> [Change] {
-        guard members[id] != nil else { return [] }
-        members[id]?.lastTalkActivity = now
-        members[id]?.lastHeard = now
+        guard let index = members.index(forKey: id) else { return [] }
+        members.values[index].lastTalkActivity = now
+        members.values[index].lastHeard = now
         var changes: [Change] = []
-        if flags.contains(.start) || members[id]?.talking == false && !flags.contains(.end) {
+        if flags.contains(.start) || !members.values[index].talking && !flags.contains(.end) {
             changes += setTalking(id: id, true, now: now)
         }
         if flags.contains(.end) { changes += setTalking(id: id, false, now: now) }
         return changes
     }
+
+    /// The earliest time `expire` would change something: a talker's 1 s of silence, or
+    /// through a forwarder a peer's 15 s; nil when nothing can expire.
+    public func nextExpiry(forwarder: Bool) -> Duration? {
+        var earliest: Duration?
+        for m in members.values {
+            if forwarder { earliest = Self.earlier(earliest, m.lastHeard + Self.forwarderPeerTimeout) }
+            if m.talking { earliest = Self.earlier(earliest, m.lastTalkActivity + Self.talkSilenceTimeout) }
+        }
+        return earliest
+    }
+
+    static func earlier(_ a: Duration?, _ b: Duration) -> Duration { a.map { min($0, b) } ?? b }
 
     /// Ends spurts silent for 1 s; through a forwarder, forgets peers silent for 15 s.
     public mutating func expire(now: Duration, forwarder: Bool) -> [Change] {

@@ -238,12 +238,36 @@ public struct SessionCore: Sendable {
                 lastPing = now
                 actions.append(.sendText(ControlMessage.ping(from: myID, ts: Self.millis(now)).encoded()))
             }
-            actions += events(roster.expire(now: now, forwarder: link == .forwarder))
+            actions += Self.events(roster.expire(now: now, forwarder: link == .forwarder))
             return actions
         default:
             return []
         }
     }
+
+    /// The earliest time `tick` has something to do: a reconnect, the welcome timeout, a ping,
+    /// a talker gone silent or a forwarder peer to forget. nil when only an input (a message,
+    /// a frame, a command) can change anything. Shells sleep until then rather than ticking at
+    /// a fixed rate; any input may move it earlier, so they ask again after each one.
+    public var nextDeadline: Duration? {
+        switch phase {
+        case .waiting(let until, _):
+            return until
+        case .joining(let since):
+            var due = since + config.welcomeTimeout
+            if let ping = pingDue { due = min(due, ping) }
+            if let expiry = roster.nextExpiry(forwarder: false) { due = min(due, expiry) }
+            return due
+        case .joined(let link):
+            let expiry = roster.nextExpiry(forwarder: link == .forwarder)
+            guard let ping = pingDue else { return expiry }
+            return expiry.map { min($0, ping) } ?? ping
+        case .idle, .connecting, .ended:
+            return nil
+        }
+    }
+
+    var pingDue: Duration? { lastPing.map { $0 + config.pingInterval } }
 
     // MARK: Inbound
 
@@ -264,14 +288,14 @@ public struct SessionCore: Sendable {
             phase = .joined(.relay)
             everJoined = true
             var actions: [Action] = [.event(.ready(you: w.you, room: w.room, floor: w.floor))]
-            actions += events(roster.reset(peers: w.peers.filter { $0.id != w.you }, now: now))
+            actions += Self.events(roster.reset(peers: w.peers.filter { $0.id != w.you }, now: now))
             return actions
         case .join(let p):
-            return events(roster.upsert(id: p.id, name: p.name, listen: p.listen, now: now))
+            return Self.events(roster.upsert(id: p.id, name: p.name, listen: p.listen, now: now))
         case .leave(let id):
-            return events(roster.remove(id: id))
+            return Self.events(roster.remove(id: id))
         case .talk(let from?, let on):
-            return events(roster.setTalking(id: from, on, now: now))
+            return Self.events(roster.setTalking(id: from, on, now: now))
         case .chat(let from?, let text):
             return [.event(.chat(from: from, name: roster[from]?.displayName ?? "#\(from)", text: text, own: false))]
         case .pong(let ts):
@@ -299,23 +323,23 @@ public struct SessionCore: Sendable {
         switch message {
         case .hello(let h):
             guard let from = h.from, from != myID else { return [] }
-            var actions = events(roster.upsert(id: from, name: h.name, listen: h.listen, now: now))
+            var actions = Self.events(roster.upsert(id: from, name: h.name, listen: h.listen, now: now))
             if h.re != true { actions.append(sendHello(re: true)) }
             return actions
         case .talk(let from?, let on) where from != myID:
-            var actions = events(roster.heard(id: from, now: now, addUnknown: true))
-            actions += events(roster.setTalking(id: from, on, now: now))
+            var actions = Self.events(roster.heard(id: from, now: now, addUnknown: true))
+            actions += Self.events(roster.setTalking(id: from, on, now: now))
             return actions
         case .chat(let from?, let text) where from != myID:
-            let actions = events(roster.heard(id: from, now: now, addUnknown: true))
+            let actions = Self.events(roster.heard(id: from, now: now, addUnknown: true))
             return actions + [.event(.chat(from: from, name: roster[from]?.displayName ?? "#\(from)", text: text, own: false))]
         case .bye(let from?) where from != myID:
-            return events(roster.remove(id: from))
+            return Self.events(roster.remove(id: from))
         case .ping(let from?, _) where from != myID:
-            return events(roster.heard(id: from, now: now, addUnknown: true))
+            return Self.events(roster.heard(id: from, now: now, addUnknown: true))
         case .unknown(_, let object):
             if case .int(let v)? = object["from"], Validation.isValidID(v), UInt32(v) != myID {
-                return events(roster.heard(id: UInt32(v), now: now, addUnknown: true))
+                return Self.events(roster.heard(id: UInt32(v), now: now, addUnknown: true))
             }
             return []
         default:
@@ -327,8 +351,8 @@ public struct SessionCore: Sendable {
     public mutating func receivedBinary(_ bytes: [UInt8], now: Duration) -> [Action] {
         guard isOpen, let frame = try? AudioFrame.decode(bytes), frame.source != myID else { return [] }
         var actions: [Action] = []
-        if link == .forwarder { actions += events(roster.heard(id: frame.source, now: now, addUnknown: true)) }
-        actions += events(roster.frame(from: frame.source, flags: frame.flags, now: now))
+        if link == .forwarder { actions += Self.events(roster.heard(id: frame.source, now: now, addUnknown: true)) }
+        actions += Self.events(roster.frame(from: frame.source, flags: frame.flags, now: now))
         if frame.kind == .opus { actions.append(.play(frame)) }
         return actions
     }
@@ -394,7 +418,7 @@ public struct SessionCore: Sendable {
         openedAt = nil
         lastPing = nil
         roundTrip = nil
-        var actions = events(roster.clear())
+        var actions = Self.events(roster.clear())
         if transmitting {
             transmitting = false
             actions.append(.event(.transmitting(false)))
@@ -418,7 +442,9 @@ public struct SessionCore: Sendable {
         return [.event(.ended(reason))]
     }
 
-    func events(_ changes: [Roster.Change]) -> [Action] {
+    /// Static on purpose: as a method, `events(roster.frame(...))` copies the whole core (and
+    /// then its roster, copy-on-write) before the argument mutates it, once per received frame.
+    static func events(_ changes: [Roster.Change]) -> [Action] {
         changes.map { change in
             switch change {
             case .joined(let m): return .event(.memberJoined(m))

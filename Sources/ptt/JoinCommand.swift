@@ -3,7 +3,6 @@ import Glibc
 import PTTAudio
 import PTTClient
 import PTTCore
-import Synchronization
 
 /// `ptt join ROOM NAME`: join a room and talk.
 struct JoinCommand: AsyncParsableCommand {
@@ -47,8 +46,6 @@ struct JoinCommand: AsyncParsableCommand {
             throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it")
         }
     }
-
-    static let signalled = Atomic<Int32>(0)
 
     func run() async throws {
         let logger = try LogFile.logger(label: "ptt", path: logFile)
@@ -106,27 +103,14 @@ struct JoinCommand: AsyncParsableCommand {
         }
         let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder) { JSONMode.emit($0) }
         JSONMode.readCommands(call: call)
-        Self.installSignalHandlers()
-        let watcher = Task {
-            while !Task.isCancelled {
-                if Self.signalled.load(ordering: .relaxed) != 0 { call.quit(); return }
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        Signals.install()
+        Signals.onSignal { call.quit() }
         let reason = await call.run()
-        watcher.cancel()
         await hosted?.stop()
         if let failure = recorder?.failure { Console.error(failure) }
         if reason.isFailure {
             Console.error(reason.message)
             throw ExitCode(1)
         }
-    }
-
-    static func installSignalHandlers() {
-        for s in [SIGINT, SIGTERM, SIGHUP] {
-            signal(s) { JoinCommand.signalled.store($0, ordering: .relaxed) }
-        }
-        signal(SIGPIPE, SIG_IGN)
     }
 }

@@ -57,18 +57,9 @@ struct ListenCommand: AsyncParsableCommand {
         let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, output: opener) { event in
             if json { JSONMode.emit(event) }
         }
-        JoinCommand.installSignalHandlers()
-        let seconds = self.seconds
-        let watcher = Task {
-            let start = ContinuousClock.now
-            while !Task.isCancelled {
-                if JoinCommand.signalled.load(ordering: .relaxed) != 0 { call.quit(); return }
-                if let seconds, ContinuousClock.now - start >= .seconds(seconds) { call.quit(); return }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        Signals.install()
+        Signals.onSignal(orAfter: seconds) { call.quit() }
         let reason = await call.run()
-        watcher.cancel()
         if reason.isFailure {
             Console.error(reason.message)
             throw ExitCode(1)

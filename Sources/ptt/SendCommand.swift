@@ -62,7 +62,7 @@ struct SendCommand: AsyncParsableCommand {
             }
         }))
         let running = Task { await session.run() }
-        JoinCommand.installSignalHandlers()
+        Signals.install()
         var outcome: String?
         loop: for await p in progress {
             switch p {
@@ -98,7 +98,7 @@ struct SendCommand: AsyncParsableCommand {
         let period = Duration.microseconds(n * 1_000_000 / OpusSettings.sampleRate)
         var deadline = ContinuousClock.now
         for i in 0..<frames {
-            if JoinCommand.signalled.load(ordering: .relaxed) != 0 { return "interrupted" }
+            if Signals.received.load(ordering: .relaxed) != 0 { return "interrupted" }
             var pcm = Array(samples[(i * n)..<min(samples.count, (i + 1) * n)])
             if pcm.count < n { pcm += [Int16](repeating: 0, count: n - pcm.count) }
             let packet: [UInt8]

@@ -289,6 +289,67 @@ import Testing
         ring.write([Int16](repeating: 1, count: 480))
         #expect(ring.read(480, waitingUntil: MonotonicClock.nanos())?.samples.count == 480)
     }
+
+    /// Block copies behave exactly like writing and reading one sample at a time: random
+    /// writes (some longer than the ring), reads and clears against that simple model.
+    @Test func blockCopiesMatchOneSampleAtATime() {
+        var rng = SplitMix64(seed: 2024)
+        for capacity in [1, 7, 480, 1000] {
+            let ring = SampleRing(capacity: capacity)
+            var model: [Int16] = []
+            var modelOverwritten = 0
+            var next: Int16 = 0
+            for step in 0..<400 {
+                switch rng.next() % 5 {
+                case 0, 1, 2:
+                    let n = Int(rng.next() % UInt64(2 * capacity + 2))
+                    let block = (0..<n).map { _ in next &+= 1; return next }
+                    // Slices and arrays both take the block path; odd steps pass a slice.
+                    if step % 2 == 0 { ring.write(block) } else { ring.write(([0] + block)[1...]) }
+                    for s in block {
+                        if model.count == capacity { model.removeFirst(); modelOverwritten += 1 }
+                        model.append(s)
+                    }
+                case 3:
+                    let n = Int(rng.next() % UInt64(capacity + 1))
+                    let got = ring.read(n)
+                    if model.count >= n {
+                        #expect(got == Array(model.prefix(n)), "capacity \(capacity) step \(step)")
+                        model.removeFirst(n)
+                    } else {
+                        #expect(got == nil)
+                    }
+                default:
+                    #expect(ring.removeAll() == model.count)
+                    model.removeAll()
+                }
+                #expect(ring.available == model.count)
+            }
+            #expect(ring.overwrittenSamples == modelOverwritten)
+        }
+    }
+
+    /// A reader waiting for a 20 ms frame is woken once, by the write that completes it, not
+    /// by every 10 ms period before.
+    @Test func waitingReaderIsWokenOnlyWhenItsRequestIsThere() {
+        let ring = SampleRing(capacity: 4800)
+        let got = Box<[Int16]?>(nil)
+        let reader = AudioThread(name: "reader") {
+            got.mutate { $0 = ring.read(960, waitingUntil: MonotonicClock.nanos() + 5_000_000_000)?.samples }
+        }
+        let deadline = MonotonicClock.nanos() + 5_000_000_000
+        while ring.waitingReaderCount == 0 && MonotonicClock.nanos() < deadline { MonotonicClock.sleep(nanos: 1_000_000) }
+        ring.write([Int16](repeating: 1, count: 480))
+        #expect(ring.readerWakeCount == 0)
+        ring.write([Int16](repeating: 2, count: 480))
+        reader.join()
+        #expect(ring.readerWakeCount == 1)
+        #expect(got.value == [Int16](repeating: 1, count: 480) + [Int16](repeating: 2, count: 480))
+        #expect(ring.waitingReaderCount == 0)
+        // Nobody waiting: writes wake no one.
+        ring.write([Int16](repeating: 3, count: 960))
+        #expect(ring.readerWakeCount == 1)
+    }
 }
 
 /// An output that reports an underrun every few writes, as an ALSA device does after

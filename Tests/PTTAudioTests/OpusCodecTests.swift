@@ -109,4 +109,25 @@ import Testing
         #expect(try dec.perform(.silence, frameSamples: 960).isEmpty)
         #expect(throws: OpusError.self) { try dec.decode([0xFF, 0xFF, 0xFF]) }
     }
+
+    /// Appending in place gives the same samples as the calls that return arrays, after what
+    /// the queue already held.
+    @Test func appendingDecodeMatchesReturnedArrays() throws {
+        let enc = try OpusEncoder()
+        let speech = Signals.speechLike(seconds: 0.1)
+        let packets = try (0..<5).map { try enc.encode(Array(speech[($0 * 960)..<(($0 + 1) * 960)])) }
+        let byArrays = try OpusDecoder(), inPlace = try OpusDecoder()
+        var expected: [Int16] = [7, 8, 9]
+        expected += try byArrays.decode(packets[0])
+        expected += try byArrays.conceal(samples: 960)
+        expected += try byArrays.recover(fromNext: packets[2], samples: 960)
+        expected += try byArrays.decode(packets[2])
+        expected += try byArrays.decode(packets[3])
+        var queue: [Int16] = [7, 8, 9]
+        let actions: [JitterBufferAction] = [.play(payload: packets[0], last: false), .conceal, .recover(fromNext: packets[2]),
+                                             .silence, .play(payload: packets[2], last: false), .play(payload: packets[3], last: true)]
+        for action in actions { try inPlace.perform(action, frameSamples: 960, appendingTo: &queue) }
+        #expect(queue.count == 3 + 5 * 960)
+        #expect(queue == expected)
+    }
 }

@@ -60,6 +60,38 @@ import Testing
         #expect(await runB.value == .quit)
     }
 
+    /// The session's clock runs on deadlines, not a fixed tick: a talker whose END never comes
+    /// is ended after 1 s of silence, and `quit` from another thread ends `run()` at once
+    /// (the next ping is seconds away).
+    @Test func silenceTimeoutFiresAndQuitEndsRunPromptly() async throws {
+        let forwarder = PlainForwarder()
+        let port = try await forwarder.start()
+        defer { Task { await forwarder.stop() } }
+        let logA = EventLog(), logB = EventLog()
+        let a = try session("alice", port: port, log: logA)
+        let b = try session("bob", port: port, log: logB)
+        let runA = Task { await a.run() }
+        #expect(await logA.wait("alice ready") { $0.contains { if case .ready = $0 { true } else { false } } })
+        let runB = Task { await b.run() }
+        #expect(await logB.wait("bob sees alice") { Self.names($0) == ["alice"] })
+        a.send(payload: [0xF8, 1], flags: .start)
+        _ = await logB.waitPlayed(count: 1)
+        let lastFrame = ContinuousClock.now
+        func stopped(_ events: [SessionEvent]) -> Bool {
+            events.contains { if case .talkStopped(let m) = $0 { m.name == "alice" } else { false } }
+        }
+        #expect(await logB.wait("silence ends alice's spurt") { stopped($0) })
+        let waited = ContinuousClock.now - lastFrame
+        #expect(waited >= .milliseconds(900) && waited < .seconds(3), "ended after \(waited)")
+
+        let quitAt = ContinuousClock.now
+        b.quit()
+        #expect(await runB.value == .quit)
+        #expect(ContinuousClock.now - quitAt < .seconds(2))
+        a.quit()
+        #expect(await runA.value == .quit)
+    }
+
     @Test func unreachableRelayAtStartIsAClearFinalMessage() async throws {
         // Bind and close a forwarder to get a port nothing listens on.
         let f = PlainForwarder()

@@ -200,6 +200,74 @@ import Testing
         #expect(m.contains("ws://127.0.0.1:7700/standup") && m.contains("Connection refused"))
     }
 
+    /// `nextDeadline` is exactly when `tick` first acts: ticking a millisecond before it does
+    /// nothing, ticking at it does something, and without one ticking never acts. Checked after
+    /// every step of random sessions through relays and forwarders (joins, talk, frames, pings,
+    /// closes, failed connects, reconnects).
+    @Test func nextDeadlineIsWhenTickFirstActs() throws {
+        var rng = SplitMix64(seed: 77)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        var checkedDeadlines = 0
+        for _ in 0..<60 {
+            var s = SessionCore(config: Self.config, randomID: 999)
+            var now = Duration.zero
+            var seq: UInt16 = 0
+            for _ in 0..<120 {
+                if let due = s.nextDeadline {
+                    if due - .milliseconds(1) >= now {
+                        var early = s
+                        #expect(early.tick(now: due - .milliseconds(1), random: 0.5).isEmpty, "\(s.phase) \(due)")
+                    }
+                    var onTime = s
+                    #expect(!onTime.tick(now: max(now, due), random: 0.5).isEmpty, "\(s.phase) \(due)")
+                    checkedDeadlines += 1
+                } else {
+                    var later = s
+                    #expect(later.tick(now: now + .seconds(3600), random: 0.5).isEmpty, "\(s.phase)")
+                }
+                // Time passes: up to 3 s, or straight to the deadline.
+                if let due = s.nextDeadline, pick(3) == 0 { now = max(now, due) } else { now += .milliseconds(pick(3000)) }
+                let peer = UInt32(10 + pick(4))
+                switch s.phase {
+                case .idle:
+                    _ = s.start()
+                case .connecting:
+                    switch pick(4) {
+                    case 0: _ = s.connectFailed(.http(status: 503), now: now, random: rng.unit())
+                    case 1: _ = s.opened(subprotocol: nil, now: now)
+                    default: _ = s.opened(subprotocol: "ptt.v1", now: now)
+                    }
+                case .joining:
+                    if pick(3) == 0 {
+                        _ = s.tick(now: now, random: rng.unit())
+                    } else {
+                        let peers = (10..<(10 + UInt32(pick(4)))).map { Peer(id: $0, name: "p\($0)", listen: false, talking: pick(2) == 0) }
+                        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: peers, agent: "r", floor: .open))), now: now)
+                    }
+                case .joined(let link):
+                    switch pick(8) {
+                    case 0: _ = s.receivedText(text(.talk(from: peer, on: pick(2) == 0)), now: now)
+                    case 1: _ = s.receivedText(text(link == .relay ? .join(Peer(id: peer, name: "p", listen: false))
+                                                                     : .hello(Hello(from: peer, name: "p", agent: nil))), now: now)
+                    case 2: _ = s.receivedText(text(link == .relay ? .leave(id: peer) : .ping(from: peer, ts: 1)), now: now)
+                    case 3, 4:
+                        let flags: AudioFrame.Flags = [[], .start, .end][pick(3)]
+                        seq &+= 1
+                        _ = s.receivedBinary(try AudioFrame(source: peer, seq: seq, flags: flags, payload: [0xF8]).encoded(), now: now)
+                    case 5: _ = s.tick(now: now, random: rng.unit())
+                    case 6: _ = s.outgoingFrame(payload: [0xF8], flags: pick(2) == 0 ? .start : .end)
+                    default: if pick(4) == 0 { _ = s.closed(code: [1001, 1006, 4408][pick(3)], now: now, random: rng.unit()) }
+                    }
+                case .waiting:
+                    _ = s.tick(now: now, random: rng.unit())
+                case .ended:
+                    break
+                }
+            }
+        }
+        #expect(checkedDeadlines > 2000)
+    }
+
     @Test func welcomeTimeoutReconnects() {
         var s = SessionCore(config: Self.config, randomID: 5)
         _ = s.start()

@@ -1,0 +1,54 @@
+import Glibc
+import PTTAudio
+import Synchronization
+
+/// Ctrl-C, SIGTERM and SIGHUP for the commands without a screen (`join --json`, `listen`,
+/// `send`). The handler records the signal and writes a byte to a pipe; a thread blocked on
+/// that pipe acts at once, so nothing polls while the session runs.
+enum Signals {
+    /// The last signal received; 0 for none.
+    static let received = Atomic<Int32>(0)
+    /// The pipe: the handler writes to `wakeWriteFD`, the waiting thread polls `wakeReadFD`.
+    static let wakeReadFD = Atomic<Int32>(-1)
+    static let wakeWriteFD = Atomic<Int32>(-1)
+
+    static func install() {
+        var fds: [Int32] = [-1, -1]
+        if wakeReadFD.load(ordering: .relaxed) < 0, pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            // The handler must never block, even on a pipe filled by a storm of signals.
+            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+            wakeReadFD.store(fds[0], ordering: .relaxed)
+            wakeWriteFD.store(fds[1], ordering: .relaxed)
+        }
+        for s in [SIGINT, SIGTERM, SIGHUP] {
+            signal(s) { sig in
+                Signals.received.store(sig, ordering: .relaxed)
+                // write() is async-signal-safe; a full pipe already wakes the waiter.
+                var byte: UInt8 = 1
+                _ = write(Signals.wakeWriteFD.load(ordering: .relaxed), &byte, 1)
+            }
+        }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Runs `action` once, on a thread of its own, when one of the signals arrives (also one
+    /// that came before this call) or, with `seconds`, when that much time has passed.
+    /// Call `install` first.
+    static func onSignal(orAfter seconds: Double? = nil, _ action: @escaping @Sendable () -> Void) {
+        let deadline = seconds.map { MonotonicClock.nanos() + Int64($0 * 1e9) }
+        _ = AudioThread(name: "signals") {
+            var wake = pollfd(fd: wakeReadFD.load(ordering: .relaxed), events: Int16(POLLIN), revents: 0)
+            while received.load(ordering: .relaxed) == 0 {
+                var timeout: Int32 = -1
+                if let deadline {
+                    let left = deadline - MonotonicClock.nanos()
+                    if left <= 0 { break }
+                    timeout = Int32(min(left / 1_000_000 + 1, Int64(Int32.max)))
+                }
+                _ = poll(&wake, 1, timeout)
+            }
+            action()
+        }
+    }
+}

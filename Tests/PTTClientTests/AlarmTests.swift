@@ -1,0 +1,53 @@
+import Testing
+@testable import PTTClient
+
+@Suite struct AlarmTests {
+    @Test func sleepsUntilItsDeadline() async {
+        let alarm = Alarm()
+        let start = ContinuousClock.now
+        await alarm.sleep { start + .milliseconds(200) }
+        #expect(ContinuousClock.now - start >= .milliseconds(200))
+    }
+
+    @Test func anEarlierDeadlineWakesTheSleeperALaterOneDoesNot() async {
+        let alarm = Alarm()
+        let start = ContinuousClock.now
+        let sleeper = Task { await alarm.sleep { start + .milliseconds(300) } }
+        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        alarm.bringForward(to: start + .seconds(60))
+        await sleeper.value
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
+
+        let again = ContinuousClock.now
+        let long = Task { await alarm.sleep { again + .seconds(60) } }
+        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        alarm.bringForward(to: again + .milliseconds(10))
+        await long.value
+        #expect(ContinuousClock.now - again < .seconds(30))
+    }
+
+    /// A wake-up that comes while the sleeper works out its deadline is not lost.
+    @Test func ringWhileWorkingOutTheDeadlineReturnsAtOnce() async {
+        let alarm = Alarm()
+        let start = ContinuousClock.now
+        await alarm.sleep {
+            alarm.ring()
+            return start + .seconds(60)
+        }
+        #expect(ContinuousClock.now - start < .seconds(30))
+        // The next sleep is not cut short by that old wake-up.
+        let next = ContinuousClock.now
+        await alarm.sleep { next + .milliseconds(100) }
+        #expect(ContinuousClock.now - next >= .milliseconds(100))
+    }
+
+    @Test func cancellingTheSleepingTaskWakesIt() async {
+        let alarm = Alarm()
+        let start = ContinuousClock.now
+        let sleeper = Task { await alarm.sleep { nil } }
+        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        sleeper.cancel()
+        await sleeper.value
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+}
