@@ -14,8 +14,9 @@ public struct PlayoutTrim: Sendable {
     public struct Configuration: Equatable, Sendable {
         /// How long the lead must stay above a period before one period is given back.
         public var windowMicros = 1_000_000
-        /// A period quieter than this (RMS, fraction of full scale: -40 dBFS) may be skipped.
-        public var quietRMS = 0.01
+        /// A period quieter than this (RMS, fraction of full scale: -50 dBFS, a pause rather
+        /// than a soft sound) may be skipped.
+        public var quietRMS = 0.003
 
         public init() {}
     }
