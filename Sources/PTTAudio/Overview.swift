@@ -1,9 +1,11 @@
 // PTTAudio: ALSA devices, the Opus codec and the audio threads of a ptt client.
 //
-// Sending:   CaptureEngine (thread "capture": device → SampleRing)
-//            → Transmitter (thread "transmit": ring → TalkGate → OpusEncoder → AudioFrame → sink)
+// Sending:   CaptureEngine (thread "ptt-capture": device → SampleRing)
+//            → Transmitter (thread "ptt-transmit", woken once per frame: ring → TalkGate →
+//              OpusEncoder → AudioFrame → sink)
 // Receiving: Receiver.receive(frame) from any thread (network) → per-speaker JitterBuffer
-//            PlaybackEngine (thread "playback": Receiver.render → decoders → Mixer → device)
+//            PlaybackEngine (thread "ptt-playback": Receiver.render → decoders → Mixer → device)
+// Thread names are set on the threads, so `top -H` and profilers show them.
 //
 // Threads and ownership
 // - Every blocking call (snd_pcm_readi/writei, waiting for samples) runs on a dedicated
