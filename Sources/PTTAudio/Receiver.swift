@@ -164,8 +164,8 @@ public final class Receiver: @unchecked Sendable {
                     planned += samples
                 }
                 if plannedActions.count > first || have > 0 {
-                    let jitter = speakers.values[index].jitter
-                    work.append((id, first..<plannedActions.count, jitter.bufferedFrames * jitter.frameSamples, jitter.spurtCount))
+                    let buffered = speakers.values[index].jitter.bufferedFrames * frameSamples
+                    work.append((id, first..<plannedActions.count, buffered, speakers.values[index].jitter.spurtCount))
                 }
                 speakers.formIndex(after: &index)
             }
@@ -192,14 +192,13 @@ public final class Receiver: @unchecked Sendable {
                 voice.spurt = spurt
                 voice.trim.reset()
             }
-            if voice.pcm.count >= frames {
-                let lead = voice.pcm.count - frames + buffered
-                let rms = AudioLevel(measuring: voice.pcm[0..<frames]).rms
-                // Skip only what is decoded already (the skipped period and the one played instead).
-                if voice.trim.period(lead: lead, periodSamples: frames, rms: rms, canSkip: voice.pcm.count >= 2 * frames, at: now) {
-                    voice.pcm.removeFirst(frames)
-                    trims.append(id)
-                }
+            // Skip only what is decoded already (the skipped period and the one played instead).
+            if voice.pcm.count >= frames,
+               voice.trim.period(lead: voice.pcm.count - frames + buffered, periodSamples: frames,
+                                 rms: AudioLevel(measuring: voice.pcm[0..<frames]).rms,
+                                 canSkip: voice.pcm.count >= 2 * frames, at: now) {
+                voice.pcm.removeFirst(frames)
+                trims.append(id)
             }
             let n = min(frames, voice.pcm.count)
             inputs.append((id, voice.pcm[0..<n]))

@@ -7,12 +7,12 @@
 /// frames) and how loud the period is. When the lead stayed at least two periods for a
 /// whole window, the next quiet period is skipped: playout moves forward by one period, still
 /// a period ahead of the latest arrivals seen, and the window starts again (at most one
-/// period per window). A lead under two periods cancels. Trimming down to no margin at all
+/// period per window). A lead under two periods starts the window over. Trimming down to no margin at all
 /// would make the next small delay an underrun again: conceal, skip, conceal, ...
 /// Pure; time comes from the caller (microseconds on any monotonic clock).
 public struct PlayoutTrim: Sendable {
     public struct Configuration: Equatable, Sendable {
-        /// How long the lead must stay above a period before one period is given back.
+        /// How long the lead must stay at two periods or more before one period is given back.
         public var windowMicros = 1_000_000
         /// A period quieter than this (RMS, fraction of full scale: -50 dBFS, a pause rather
         /// than a soft sound) may be skipped.
@@ -22,9 +22,8 @@ public struct PlayoutTrim: Sendable {
     }
 
     public let configuration: Configuration
-    private var windowStart: Int?
-    private var minLead = Int.max
-    private var pending = false
+    /// Since when the lead has stayed at least two periods (nil: it has not).
+    private var steadySince: Int?
     /// Periods skipped so far.
     public private(set) var trimmed = 0
 
@@ -33,36 +32,25 @@ public struct PlayoutTrim: Sendable {
     }
 
     /// One period about to be played. True: skip it (play the one after it instead).
-    /// `canSkip`: the caller holds the period after it already (decoded).
-    public mutating func period(lead: Int, periodSamples: Int, rms: Double, canSkip: Bool = true, at now: Int) -> Bool {
-        guard let start = windowStart else {
-            windowStart = now
-            minLead = lead
+    /// `canSkip`: the caller holds the period after it already (decoded). `rms` is only
+    /// measured when a skip is due.
+    public mutating func period(lead: Int, periodSamples: Int, rms: @autoclosure () -> Double, canSkip: Bool = true, at now: Int) -> Bool {
+        guard lead >= 2 * periodSamples else {
+            steadySince = nil
             return false
         }
-        minLead = min(minLead, lead)
-        if lead < 2 * periodSamples {
-            // Nothing to give back (or not any more): the window starts again.
-            pending = false
-            windowStart = now
-            minLead = Int.max
+        guard let since = steadySince else {
+            steadySince = now
             return false
         }
-        if !pending, now - start >= configuration.windowMicros {
-            pending = minLead >= 2 * periodSamples
-        }
-        guard pending, canSkip, rms < configuration.quietRMS else { return false }
-        pending = false
+        guard now - since >= configuration.windowMicros, canSkip, rms() < configuration.quietRMS else { return false }
         trimmed += 1
-        windowStart = now
-        minLead = Int.max
+        steadySince = now
         return true
     }
 
     /// A new spurt: its delay is new.
     public mutating func reset() {
-        windowStart = nil
-        minLead = Int.max
-        pending = false
+        steadySince = nil
     }
 }
