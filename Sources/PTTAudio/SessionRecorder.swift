@@ -14,7 +14,6 @@ public final class SessionRecorder: Sendable {
         var sent: [AudioFrame] = []
         var droppedFrames = 0
         var stopping = false
-        var finished = false
         var error: String?
     }
 
@@ -119,7 +118,6 @@ public final class SessionRecorder: Sendable {
             MonotonicClock.sleep(nanos: 20_000_000)
         }
         file.close()
-        shared.queues.withLock { $0.finished = true }
     }
 }
 
