@@ -2,6 +2,13 @@ import Testing
 @testable import PTTClient
 
 @Suite struct AlarmTests {
+    /// Starts `alarm.sleep` until `deadline` in a task and returns once it sleeps.
+    static func sleeping(_ alarm: Alarm, until deadline: ContinuousClock.Instant?) async -> Task<Void, Never> {
+        let sleeper = Task { await alarm.sleep { deadline } }
+        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        return sleeper
+    }
+
     @Test func sleepsUntilItsDeadline() async {
         let alarm = Alarm()
         let start = ContinuousClock.now
@@ -12,15 +19,13 @@ import Testing
     @Test func anEarlierDeadlineWakesTheSleeperALaterOneDoesNot() async {
         let alarm = Alarm()
         let start = ContinuousClock.now
-        let sleeper = Task { await alarm.sleep { start + .milliseconds(300) } }
-        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        let sleeper = await Self.sleeping(alarm, until: start + .milliseconds(300))
         alarm.bringForward(to: start + .seconds(60))
         await sleeper.value
         #expect(ContinuousClock.now - start >= .milliseconds(300))
 
         let again = ContinuousClock.now
-        let long = Task { await alarm.sleep { again + .seconds(60) } }
-        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        let long = await Self.sleeping(alarm, until: again + .seconds(60))
         alarm.bringForward(to: again + .milliseconds(10))
         await long.value
         #expect(ContinuousClock.now - again < .seconds(30))
@@ -44,8 +49,7 @@ import Testing
     @Test func cancellingTheSleepingTaskWakesIt() async {
         let alarm = Alarm()
         let start = ContinuousClock.now
-        let sleeper = Task { await alarm.sleep { nil } }
-        while alarm.state.withLock({ $0.target == nil }) { await Task.yield() }
+        let sleeper = await Self.sleeping(alarm, until: nil)
         sleeper.cancel()
         await sleeper.value
         #expect(ContinuousClock.now - start < .seconds(30))

@@ -12,6 +12,20 @@ import Testing
         return ClientSession(config: config, connector: connector, handlers: log.handlers)
     }
 
+    /// Alice, then Bob, joined through the forwarder on `port` and each seeing the other:
+    /// their sessions, event logs and running `run()` tasks.
+    func joinedPair(port: Int) async throws -> (ClientSession, ClientSession, EventLog, EventLog, Task<SessionCore.EndReason, Never>, Task<SessionCore.EndReason, Never>) {
+        let logA = EventLog(), logB = EventLog()
+        let a = try session("alice", port: port, log: logA)
+        let b = try session("bob", port: port, log: logB)
+        let runA = Task { await a.run() }
+        #expect(await logA.wait("alice ready") { $0.contains { if case .ready = $0 { true } else { false } } })
+        let runB = Task { await b.run() }
+        #expect(await logB.wait("bob sees alice") { Self.names($0) == ["alice"] })
+        #expect(await logA.wait("alice sees bob") { Self.names($0) == ["bob"] })
+        return (a, b, logA, logB, runA, runB)
+    }
+
     static func names(_ events: [SessionEvent]) -> Set<String> {
         var present = Set<String>()
         for e in events {
@@ -28,14 +42,7 @@ import Testing
         let forwarder = PlainForwarder()
         let port = try await forwarder.start()
         defer { Task { await forwarder.stop() } }
-        let logA = EventLog(), logB = EventLog()
-        let a = try session("alice", port: port, log: logA)
-        let b = try session("bob", port: port, log: logB)
-        let runA = Task { await a.run() }
-        #expect(await logA.wait("alice ready") { $0.contains { if case .ready = $0 { true } else { false } } })
-        let runB = Task { await b.run() }
-        #expect(await logB.wait("bob sees alice") { Self.names($0) == ["alice"] })
-        #expect(await logA.wait("alice sees bob") { Self.names($0) == ["bob"] })
+        let (a, b, logA, logB, runA, runB) = try await joinedPair(port: port)
         #expect(logA.all.contains(.connected(link: .forwarder, url: "ws://127.0.0.1:\(port)/standup")))
 
         #expect(a.chat("hello bob"))
@@ -67,13 +74,7 @@ import Testing
         let forwarder = PlainForwarder()
         let port = try await forwarder.start()
         defer { Task { await forwarder.stop() } }
-        let logA = EventLog(), logB = EventLog()
-        let a = try session("alice", port: port, log: logA)
-        let b = try session("bob", port: port, log: logB)
-        let runA = Task { await a.run() }
-        #expect(await logA.wait("alice ready") { $0.contains { if case .ready = $0 { true } else { false } } })
-        let runB = Task { await b.run() }
-        #expect(await logB.wait("bob sees alice") { Self.names($0) == ["alice"] })
+        let (a, b, _, logB, runA, runB) = try await joinedPair(port: port)
         a.send(payload: [0xF8, 1], flags: .start)
         _ = await logB.waitPlayed(count: 1)
         let lastFrame = ContinuousClock.now
