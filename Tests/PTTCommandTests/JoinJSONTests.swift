@@ -12,6 +12,12 @@ import Testing
         }
     }
 
+    /// The first `stats` event the process printed (waiting for it).
+    func statsEvent(_ process: ChildProcess) async -> JSONObject? {
+        guard let line = await process.waitForLine({ $0.contains(#""event":"stats""#) }) else { return nil }
+        return events([line], "stats").first
+    }
+
     @Test func twoClientsTalkAndChatThroughTheRelay() async throws {
         let (relay, port) = try await startRelay()
         defer { relay.stop() }
@@ -54,6 +60,19 @@ import Testing
 
         // Let the speech play out in real time, then leave.
         try await Task.sleep(for: .seconds(3.5))
+
+        // `stats`: B has played A's frames (A talks all along in open mode) and A has sent them.
+        b.send("stats")
+        a.send("stats")
+        let statsB = await statsEvent(b), statsA = await statsEvent(a)
+        guard case .array(let speakers)? = statsB?["speakers"], speakers.count == 1,
+              case .object(let alice) = speakers[0], case .int(let played)? = alice["played"],
+              case .int(let sent)? = statsA?["sent_frames"] else {
+            Issue.record("stats events: \(String(describing: statsB)) \(String(describing: statsA))")
+            return
+        }
+        #expect(played > 100, "B played \(played) frames")
+        #expect(sent >= played, "A sent \(sent), B played \(played)")
         a.send("quit")
         #expect(await a.waitForExit() == 0)
         #expect(await b.waitForLine { $0.contains(#""event":"left""#) } != nil)
