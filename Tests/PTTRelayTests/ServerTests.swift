@@ -116,32 +116,30 @@ import Testing
         for secret in ["a secret message", "alice", "bob", "t0ken-s3cret"] { #expect(!log.contains(secret), "\(secret)") }
     }
 
-    @Test func invalidConfigurationFailsBeforeBinding() throws {
+    /// Runs `ptt-relay` with `arguments` until it exits (it must fail before serving).
+    static func relayFailing(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
-        p.arguments = ["--bind", "127.0.0.1:0", "--floor", "loud"]
+        p.executableURL = URL(fileURLWithPath: relayExecutable)
+        p.arguments = arguments
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus != 0)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    @Test func invalidConfigurationFailsBeforeBinding() throws {
+        let (status, text) = try Self.relayFailing(["--bind", "127.0.0.1:0", "--floor", "loud"])
+        #expect(status != 0)
         #expect(text.contains("--floor: floor must be open or single, not 'loud'"))
     }
 
     @Test func portInUseFailsWithAMessage() async throws {
         try await withRelay { relay in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
-            p.arguments = ["--bind", "127.0.0.1:\(relay.address.port)"]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(p.terminationStatus == 1)
+            let (status, text) = try Self.relayFailing(["--bind", "127.0.0.1:\(relay.address.port)"])
+            #expect(status == 1)
             #expect(text.contains("cannot listen on 127.0.0.1:\(relay.address.port)"))
         }
     }
