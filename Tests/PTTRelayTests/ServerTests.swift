@@ -144,6 +144,16 @@ import Testing
         }
     }
 
+    @Test func statsTokenAsBearerOrQuery() {
+        func ok(_ auth: String?, _ query: String?, _ token: String? = "t") -> Bool {
+            StatsEndpoints.authorized(authorization: auth, query: query, token: token)
+        }
+        #expect(ok(nil, nil, nil))
+        #expect(ok("Bearer t", nil) && ok("bearer  t", nil) && ok(nil, "t"))
+        #expect(ok("Bearer wrong", "t"))
+        #expect(!ok(nil, nil) && !ok("Bearer x", nil) && !ok("Basic t", nil) && !ok(nil, "x") && !ok("t", nil))
+    }
+
     @Test func upgradeDecisions() {
         func d(_ auth: String?, _ protos: [String], _ path: String, _ tokens: [String] = ["t"]) -> UpgradeCheck.Decision {
             UpgradeCheck.decide(authorization: auth, protocols: protos, path: path, tokens: tokens, connections: 0, maxConnections: 10)
