@@ -244,7 +244,7 @@ final class Hub: Sendable {
         let events = core.activity.observe(core.room, actions: actions)
         guard !events.isEmpty else { return }
         let room = core.room.name
-        let wall = RelayRecorder.wallNanos() / 1_000_000
+        let wall = wallNanos() / 1_000_000
         stats.withLock { s in for e in events { s.apply(e, room: room, wallMillis: wall) } }
         if let recorder { for e in events { recorder.event(e, room: room) } }
     }

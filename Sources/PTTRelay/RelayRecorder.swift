@@ -36,7 +36,7 @@ final class RelayRecorder: Sendable {
     }
 
     func event(_ e: RoomActivity.Event, room: String) {
-        enqueue(.event(room: room, e, wallNanos: Self.wallNanos()), dropIfFull: false)
+        enqueue(.event(room: room, e, wallNanos: wallNanos()), dropIfFull: false)
     }
 
     func audio(room: String, id: UInt32, payload: [UInt8]) {
@@ -80,12 +80,6 @@ final class RelayRecorder: Sendable {
         try? await pool.shutdownGracefully()
     }
 
-    static func wallNanos() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
     /// State of the writer thread only.
     struct Writer: Sendable {
         struct Spurt: Sendable {
@@ -100,12 +94,13 @@ final class RelayRecorder: Sendable {
         mutating func handle(_ item: Item, directory: String, counters: Counters, logger: Logger) {
             switch item {
             case .event(let room, let e, let wall):
-                let (date, time, iso) = Self.clock(wall)
-                writeTelemetry(e.telemetryLine(room: room, time: iso) + "\n", room: room, date: date, directory: directory, counters: counters, logger: logger)
+                let utc = UTCTime(wallNanos: wall)
+                let date = utc.date
+                writeTelemetry(e.telemetryLine(room: room, time: utc.iso8601) + "\n", room: room, date: date, directory: directory, counters: counters, logger: logger)
                 switch e {
                 case .talkStarted(let id, let name):
                     closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
-                    openSpurt(room: room, id: id, name: name, date: date, time: time, directory: directory, counters: counters, logger: logger)
+                    openSpurt(room: room, id: id, name: name, date: date, time: utc.compactTime, directory: directory, counters: counters, logger: logger)
                 case .talkStopped(let id, _, _):
                     closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
                 case .left(let id, _):
@@ -117,7 +112,7 @@ final class RelayRecorder: Sendable {
                 let key = "\(room)/\(id)"
                 guard var spurt = spurts[key] else { return }
                 if let page = spurt.ogg.append(payload), !page.isEmpty {
-                    if !write(page, to: spurt.fd) { fail("writing \(spurt.path)", counters: counters, logger: logger) }
+                    if !writeAll(page, to: spurt.fd) { fail("writing \(spurt.path)", counters: counters, logger: logger) }
                 }
                 spurts[key] = spurt
             }
@@ -131,7 +126,7 @@ final class RelayRecorder: Sendable {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return fail("creating \(path)", counters: counters, logger: logger) }
             var ogg = OggOpusWriter(serial: id, preSkip: 312)
-            guard write(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) else {
+            guard writeAll(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) else {
                 close(fd)
                 return fail("writing \(path)", counters: counters, logger: logger)
             }
@@ -140,7 +135,7 @@ final class RelayRecorder: Sendable {
 
         mutating func closeSpurt(_ key: String, counters: Counters, logger: Logger) {
             guard var spurt = spurts.removeValue(forKey: key) else { return }
-            let ok = write(spurt.ogg.finish(), to: spurt.fd)
+            let ok = writeAll(spurt.ogg.finish(), to: spurt.fd)
             close(spurt.fd)
             if ok { counters.recordedSpurts.add(1) } else { fail("writing \(spurt.path)", counters: counters, logger: logger) }
         }
@@ -163,7 +158,7 @@ final class RelayRecorder: Sendable {
                 guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl", counters: counters, logger: logger) }
                 telemetry[room] = (fd, date)
             }
-            if let t = telemetry[room], !write(Array(line.utf8), to: t.fd) {
+            if let t = telemetry[room], !writeAll(Array(line.utf8), to: t.fd) {
                 fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl", counters: counters, logger: logger)
             }
         }
@@ -177,38 +172,14 @@ final class RelayRecorder: Sendable {
             }
         }
 
-        func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
-            var offset = 0
-            while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                offset += n
-            }
-            return true
-        }
-
+        /// `mkdir -p`.
         func makeDirectories(_ path: String) -> Bool {
-            var built = ""
-            for part in path.split(separator: "/", omittingEmptySubsequences: false) {
-                built += (built.isEmpty && path.hasPrefix("/") ? "" : (built.isEmpty ? "" : "/")) + part
-                if built.isEmpty { built = "/"; continue }
+            var built = path.hasPrefix("/") ? "" : "."
+            for part in path.split(separator: "/") {
+                built += "/" + part
                 if mkdir(built, 0o755) != 0, errno != EEXIST { return false }
             }
             return true
-        }
-
-        /// UTC date `2026-11-21`, time `143005.120` and ISO 8601 timestamp of a wall time.
-        static func clock(_ wallNanos: Int64) -> (String, String, String) {
-            var t = time_t(wallNanos / 1_000_000_000)
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-            let ms = Int((wallNanos / 1_000_000) % 1000)
-            let date = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            let hms = "\(pad(Int(parts.tm_hour), 2))\(pad(Int(parts.tm_min), 2))\(pad(Int(parts.tm_sec), 2))"
-            let iso = "\(date)T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(ms, 3))Z"
-            return (date, "\(hms).\(pad(ms, 3))", iso)
         }
 
         /// A speaker's name as part of a file name: letters and digits kept, the rest `_`.

@@ -144,6 +144,15 @@ import Testing
         }
     }
 
+    /// Log lines, telemetry and recording names write the wall clock in UTC.
+    @Test func utcTimeFormats() {
+        let t = UTCTime(wallNanos: 1_795_357_805_120_000_000)
+        #expect(t.date == "2026-11-22")
+        #expect(t.compactTime == "143005.120")
+        #expect(t.iso8601 == "2026-11-22T14:30:05.120Z")
+        #expect(UTCTime(wallNanos: 0).iso8601 == "1970-01-01T00:00:00.000Z")
+    }
+
     @Test func statsTokenAsBearerOrQuery() {
         func ok(_ auth: String?, _ query: String?, _ token: String? = "t") -> Bool {
             StatsEndpoints.authorized(authorization: auth, query: query, token: token)
