@@ -20,17 +20,14 @@ final class RelayRecorder: Sendable {
     }
 
     static let maxQueued = 20_000
-    let directory: String
     let counters: Counters
-    let logger: Logger
     let pool: NIOThreadPool
     let queue = Mutex<(items: [Item], scheduled: Bool)>(([], false))
-    let writer = Mutex(Writer())
+    let writer: Mutex<Writer>
 
     init(directory: String, counters: Counters, logger: Logger) {
-        self.directory = directory
         self.counters = counters
-        self.logger = logger
+        writer = Mutex(Writer(directory: directory, counters: counters, logger: logger))
         pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
     }
@@ -66,7 +63,7 @@ final class RelayRecorder: Sendable {
             }
             if items.isEmpty { return }
             writer.withLock { w in
-                for item in items { w.handle(item, directory: directory, counters: counters, logger: logger) }
+                for item in items { w.handle(item) }
             }
         }
     }
@@ -75,7 +72,7 @@ final class RelayRecorder: Sendable {
     func finish() async {
         try? await pool.runIfActive { [self] in
             drain()
-            writer.withLock { $0.closeAll(counters: counters) }
+            writer.withLock { $0.closeAll() }
         }
         try? await pool.shutdownGracefully()
     }
@@ -87,84 +84,93 @@ final class RelayRecorder: Sendable {
             var ogg: OggOpusWriter
             var path: String
         }
-        var spurts: [String: Spurt] = [:]
+        struct SpurtKey: Hashable, Sendable {
+            var room: String
+            var id: UInt32
+        }
+        let directory: String
+        let counters: Counters
+        let logger: Logger
+        var spurts: [SpurtKey: Spurt] = [:]
         var telemetry: [String: (fd: Int32, date: String)] = [:]
         var failing = false
 
-        mutating func handle(_ item: Item, directory: String, counters: Counters, logger: Logger) {
+        init(directory: String, counters: Counters, logger: Logger) {
+            self.directory = directory
+            self.counters = counters
+            self.logger = logger
+        }
+
+        mutating func handle(_ item: Item) {
             switch item {
             case .event(let room, let e, let wall):
                 let utc = UTCTime(wallNanos: wall)
-                let date = utc.date
-                writeTelemetry(e.telemetryLine(room: room, time: utc.iso8601) + "\n", room: room, date: date, directory: directory, counters: counters, logger: logger)
+                writeTelemetry(e.telemetryLine(room: room, time: utc.iso8601) + "\n", room: room, date: utc.date)
                 switch e {
                 case .talkStarted(let id, let name):
-                    closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
-                    openSpurt(room: room, id: id, name: name, date: date, time: utc.compactTime, directory: directory, counters: counters, logger: logger)
-                case .talkStopped(let id, _, _):
-                    closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
-                case .left(let id, _):
-                    closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
+                    closeSpurt(SpurtKey(room: room, id: id))
+                    openSpurt(room: room, id: id, name: name, date: utc.date, time: utc.compactTime)
+                case .talkStopped(let id, _, _), .left(let id, _):
+                    closeSpurt(SpurtKey(room: room, id: id))
                 default:
                     break
                 }
             case .audio(let room, let id, let payload):
-                let key = "\(room)/\(id)"
-                guard var spurt = spurts[key] else { return }
-                if let page = spurt.ogg.append(payload), !page.isEmpty {
-                    if !writeAll(page, to: spurt.fd) { fail("writing \(spurt.path)", counters: counters, logger: logger) }
+                // Through the index: a copy of the spurt would copy its writer's pending packets.
+                guard let i = spurts.index(forKey: SpurtKey(room: room, id: id)) else { return }
+                if let page = spurts.values[i].ogg.append(payload), !page.isEmpty, !writeAll(page, to: spurts.values[i].fd) {
+                    fail("writing \(spurts.values[i].path)")
                 }
-                spurts[key] = spurt
             }
         }
 
-        mutating func openSpurt(room: String, id: UInt32, name: String, date: String, time: String, directory: String,
-                                counters: Counters, logger: Logger) {
+        mutating func openSpurt(room: String, id: UInt32, name: String, date: String, time: String) {
             let dir = "\(directory)/\(room)/\(date)"
-            guard makeDirectories(dir) else { return fail("creating \(dir)", counters: counters, logger: logger) }
+            guard makeDirectories(dir) else { return fail("creating \(dir)") }
             let path = "\(dir)/\(time)-\(Self.fileSafe(name))-\(id).opus"
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { return fail("creating \(path)", counters: counters, logger: logger) }
+            guard fd >= 0 else { return fail("creating \(path)") }
             var ogg = OggOpusWriter(serial: id, preSkip: 312)
             guard writeAll(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) else {
+                fail("writing \(path)")
                 close(fd)
-                return fail("writing \(path)", counters: counters, logger: logger)
+                return
             }
-            spurts["\(room)/\(id)"] = Spurt(fd: fd, ogg: ogg, path: path)
+            spurts[SpurtKey(room: room, id: id)] = Spurt(fd: fd, ogg: ogg, path: path)
         }
 
-        mutating func closeSpurt(_ key: String, counters: Counters, logger: Logger) {
+        mutating func closeSpurt(_ key: SpurtKey) {
             guard var spurt = spurts.removeValue(forKey: key) else { return }
             let ok = writeAll(spurt.ogg.finish(), to: spurt.fd)
+            if ok { counters.recordedSpurts.add(1) } else { fail("writing \(spurt.path)") }
             close(spurt.fd)
-            if ok { counters.recordedSpurts.add(1) } else { fail("writing \(spurt.path)", counters: counters, logger: logger) }
         }
 
-        mutating func closeAll(counters: Counters) {
-            for key in spurts.keys { closeSpurt(key, counters: counters, logger: Logger(label: "ptt-relay")) }
+        mutating func closeAll() {
+            for key in spurts.keys { closeSpurt(key) }
             for (_, t) in telemetry { close(t.fd) }
             telemetry = [:]
         }
 
-        mutating func writeTelemetry(_ line: String, room: String, date: String, directory: String, counters: Counters, logger: Logger) {
+        mutating func writeTelemetry(_ line: String, room: String, date: String) {
             if let t = telemetry[room], t.date != date {
                 close(t.fd)
                 telemetry[room] = nil
             }
             if telemetry[room] == nil {
                 let dir = "\(directory)/\(room)/\(date)"
-                guard makeDirectories(dir) else { return fail("creating \(dir)", counters: counters, logger: logger) }
+                guard makeDirectories(dir) else { return fail("creating \(dir)") }
                 let fd = open("\(dir)/telemetry.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl", counters: counters, logger: logger) }
+                guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl") }
                 telemetry[room] = (fd, date)
             }
             if let t = telemetry[room], !writeAll(Array(line.utf8), to: t.fd) {
-                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl", counters: counters, logger: logger)
+                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl")
             }
         }
 
         /// Counts every failure; logs the first of a run of failures, not each one.
-        mutating func fail(_ what: String, counters: Counters, logger: Logger) {
+        mutating func fail(_ what: String) {
             counters.recordingErrors.add(1)
             if !failing {
                 failing = true
