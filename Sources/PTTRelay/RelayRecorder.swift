@@ -141,8 +141,12 @@ final class RelayRecorder: Sendable {
 
         mutating func closeSpurt(_ key: SpurtKey) {
             guard var spurt = spurts.removeValue(forKey: key) else { return }
-            let ok = writeAll(spurt.ogg.finish(), to: spurt.fd)
-            if ok { counters.recordedSpurts.add(1) } else { fail("writing \(spurt.path)") }
+            if writeAll(spurt.ogg.finish(), to: spurt.fd) {
+                counters.recordedSpurts.add(1)
+                failing = false
+            } else {
+                fail("writing \(spurt.path)")
+            }
             close(spurt.fd)
         }
 
@@ -164,12 +168,16 @@ final class RelayRecorder: Sendable {
                 guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl") }
                 telemetry[room] = (fd, date)
             }
-            if let t = telemetry[room], !writeAll(Array(line.utf8), to: t.fd) {
+            guard let t = telemetry[room] else { return }
+            if writeAll(Array(line.utf8), to: t.fd) {
+                failing = false
+            } else {
                 fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl")
             }
         }
 
-        /// Counts every failure; logs the first of a run of failures, not each one.
+        /// Counts every failure; logs the first of a run of failures, not each one (a spurt or
+        /// telemetry line written ends the run).
         mutating func fail(_ what: String) {
             counters.recordingErrors.add(1)
             if !failing {
