@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import NIOCore
 import NIOPosix
 import PTTCore
 import Synchronization
@@ -16,7 +17,8 @@ import Synchronization
 final class RelayRecorder: Sendable {
     enum Item: Sendable {
         case event(room: String, RoomActivity.Event, wallNanos: Int64)
-        case audio(room: String, id: UInt32, payload: [UInt8])
+        /// An Opus packet: a slice of the forwarded frame, copied out on the writer thread.
+        case audio(room: String, id: UInt32, payload: ByteBuffer)
     }
 
     static let maxQueued = 20_000
@@ -36,7 +38,7 @@ final class RelayRecorder: Sendable {
         enqueue(.event(room: room, e, wallNanos: wallNanos()), dropIfFull: false)
     }
 
-    func audio(room: String, id: UInt32, payload: [UInt8]) {
+    func audio(room: String, id: UInt32, payload: ByteBuffer) {
         enqueue(.audio(room: room, id: id, payload: payload), dropIfFull: true)
     }
 
@@ -118,7 +120,7 @@ final class RelayRecorder: Sendable {
             case .audio(let room, let id, let payload):
                 // Through the index: a copy of the spurt would copy its writer's pending packets.
                 guard let i = spurts.index(forKey: SpurtKey(room: room, id: id)) else { return }
-                if let page = spurts.values[i].ogg.append(payload), !page.isEmpty, !writeAll(page, to: spurts.values[i].fd) {
+                if let page = spurts.values[i].ogg.append(Array(payload.readableBytesView)), !page.isEmpty, !writeAll(page, to: spurts.values[i].fd) {
                     fail("writing \(spurts.values[i].path)")
                 }
             }
