@@ -153,6 +153,15 @@ import Testing
         #expect(UTCTime(wallNanos: 0).iso8601 == "1970-01-01T00:00:00.000Z")
     }
 
+    @Test func connectionTimeoutsCheckedAbout4TimesWithinTheShortest() {
+        var limits = RelayConnection.Limits()
+        #expect(RelayServer.connectionTickEvery(limits) == 5)
+        limits.idleTimeout = 400_000_000
+        #expect(RelayServer.connectionTickEvery(limits) == 2)
+        limits.helloTimeout = 50_000_000
+        #expect(RelayServer.connectionTickEvery(limits) == 1)
+    }
+
     @Test func statsTokenAsBearerOrQuery() {
         func ok(_ auth: String?, _ query: String?, _ token: String? = "t") -> Bool {
             StatsEndpoints.authorized(authorization: auth, query: query, token: token)
