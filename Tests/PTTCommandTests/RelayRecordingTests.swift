@@ -41,7 +41,15 @@ import Testing
             let send = try ChildProcess("ptt", ["send", "class", name, tmp.path(file), "--relay", url])
             #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "\(send.errorText)")
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // The recorder writes behind the relay: wait (at most 5 s) for the last telemetry line,
+        // bob's leave, written after his spurt's file was completed.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let day = (try? FileManager.default.contentsOfDirectory(atPath: record + "/class"))?.first ?? ""
+            let log = (try? String(contentsOfFile: "\(record)/class/\(day)/telemetry.jsonl", encoding: .utf8)) ?? ""
+            if log.split(separator: "\n").count >= 8 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
 
         // One Ogg Opus file per spurt, named with time and speaker, accepted by opusinfo and
         // decoding back to what was said.
