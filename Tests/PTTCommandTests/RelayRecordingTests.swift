@@ -6,10 +6,7 @@ import Testing
 /// alice says 2 s, bob says 1 s, both leave.
 @Suite(.serialized) struct RelayRecordingTests {
     func writeWAV(_ samples: [Int16], to path: String) throws {
-        func le32(_ v: Int) -> Data { withUnsafeBytes(of: UInt32(v).littleEndian) { Data($0) } }
-        func le16(_ v: Int) -> Data { withUnsafeBytes(of: UInt16(v).littleEndian) { Data($0) } }
-        var wav = Data("RIFF".utf8) + le32(36 + samples.count * 2) + Data("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1)
-        wav += le32(48000) + le32(96000) + le16(2) + le16(16) + Data("data".utf8) + le32(samples.count * 2)
+        var wav = Data(WAVHeader.bytes(dataBytes: samples.count * 2))
         samples.withUnsafeBufferPointer { wav += Data(buffer: $0) }
         try wav.write(to: URL(fileURLWithPath: path))
     }
