@@ -16,6 +16,11 @@ public struct RoomActivity: Sendable {
         var name: String
         var since: UInt64?
         var last: UInt64 = 0
+
+        /// The end of the spurt under way, if any.
+        func stopped(_ id: UInt32) -> Event? {
+            since.map { .talkStopped(id: id, name: name, seconds: last > $0 ? Double(last - $0) / 1e9 : 0) }
+        }
     }
 
     var seen: [UInt32: Seen] = [:]
@@ -23,9 +28,10 @@ public struct RoomActivity: Sendable {
     public init() {}
 
     /// A frame from a talking member arrived at `now`: the spurt lasts at least until then.
-    /// Cheap, for every forwarded frame (the room itself is observed only on changes).
+    /// Cheap, for every forwarded frame (the room itself is observed only on changes): through
+    /// the index, as `seen[id]?.last = …` allocates a temporary each time.
     public mutating func heard(_ id: UInt32, at now: UInt64) {
-        if seen[id]?.since != nil { seen[id]?.last = now }
+        if let i = seen.index(forKey: id), seen.values[i].since != nil { seen.values[i].last = now }
     }
 
     /// What changed since the last call, given the room now and the actions it just returned.
@@ -33,25 +39,28 @@ public struct RoomActivity: Sendable {
         var events: [Event] = []
         for id in room.order {
             guard let m = room.members[id] else { continue }
-            if seen[id] == nil {
-                seen[id] = Seen(name: m.name)
+            var s: Seen
+            if let known = seen[id] {
+                s = known
+            } else {
+                s = Seen(name: m.name)
                 events.append(.joined(id: id, name: m.name, listen: m.listen))
             }
             if case .talking(let since, let last) = m.talk {
-                if seen[id]?.since != since {
-                    if let old = seen[id], let s = old.since { events.append(.talkStopped(id: id, name: old.name, seconds: Self.seconds(s, old.last))) }
+                if s.since != since {
+                    if let stopped = s.stopped(id) { events.append(stopped) }
                     events.append(.talkStarted(id: id, name: m.name))
+                    s.since = since
                 }
-                let heard = seen[id]?.last ?? 0
-                seen[id]?.since = since
-                seen[id]?.last = max(heard, last)
-            } else if let s = seen[id]?.since, let old = seen[id] {
-                events.append(.talkStopped(id: id, name: old.name, seconds: Self.seconds(s, old.last)))
-                seen[id]?.since = nil
+                s.last = max(s.last, last)
+            } else if let stopped = s.stopped(id) {
+                events.append(stopped)
+                s.since = nil
             }
+            seen[id] = s
         }
         for (id, old) in seen.sorted(by: { $0.key < $1.key }) where room.members[id] == nil {
-            if let s = old.since { events.append(.talkStopped(id: id, name: old.name, seconds: Self.seconds(s, old.last))) }
+            if let stopped = old.stopped(id) { events.append(stopped) }
             events.append(.left(id: id, name: old.name))
             seen[id] = nil
         }
@@ -59,9 +68,5 @@ public struct RoomActivity: Sendable {
             events.append(.denied(id: to, name: room.members[to]?.name ?? seen[to]?.name ?? "#\(to)", reason: d.reason.rawValue))
         }
         return events
-    }
-
-    static func seconds(_ since: UInt64, _ last: UInt64) -> Double {
-        last > since ? Double(last - since) / 1e9 : 0
     }
 }

@@ -228,8 +228,9 @@ final class Hub: Sendable {
     /// Notes a forwarded frame for the spurt's duration and, with `--record`, its recording.
     private func record(_ frame: ByteBuffer, from id: UInt32, in core: inout RoomBox.Core, now: UInt64) {
         core.activity.heard(id, at: now)
-        guard let recorder, frame.readableBytes > AudioFrame.headerSize else { return }
-        let payload = frame.withUnsafeReadableBytes { Array($0.dropFirst(AudioFrame.headerSize)) }
+        let header = AudioFrame.headerSize
+        guard let recorder, frame.readableBytes > header,
+              let payload = frame.getSlice(at: frame.readerIndex + header, length: frame.readableBytes - header) else { return }
         recorder.audio(room: core.room.name, id: id, payload: payload)
     }
 
@@ -244,7 +245,7 @@ final class Hub: Sendable {
         let events = core.activity.observe(core.room, actions: actions)
         guard !events.isEmpty else { return }
         let room = core.room.name
-        let wall = RelayRecorder.wallNanos() / 1_000_000
+        let wall = wallNanos() / 1_000_000
         stats.withLock { s in for e in events { s.apply(e, room: room, wallMillis: wall) } }
         if let recorder { for e in events { recorder.event(e, room: room) } }
     }

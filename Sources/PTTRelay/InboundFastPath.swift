@@ -79,18 +79,6 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
         case .binary: opcode = .binary
         default: opcode = .continuation
         }
-        switch assembler.add(opcode, fin: frame.fin, data: frame.unmaskedData) {
-        case .none:
-            break
-        case .tooBig(let reason):
-            conn.close(reason)
-        case .message(let text, let buffer):
-            let now = monotonicNanos()
-            if text {
-                WebSocketSession.handleText(buffer, conn: conn, hub: hub, now: now)
-            } else {
-                WebSocketSession.handleBinary(buffer, conn: conn, hub: hub, now: now)
-            }
-        }
+        WebSocketSession.handle(assembler.add(opcode, fin: frame.fin, data: frame.unmaskedData), conn: conn, hub: hub)
     }
 }

@@ -39,32 +39,19 @@ public struct RelayLogHandler: LogHandler {
         var all = metadata
         if let m = event.metadata { all.merge(m) { $1 } }
         let keys = all.keys.sorted()
+        let time = UTCTime(wallNanos: wallNanos()).iso8601
         let line: String
         switch format {
         case .text:
-            var s = "\(Self.timestamp()) \(event.level) \(event.message)"
+            var s = "\(time) \(event.level) \(event.message)"
             for k in keys { s += " \(k)=\(all[k].map { "\($0)" } ?? "")" }
             line = s
         case .json:
-            var o = JSONObject([("ts", .string(Self.timestamp())), ("level", .string(event.level.rawValue)), ("msg", .string("\(event.message)"))])
+            var o = JSONObject([("ts", .string(time)), ("level", .string(event.level.rawValue)), ("msg", .string("\(event.message)"))])
             for k in keys where o[k] == nil { o[k] = .string(all[k].map { "\($0)" } ?? "") }
             line = JSONValue.object(o).jsonText
         }
         writeOut(line + "\n", fd: fd)
-    }
-
-    /// The current UTC time, ISO 8601 with milliseconds.
-    static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = time_t(ts.tv_sec)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 }
 
@@ -99,13 +86,19 @@ struct QuietOnShutdownLogHandler: LogHandler {
 
 /// Writes all of `text` to a file descriptor (1: standard output, 2: standard error), unbuffered.
 func writeOut(_ text: String, fd: Int32) {
-    var bytes = Array(text.utf8)
+    writeAll(Array(text.utf8), to: fd)
+}
+
+/// Writes all of `bytes` to a file descriptor, again after an interrupted write; false if a
+/// write failed (errno tells why).
+@discardableResult
+func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
     var offset = 0
     while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { raw in
-            write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-        }
-        if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { return false }
         offset += n
     }
+    return true
 }

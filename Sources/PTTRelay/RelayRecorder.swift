@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import NIOCore
 import NIOPosix
 import PTTCore
 import Synchronization
@@ -16,30 +17,28 @@ import Synchronization
 final class RelayRecorder: Sendable {
     enum Item: Sendable {
         case event(room: String, RoomActivity.Event, wallNanos: Int64)
-        case audio(room: String, id: UInt32, payload: [UInt8])
+        /// An Opus packet: a slice of the forwarded frame, copied out on the writer thread.
+        case audio(room: String, id: UInt32, payload: ByteBuffer)
     }
 
     static let maxQueued = 20_000
-    let directory: String
     let counters: Counters
-    let logger: Logger
     let pool: NIOThreadPool
     let queue = Mutex<(items: [Item], scheduled: Bool)>(([], false))
-    let writer = Mutex(Writer())
+    let writer: Mutex<Writer>
 
     init(directory: String, counters: Counters, logger: Logger) {
-        self.directory = directory
         self.counters = counters
-        self.logger = logger
+        writer = Mutex(Writer(directory: directory, counters: counters, logger: logger))
         pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
     }
 
     func event(_ e: RoomActivity.Event, room: String) {
-        enqueue(.event(room: room, e, wallNanos: Self.wallNanos()), dropIfFull: false)
+        enqueue(.event(room: room, e, wallNanos: wallNanos()), dropIfFull: false)
     }
 
-    func audio(room: String, id: UInt32, payload: [UInt8]) {
+    func audio(room: String, id: UInt32, payload: ByteBuffer) {
         enqueue(.audio(room: room, id: id, payload: payload), dropIfFull: true)
     }
 
@@ -66,7 +65,7 @@ final class RelayRecorder: Sendable {
             }
             if items.isEmpty { return }
             writer.withLock { w in
-                for item in items { w.handle(item, directory: directory, counters: counters, logger: logger) }
+                for item in items { w.handle(item) }
             }
         }
     }
@@ -75,15 +74,9 @@ final class RelayRecorder: Sendable {
     func finish() async {
         try? await pool.runIfActive { [self] in
             drain()
-            writer.withLock { $0.closeAll(counters: counters) }
+            writer.withLock { $0.closeAll() }
         }
         try? await pool.shutdownGracefully()
-    }
-
-    static func wallNanos() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// State of the writer thread only.
@@ -93,83 +86,101 @@ final class RelayRecorder: Sendable {
             var ogg: OggOpusWriter
             var path: String
         }
-        var spurts: [String: Spurt] = [:]
+        struct SpurtKey: Hashable, Sendable {
+            var room: String
+            var id: UInt32
+        }
+        let directory: String
+        let counters: Counters
+        let logger: Logger
+        var spurts: [SpurtKey: Spurt] = [:]
         var telemetry: [String: (fd: Int32, date: String)] = [:]
         var failing = false
 
-        mutating func handle(_ item: Item, directory: String, counters: Counters, logger: Logger) {
+        init(directory: String, counters: Counters, logger: Logger) {
+            self.directory = directory
+            self.counters = counters
+            self.logger = logger
+        }
+
+        mutating func handle(_ item: Item) {
             switch item {
             case .event(let room, let e, let wall):
-                let (date, time, iso) = Self.clock(wall)
-                writeTelemetry(e.telemetryLine(room: room, time: iso) + "\n", room: room, date: date, directory: directory, counters: counters, logger: logger)
+                let utc = UTCTime(wallNanos: wall)
+                writeTelemetry(e.telemetryLine(room: room, time: utc.iso8601) + "\n", room: room, date: utc.date)
                 switch e {
                 case .talkStarted(let id, let name):
-                    closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
-                    openSpurt(room: room, id: id, name: name, date: date, time: time, directory: directory, counters: counters, logger: logger)
-                case .talkStopped(let id, _, _):
-                    closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
-                case .left(let id, _):
-                    closeSpurt("\(room)/\(id)", counters: counters, logger: logger)
+                    closeSpurt(SpurtKey(room: room, id: id))
+                    openSpurt(room: room, id: id, name: name, date: utc.date, time: utc.compactTime)
+                case .talkStopped(let id, _, _), .left(let id, _):
+                    closeSpurt(SpurtKey(room: room, id: id))
                 default:
                     break
                 }
             case .audio(let room, let id, let payload):
-                let key = "\(room)/\(id)"
-                guard var spurt = spurts[key] else { return }
-                if let page = spurt.ogg.append(payload), !page.isEmpty {
-                    if !write(page, to: spurt.fd) { fail("writing \(spurt.path)", counters: counters, logger: logger) }
+                // Through the index: a copy of the spurt would copy its writer's pending packets.
+                guard let i = spurts.index(forKey: SpurtKey(room: room, id: id)) else { return }
+                if let page = spurts.values[i].ogg.append(Array(payload.readableBytesView)), !page.isEmpty, !writeAll(page, to: spurts.values[i].fd) {
+                    fail("writing \(spurts.values[i].path)")
                 }
-                spurts[key] = spurt
             }
         }
 
-        mutating func openSpurt(room: String, id: UInt32, name: String, date: String, time: String, directory: String,
-                                counters: Counters, logger: Logger) {
+        mutating func openSpurt(room: String, id: UInt32, name: String, date: String, time: String) {
             let dir = "\(directory)/\(room)/\(date)"
-            guard makeDirectories(dir) else { return fail("creating \(dir)", counters: counters, logger: logger) }
+            guard makeDirectories(dir) else { return fail("creating \(dir)") }
             let path = "\(dir)/\(time)-\(Self.fileSafe(name))-\(id).opus"
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { return fail("creating \(path)", counters: counters, logger: logger) }
+            guard fd >= 0 else { return fail("creating \(path)") }
             var ogg = OggOpusWriter(serial: id, preSkip: 312)
-            guard write(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) else {
+            guard writeAll(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) else {
+                fail("writing \(path)")
                 close(fd)
-                return fail("writing \(path)", counters: counters, logger: logger)
+                return
             }
-            spurts["\(room)/\(id)"] = Spurt(fd: fd, ogg: ogg, path: path)
+            spurts[SpurtKey(room: room, id: id)] = Spurt(fd: fd, ogg: ogg, path: path)
         }
 
-        mutating func closeSpurt(_ key: String, counters: Counters, logger: Logger) {
+        mutating func closeSpurt(_ key: SpurtKey) {
             guard var spurt = spurts.removeValue(forKey: key) else { return }
-            let ok = write(spurt.ogg.finish(), to: spurt.fd)
+            if writeAll(spurt.ogg.finish(), to: spurt.fd) {
+                counters.recordedSpurts.add(1)
+                failing = false
+            } else {
+                fail("writing \(spurt.path)")
+            }
             close(spurt.fd)
-            if ok { counters.recordedSpurts.add(1) } else { fail("writing \(spurt.path)", counters: counters, logger: logger) }
         }
 
-        mutating func closeAll(counters: Counters) {
-            for key in spurts.keys { closeSpurt(key, counters: counters, logger: Logger(label: "ptt-relay")) }
+        mutating func closeAll() {
+            for key in spurts.keys { closeSpurt(key) }
             for (_, t) in telemetry { close(t.fd) }
             telemetry = [:]
         }
 
-        mutating func writeTelemetry(_ line: String, room: String, date: String, directory: String, counters: Counters, logger: Logger) {
+        mutating func writeTelemetry(_ line: String, room: String, date: String) {
             if let t = telemetry[room], t.date != date {
                 close(t.fd)
                 telemetry[room] = nil
             }
             if telemetry[room] == nil {
                 let dir = "\(directory)/\(room)/\(date)"
-                guard makeDirectories(dir) else { return fail("creating \(dir)", counters: counters, logger: logger) }
+                guard makeDirectories(dir) else { return fail("creating \(dir)") }
                 let fd = open("\(dir)/telemetry.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl", counters: counters, logger: logger) }
+                guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl") }
                 telemetry[room] = (fd, date)
             }
-            if let t = telemetry[room], !write(Array(line.utf8), to: t.fd) {
-                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl", counters: counters, logger: logger)
+            guard let t = telemetry[room] else { return }
+            if writeAll(Array(line.utf8), to: t.fd) {
+                failing = false
+            } else {
+                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl")
             }
         }
 
-        /// Counts every failure; logs the first of a run of failures, not each one.
-        mutating func fail(_ what: String, counters: Counters, logger: Logger) {
+        /// Counts every failure; logs the first of a run of failures, not each one (a spurt or
+        /// telemetry line written ends the run).
+        mutating func fail(_ what: String) {
             counters.recordingErrors.add(1)
             if !failing {
                 failing = true
@@ -177,38 +188,14 @@ final class RelayRecorder: Sendable {
             }
         }
 
-        func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
-            var offset = 0
-            while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                offset += n
-            }
-            return true
-        }
-
+        /// `mkdir -p`.
         func makeDirectories(_ path: String) -> Bool {
-            var built = ""
-            for part in path.split(separator: "/", omittingEmptySubsequences: false) {
-                built += (built.isEmpty && path.hasPrefix("/") ? "" : (built.isEmpty ? "" : "/")) + part
-                if built.isEmpty { built = "/"; continue }
+            var built = path.hasPrefix("/") ? "" : "."
+            for part in path.split(separator: "/") {
+                built += "/" + part
                 if mkdir(built, 0o755) != 0, errno != EEXIST { return false }
             }
             return true
-        }
-
-        /// UTC date `2026-11-21`, time `143005.120` and ISO 8601 timestamp of a wall time.
-        static func clock(_ wallNanos: Int64) -> (String, String, String) {
-            var t = time_t(wallNanos / 1_000_000_000)
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-            let ms = Int((wallNanos / 1_000_000) % 1000)
-            let date = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            let hms = "\(pad(Int(parts.tm_hour), 2))\(pad(Int(parts.tm_min), 2))\(pad(Int(parts.tm_sec), 2))"
-            let iso = "\(date)T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(ms, 3))Z"
-            return (date, "\(hms).\(pad(ms, 3))", iso)
         }
 
         /// A speaker's name as part of a file name: letters and digits kept, the rest `_`.

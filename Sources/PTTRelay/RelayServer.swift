@@ -51,15 +51,14 @@ public final class RelayServer: Sendable {
     private let stopRequests: AsyncStream<Void>
     private let stopper: AsyncStream<Void>.Continuation
     private let bound = Mutex<RelayAddress?>(nil)
-    /// How often rooms' talk timers are checked (the 1 s silence and the talk limit).
-    static let tickInterval: Duration = .milliseconds(50)
+    /// How often rooms' talk timers are checked (the 1 s silence and the talk limit), in nanoseconds.
+    static let tickNanos: UInt64 = 50_000_000
 
     /// Every how many ticks connections' timeouts and pings are checked: about 250 ms, finer
     /// when the timeouts are shorter (tests), so that a thousand idle connections cost nothing.
     static func connectionTickEvery(_ limits: RelayConnection.Limits) -> Int {
         let shortest = min(limits.helloTimeout, limits.idleTimeout, limits.pingInterval * 2)
-        let tick = UInt64(tickInterval.components.attoseconds / 1_000_000_000) + UInt64(tickInterval.components.seconds) * 1_000_000_000
-        return max(1, min(5, Int(shortest / 4 / max(tick, 1))))
+        return max(1, min(5, Int(shortest / 4 / tickNanos)))
     }
 
     /// Prepares a relay. Throws if the TLS certificate or key cannot be loaded.
@@ -129,7 +128,7 @@ public final class RelayServer: Sendable {
             group.addTask {
                 var n = 0
                 while !Task.isCancelled {
-                    try await Task.sleep(for: Self.tickInterval)
+                    try await Task.sleep(for: .nanoseconds(Self.tickNanos))
                     n += 1
                     hub.tick(now: monotonicNanos(), connections: n % every == 0)
                 }

@@ -19,15 +19,16 @@ enum StatsEndpoints {
     }
 
     static func authorized(_ request: Request, hub: Hub) -> Bool {
-        guard let token = hub.settings.statsToken else { return true }
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-           ConstantTime.matchesAny(String(header.dropFirst(7)), [token]) {
-            return true
-        }
-        if let given = request.uri.queryParameters["token"], ConstantTime.matchesAny(String(given), [token]) {
-            return true
-        }
-        return false
+        authorized(authorization: request.headers[.authorization], query: request.uri.queryParameters["token"].map(String.init),
+                   token: hub.settings.statsToken)
+    }
+
+    /// Whether a request may see the statistics: no token set, or the token presented as
+    /// `Authorization: Bearer` (read as for the WebSocket upgrade) or as `?token=`.
+    static func authorized(authorization: String?, query: String?, token: String?) -> Bool {
+        guard let token else { return true }
+        let presented = [UpgradeCheck.bearerToken(authorization), query].compactMap { $0 }
+        return presented.contains { ConstantTime.matchesAny($0, [token]) }
     }
 
     static func unauthorized() -> Response {

@@ -66,24 +66,31 @@ enum WebSocketSession {
                 case .binary: opcode = .binary
                 case .continuation: opcode = .continuation
                 }
-                switch assembler.add(opcode, fin: frame.fin, data: frame.data) {
-                case .none: break
-                case .tooBig(let reason): conn.close(reason)
-                case .message(let text, let buffer):
-                    let now = monotonicNanos()
-                    if text {
-                        handleText(buffer, conn: conn, hub: hub, now: now)
-                    } else {
-                        handleBinary(buffer, conn: conn, hub: hub, now: now)
-                    }
-                }
+                handle(assembler.add(opcode, fin: frame.fin, data: frame.data), conn: conn, hub: hub)
             }
         } catch {
             hub.logger.debug("read ended", metadata: ["conn": "\(conn.serial)", "error": "\(error)"])
         }
     }
 
-    static func handleText(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
+    /// What the assembler made of a data frame, on the reader task or the event loop.
+    static func handle(_ result: MessageAssembler.Result, conn: MemberConnection, hub: Hub) {
+        switch result {
+        case .none:
+            break
+        case .tooBig(let reason):
+            conn.close(reason)
+        case .message(let text, let buffer):
+            let now = monotonicNanos()
+            if text {
+                handleText(buffer, conn: conn, hub: hub, now: now)
+            } else {
+                handleBinary(buffer, conn: conn, hub: hub, now: now)
+            }
+        }
+    }
+
+    private static func handleText(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
         hub.counters.textIn.add(1)
         let bytes = Array(buffer.readableBytesView)
         switch conn.receiveText(bytes, now: now) {
@@ -99,7 +106,7 @@ enum WebSocketSession {
         }
     }
 
-    static func handleBinary(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
+    private static func handleBinary(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
         let index = buffer.readerIndex
         let kind = buffer.getInteger(at: index, as: UInt8.self) ?? 0
         let flags = buffer.readableBytes >= AudioFrame.headerSize ? buffer.getInteger(at: index + 7, as: UInt8.self) ?? 0 : 0

@@ -6,10 +6,7 @@ import Testing
 /// alice says 2 s, bob says 1 s, both leave.
 @Suite(.serialized) struct RelayRecordingTests {
     func writeWAV(_ samples: [Int16], to path: String) throws {
-        func le32(_ v: Int) -> Data { withUnsafeBytes(of: UInt32(v).littleEndian) { Data($0) } }
-        func le16(_ v: Int) -> Data { withUnsafeBytes(of: UInt16(v).littleEndian) { Data($0) } }
-        var wav = Data("RIFF".utf8) + le32(36 + samples.count * 2) + Data("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1)
-        wav += le32(48000) + le32(96000) + le16(2) + le16(16) + Data("data".utf8) + le32(samples.count * 2)
+        var wav = Data(WAVHeader.bytes(dataBytes: samples.count * 2))
         samples.withUnsafeBufferPointer { wav += Data(buffer: $0) }
         try wav.write(to: URL(fileURLWithPath: path))
     }
@@ -41,7 +38,15 @@ import Testing
             let send = try ChildProcess("ptt", ["send", "class", name, tmp.path(file), "--relay", url])
             #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "\(send.errorText)")
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // The recorder writes behind the relay: wait (at most 5 s) for the last telemetry line,
+        // bob's leave, written after his spurt's file was completed.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let day = (try? FileManager.default.contentsOfDirectory(atPath: record + "/class"))?.first ?? ""
+            let log = (try? String(contentsOfFile: "\(record)/class/\(day)/telemetry.jsonl", encoding: .utf8)) ?? ""
+            if log.split(separator: "\n").count >= 8 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
 
         // One Ogg Opus file per spurt, named with time and speaker, accepted by opusinfo and
         // decoding back to what was said.

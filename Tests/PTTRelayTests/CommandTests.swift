@@ -19,18 +19,23 @@ import Testing
         max-rooms = 5
         max-room-members = 6
         log-format = "json"
+        record = "/from-file"
+        stats-token = "file-token"
         [rooms._lobby]
         floor = "open"
         """)
         let tokens = try tempFile("# team\nalpha\nbeta\n")
         defer { try? FileManager.default.removeItem(atPath: config); try? FileManager.default.removeItem(atPath: tokens) }
-        let options = try RelayOptions.parse(["--config", config, "--bind", "127.0.0.1:0", "--token", "cli", "--token-file", tokens])
-        let s = try options.settings(environment: ["PTT_RELAY_BIND": "127.0.0.1:2000", "PTT_RELAY_MAX_ROOMS": "7", "PTT_RELAY_TOKEN": "env"])
+        let options = try RelayOptions.parse(["--config", config, "--bind", "127.0.0.1:0", "--token", "cli", "--token-file", tokens,
+                                                  "--record", "/from-flag"])
+        let s = try options.settings(environment: ["PTT_RELAY_BIND": "127.0.0.1:2000", "PTT_RELAY_MAX_ROOMS": "7", "PTT_RELAY_TOKEN": "env",
+                                                          "PTT_RELAY_STATS_TOKEN": "env-token"])
         #expect(s.host == "127.0.0.1" && s.port == 0)
         #expect(s.maxRooms == 7 && s.maxRoomMembers == 6)
         #expect(s.floor == .single && s.floor(for: "_lobby") == .open)
         #expect(s.logFormat == .json)
         #expect(s.tokens == ["cli", "alpha", "beta"])
+        #expect(s.recordDirectory == "/from-flag" && s.statsToken == "env-token")
     }
 
     @Test func configFromTheEnvironment() throws {
@@ -59,7 +64,7 @@ import Testing
     @Test func helpNamesTheSettings() {
         let help = RelayCommand.helpMessage()
         for flag in ["--bind", "--tls-cert", "--tls-key", "--token", "--token-file", "--max-room-members", "--max-rooms",
-                     "--max-connections", "--floor", "--max-talk-seconds", "--log-level", "--log-format", "--config"] {
+                     "--max-connections", "--floor", "--max-talk-seconds", "--log-level", "--log-format", "--record", "--stats-token", "--config"] {
             #expect(help.contains(flag), "\(flag)")
         }
         #expect(!help.contains("--hello-timeout-ms"))

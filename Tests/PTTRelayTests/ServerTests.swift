@@ -116,34 +116,60 @@ import Testing
         for secret in ["a secret message", "alice", "bob", "t0ken-s3cret"] { #expect(!log.contains(secret), "\(secret)") }
     }
 
-    @Test func invalidConfigurationFailsBeforeBinding() throws {
+    /// Runs `ptt-relay` with `arguments` until it exits (it must fail before serving).
+    static func relayFailing(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
-        p.arguments = ["--bind", "127.0.0.1:0", "--floor", "loud"]
+        p.executableURL = URL(fileURLWithPath: relayExecutable)
+        p.arguments = arguments
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus != 0)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    @Test func invalidConfigurationFailsBeforeBinding() throws {
+        let (status, text) = try Self.relayFailing(["--bind", "127.0.0.1:0", "--floor", "loud"])
+        #expect(status != 0)
         #expect(text.contains("--floor: floor must be open or single, not 'loud'"))
     }
 
     @Test func portInUseFailsWithAMessage() async throws {
         try await withRelay { relay in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
-            p.arguments = ["--bind", "127.0.0.1:\(relay.address.port)"]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(p.terminationStatus == 1)
+            let (status, text) = try Self.relayFailing(["--bind", "127.0.0.1:\(relay.address.port)"])
+            #expect(status == 1)
             #expect(text.contains("cannot listen on 127.0.0.1:\(relay.address.port)"))
         }
+    }
+
+    /// Log lines, telemetry and recording names write the wall clock in UTC.
+    @Test func utcTimeFormats() {
+        let t = UTCTime(wallNanos: 1_795_357_805_120_000_000)
+        #expect(t.date == "2026-11-22")
+        #expect(t.compactTime == "143005.120")
+        #expect(t.iso8601 == "2026-11-22T14:30:05.120Z")
+        #expect(UTCTime(wallNanos: 0).iso8601 == "1970-01-01T00:00:00.000Z")
+    }
+
+    @Test func connectionTimeoutsCheckedAbout4TimesWithinTheShortest() {
+        var limits = RelayConnection.Limits()
+        #expect(RelayServer.connectionTickEvery(limits) == 5)
+        limits.idleTimeout = 400_000_000
+        #expect(RelayServer.connectionTickEvery(limits) == 2)
+        limits.helloTimeout = 50_000_000
+        #expect(RelayServer.connectionTickEvery(limits) == 1)
+    }
+
+    @Test func statsTokenAsBearerOrQuery() {
+        func ok(_ auth: String?, _ query: String?, _ token: String? = "t") -> Bool {
+            StatsEndpoints.authorized(authorization: auth, query: query, token: token)
+        }
+        #expect(ok(nil, nil, nil))
+        #expect(ok("Bearer t", nil) && ok("bearer  t", nil) && ok(nil, "t"))
+        #expect(ok("Bearer wrong", "t"))
+        #expect(!ok(nil, nil) && !ok("Bearer x", nil) && !ok("Basic t", nil) && !ok(nil, "x") && !ok("t", nil))
     }
 
     @Test func upgradeDecisions() {

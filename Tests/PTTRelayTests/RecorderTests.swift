@@ -1,0 +1,35 @@
+import Foundation
+import Logging
+import PTTCore
+@testable import PTTRelay
+import Testing
+
+/// The recorder's writer, driven directly: files, failures and their runs.
+@Suite struct RecorderTests {
+    @Test func aRunOfFailuresEndsWithAWrite() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ptt-rec-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        // A file where the recording directory should be: nothing can be created under it.
+        let blocked = tmp + "/rec"
+        try Data("a file".utf8).write(to: URL(fileURLWithPath: blocked))
+        let counters = Counters()
+        var w = RelayRecorder.Writer(directory: blocked, counters: counters, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let wall: Int64 = 1_795_357_805_120_000_000
+        w.handle(.event(room: "r", .joined(id: 1, name: "alice", listen: false), wallNanos: wall))
+        w.handle(.event(room: "r", .talkStarted(id: 1, name: "alice"), wallNanos: wall))
+        #expect(w.failing)
+        #expect(counters.recordingErrors.load(ordering: .relaxed) == 3)
+        // The place becomes writable: the next line ends the run, and the spurt after it is recorded.
+        try FileManager.default.removeItem(atPath: blocked)
+        w.handle(.event(room: "r", .talkStopped(id: 1, name: "alice", seconds: 0), wallNanos: wall))
+        #expect(!w.failing)
+        w.handle(.event(room: "r", .talkStarted(id: 1, name: "alice"), wallNanos: wall + 1_000_000))
+        w.handle(.event(room: "r", .talkStopped(id: 1, name: "alice", seconds: 0), wallNanos: wall + 2_000_000))
+        #expect(counters.recordedSpurts.load(ordering: .relaxed) == 1)
+        let files = try FileManager.default.contentsOfDirectory(atPath: blocked + "/r/2026-11-22").sorted()
+        #expect(files == ["143005.121-alice-1.opus", "telemetry.jsonl"])
+        let lines = try String(contentsOfFile: blocked + "/r/2026-11-22/telemetry.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3 && lines.first?.contains(#""event":"talk_stop""#) == true)
+    }
+}
