@@ -37,9 +37,10 @@ release: deps
 # never starves their audio threads or their timeouts.
 REALTIME_TESTS = PTTCommandTests|PTTRelayTests|PTTTerminalTests|PTTClientTests
 
+# Each pass keeps its output in .build/test-NAME.log and, when it fails, ends with what failed.
 test: build
-	$(SWIFT) test --skip-build --skip '$(REALTIME_TESTS)'
-	$(SWIFT) test --skip-build --no-parallel --filter '$(REALTIME_TESTS)'
+	scripts/run-tests.sh unit $(SWIFT) test --skip-build --skip '$(REALTIME_TESTS)'
+	scripts/run-tests.sh realtime $(SWIFT) test --skip-build --no-parallel --filter '$(REALTIME_TESTS)'
 
 
 # Every benchmark. Each one rewrites its own section of BENCHMARKS.md, the text between its

@@ -43,7 +43,7 @@ RELAY_PORT=$((20000 + RANDOM % 20000))
 RELAY=$!
 for _ in $(seq 100); do grep -q "listening on" "$DIR/relay.out" 2>/dev/null && break; sleep 0.1; done
 URL="ws://127.0.0.1:$RELAY_PORT"
-metric() { curl -s "http://127.0.0.1:$RELAY_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+metric() { curl -s --noproxy "*" "http://127.0.0.1:$RELAY_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
 join() { # name in out log options... (stdin held open by a sleeping writer)
     local name=$1 in=$2 out=$3 log=$4; shift 4

@@ -62,9 +62,11 @@ import Testing
         try await Task.sleep(for: .seconds(3.5))
 
         // `stats`: B has played A's frames (A talks all along in open mode) and A has sent them.
+        // A counts after B has answered, so every frame B played is among those A counts.
         b.send("stats")
+        let statsB = await statsEvent(b)
         a.send("stats")
-        let statsB = await statsEvent(b), statsA = await statsEvent(a)
+        let statsA = await statsEvent(a)
         guard case .array(let speakers)? = statsB?["speakers"], speakers.count == 1,
               case .object(let alice) = speakers[0], case .int(let played)? = alice["played"],
               case .int(let sent)? = statsA?["sent_frames"] else {

@@ -24,6 +24,11 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// curl against the relay on 127.0.0.1: never through a proxy from the environment, never for long.
+    func curl(_ args: [String]) throws -> (Int32, String) {
+        try run("/usr/bin/curl", ["-s", "--noproxy", "*", "--max-time", "10"] + args)
+    }
+
     @Test func spurtsTelemetryStatsAndDashboard() async throws {
         let tmp = try TemporaryDirectory()
         let alice = TestSignal.speechLike(seconds: 2, pad: 0)
@@ -81,9 +86,9 @@ import Testing
                                                      "join bob", "talk_start bob", "talk_stop bob", "leave bob"])
 
         // Statistics need the token; they match the session.
-        let (_, code) = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/stats"])
+        let (_, code) = try curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/stats"])
         #expect(code == "401")
-        let (_, body) = try run("/usr/bin/curl", ["-s", "-H", "Authorization: Bearer teach", "http://127.0.0.1:\(port)/stats"])
+        let (_, body) = try curl(["-H", "Authorization: Bearer teach", "http://127.0.0.1:\(port)/stats"])
         guard case .object(let stats)? = try? JSONValue.parse(body), case .array(let rooms)? = stats["rooms"],
               case .object(let room)? = rooms.first, case .array(let members)? = room["members"] else {
             Issue.record("bad /stats: \(body)"); return
@@ -100,7 +105,7 @@ import Testing
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let chromium else { Issue.record("chromium is not installed (make deps installs it)"); return }
         let page = "http://127.0.0.1:\(port)/?token=teach"
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=4000",
+        let flags = ["--headless", "--no-sandbox", "--no-proxy-server", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=4000",
                      "--user-data-dir=\(tmp.path("chrome"))"]
         let (domStatus, dom) = try run(chromium, flags + ["--dump-dom", page])
         #expect(domStatus == 0)
@@ -121,13 +126,19 @@ import Testing
         let (relay, port) = try await startRelay(["--record", record])
         let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("long.wav"), "--relay", "ws://127.0.0.1:\(port)"])
         defer { send.stop() }
-        try await Task.sleep(for: .seconds(2))
+        // The spurt's file is created when it starts; kill the relay 1.5 s into it.
+        func recording() -> (dir: String, file: String)? {
+            guard let day = try? FileManager.default.contentsOfDirectory(atPath: record + "/r").first,
+                  let file = try? FileManager.default.contentsOfDirectory(atPath: record + "/r/" + day).first(where: { $0.hasSuffix(".opus") })
+            else { return nil }
+            return (record + "/r/" + day, file)
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while recording() == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .seconds(1.5))
         relay.signal(SIGKILL)
         await relay.waitForExit()
-        let dir = record + "/r/" + ((try? FileManager.default.contentsOfDirectory(atPath: record + "/r").first) ?? "")
-        guard let file = try FileManager.default.contentsOfDirectory(atPath: dir).first(where: { $0.hasSuffix(".opus") }) else {
-            Issue.record("no recording in \(dir)"); return
-        }
+        guard let (dir, file) = recording() else { Issue.record("no recording under \(record)"); return }
         let (status, _) = try run("/usr/bin/opusdec", ["--quiet", "--rate", "48000", dir + "/" + file, tmp.path("d.wav")])
         #expect(status == 0)
         let decoded = (try Data(contentsOf: URL(fileURLWithPath: tmp.path("d.wav")))).count - 44
@@ -148,7 +159,7 @@ import Testing
         #expect(await send.waitForExit(timeout: .seconds(10)) == 0)
         #expect(await listen.waitForExit(timeout: .seconds(10)) == 0)
         #expect(listen.output.contains { $0.contains(#""event":"talk""#) && $0.contains("alice") })
-        let (_, metrics) = try run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"])
+        let (_, metrics) = try curl(["http://127.0.0.1:\(port)/metrics"])
         let errors = metrics.split(separator: "\n").first { $0.hasPrefix("ptt_relay_recording_errors_total ") }
         #expect(errors.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 > 0, "\(errors ?? "no counter")")
         #expect(relay.errorText.contains("recording failed; relaying goes on"))
