@@ -72,6 +72,18 @@ progress "Opus cost per frame"
 CODEC=$("$BENCH" codec "$TMP/speech48.raw" | tr '\n' ' ')
 share() { "$PYTHON" -c "print(f'{100 * $1 / 20000:.2f}')"; }   # µs per 20 ms frame → % of one core
 
+# Encoder complexity against cost and quality: encode µs per frame, PESQ-WB of the codec alone
+# (no loss, no jitter), for ptt's default (8) and the settings around it.
+COMPLEXITY_ROWS=()
+for c in 10 9 8 7 6 5; do
+    progress "encoder complexity $c"
+    enc_c=$(field encode_us_per_frame "$("$BENCH" codec "$TMP/speech48.raw" "$c" | tr '\n' ' ')")
+    "$BENCH" loss "$TMP/speech48.raw" 0 1 "$TMP/deg48.raw" 0 0 "$c" > /dev/null
+    sox -q -t raw -r 48000 -c 1 -b 16 -e signed "$TMP/deg48.raw" -r 16000 -t raw "$TMP/deg16.raw" 2>/dev/null
+    pesq_c=$(pesq_of "$TMP/deg16.raw")
+    COMPLEXITY_ROWS+=("| $c$([ "$c" = 8 ] && echo " (default)") | $enc_c µs | $(share "$enc_c") % | $pesq_c | $(verdict "$pesq_c" ">=" 4.0 "" 2) |")
+done
+
 # PESQ-WB rows: loss %, encoder expected loss %, target (mean ≥ target), five patterns each.
 PESQ_ROWS=()
 for row in "0 0 4.0" "5 5 2.8" "10 10 2.5" "0 10 -" "5 0 -" "10 0 -"; do
@@ -110,6 +122,13 @@ enc=$(field encode_us_per_frame "$CODEC") dec=$(field decode_us_per_frame "$CODE
 echo "| encode | $enc µs per frame | $(share "$enc") % |"
 echo "| decode | $dec µs per frame | $(share "$dec") % |"
 echo "| bitrate | $(field bitrate_kbps "$CODEC") kbit/s | - |"
+echo
+echo "**Encoder complexity** (encode cost as above; PESQ-WB of the codec alone: no loss, no jitter;"
+echo "the end-to-end target is PESQ-WB ≥ 4.0):"
+echo
+echo "| complexity | encode per frame | share of one core | PESQ-WB | ≥ 4.0? |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${COMPLEXITY_ROWS[@]}"
 echo
 echo "**PESQ-WB of encode → loss → jitter buffer → decode** (5 random loss patterns per row; frames arrive"
 echo "with 0–10 ms of jitter; lost frames are rebuilt from the next packet's FEC or concealed). With"

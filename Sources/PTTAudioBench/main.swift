@@ -1,8 +1,9 @@
 // Measurements for BENCHMARKS.md, driven by scripts/bench-audio.sh (`make bench-audio`).
-//   PTTAudioBench codec <speech.raw>                    encode/decode µs per 20 ms frame
-//   PTTAudioBench loss <speech.raw> <percent> <seed> <out.raw> <expected-loss>
+//   PTTAudioBench codec <speech.raw> [complexity]       encode/decode µs per 20 ms frame
+//   PTTAudioBench loss <speech.raw> <percent> <seed> <out.raw> <expected-loss> [jitter-us] [complexity]
 //                                                       encode (FEC sized for expected-loss %) → random loss
 //                                                       → jitter buffer → decode
+//   (complexity: the encoder's, 0-10; ptt's default when left out)
 //   PTTAudioBench cpu <speech.raw> <seconds>            live path: ALSA capture + encode, 3 speakers mixed to ALSA playback
 //   PTTAudioBench preroll                               when the first voiced frame leaves, per pre-roll
 // Raw files: 48 kHz mono S16_LE.
@@ -52,9 +53,17 @@ func maxRSSMiB() -> Double {
     return Double(u.ru_maxrss) / 1024
 }
 
-func codec(_ path: String) throws {
+/// ptt's encoder settings, with `complexity` instead of the default when given.
+func settings(complexity: Int?) -> OpusSettings {
+    var s = OpusSettings()
+    if let complexity { s.complexity = complexity }
+    if let problem = s.problem { fail(problem) }
+    return s
+}
+
+func codec(_ path: String, complexity: Int?) throws {
     let pcm = readRaw(path)
-    let enc = try OpusEncoder()
+    let enc = try OpusEncoder(settings(complexity: complexity))
     let input = frames(pcm, enc.frameSamples)
     var packets: [[UInt8]] = []
     let rounds = 5
@@ -92,9 +101,9 @@ func format3(_ v: Double) -> String {
 
 /// The receive path as a client runs it, on a simulated clock: frames sent every 20 ms,
 /// a random share lost, the rest arriving with 0 to `jitterMicros` of jitter, pulled every 20 ms.
-func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLoss: Int, jitterMicros: Int = 10_000) throws {
+func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLoss: Int, jitterMicros: Int, complexity: Int?) throws {
     let pcm = readRaw(path)
-    var settings = OpusSettings()
+    var settings = settings(complexity: complexity)
     settings.expectedLossPercent = expectedLoss
     let enc = try OpusEncoder(settings)
     let dec = try OpusDecoder()
@@ -207,16 +216,21 @@ func preroll() {
 let args = CommandLine.arguments
 do {
     switch args.count > 1 ? args[1] : "" {
-    case "codec" where args.count == 3: try codec(args[2])
-    case "loss" where args.count == 7 || args.count == 8:
+    case "codec" where args.count == 3 || args.count == 4:
+        let c = args.count == 4 ? Int(args[3]) : nil
+        if args.count == 4 && c == nil { fail("codec <raw> [complexity]") }
+        try codec(args[2], complexity: c)
+    case "loss" where (7...9).contains(args.count):
         guard let p = Double(args[3]), let seed = UInt64(args[4]), let e = Int(args[6]),
-              let j = args.count == 8 ? Int(args[7]) : 10_000 else { fail("loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us]") }
-        try loss(args[2], percent: p, seed: seed, out: args[5], expectedLoss: e, jitterMicros: j)
+              let j = args.count >= 8 ? Int(args[7]) : 10_000 else { fail("loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] [complexity]") }
+        let c = args.count == 9 ? Int(args[8]) : nil
+        if args.count == 9 && c == nil { fail("loss: complexity must be a number, 0 to 10") }
+        try loss(args[2], percent: p, seed: seed, out: args[5], expectedLoss: e, jitterMicros: j, complexity: c)
     case "cpu" where args.count == 4:
         guard let s = Double(args[3]) else { fail("cpu <raw> <seconds>") }
         try cpu(args[2], seconds: s)
     case "preroll": preroll()
-    default: fail("usage: codec <raw> | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] | cpu <raw> <seconds> | preroll")
+    default: fail("usage: codec <raw> [complexity] | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] [complexity] | cpu <raw> <seconds> | preroll")
     }
 } catch {
     fail("\(error)")
