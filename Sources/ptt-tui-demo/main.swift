@@ -2,8 +2,10 @@
 // shows TALKING while space is held (HoldDetector), runs the chat editor, and quits on `q`.
 // PTTTerminalTests drive it through tmux.
 //
-//   ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--crash-after MS] [--exit-after MS]
+//   ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--detect-timeout MS] [--crash-after MS] [--exit-after MS]
 //
+// --detect-timeout MS: how long to wait for the terminal to answer the kitty query (the
+// device-attributes reply ends the wait earlier); tests on a busy machine give it seconds.
 // --crash-after MS calls fatalError after MS milliseconds, and --exit-after MS calls exit(3)
 // without stopping the UI: they test the terminal restore on a crash and on a bare exit.
 import Glibc
@@ -19,10 +21,16 @@ while let arg = args.popFirst() {
     case "--log-file": options.logPath = args.popFirst()
     case "--no-colour": options.colour = false
     case "--no-kitty": options.detectKitty = false
+    case "--detect-timeout":
+        guard let ms = args.popFirst().flatMap({ Int($0) }), ms > 0 else {
+            print("ptt-tui-demo: --detect-timeout needs a positive number of milliseconds")
+            exit(2)
+        }
+        options.detectionTimeoutMilliseconds = ms
     case "--crash-after": crashAfter = args.popFirst().flatMap { Int($0) }
     case "--exit-after": exitAfter = args.popFirst().flatMap { Int($0) }
     default:
-        print("usage: ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--crash-after MS] [--exit-after MS]")
+        print("usage: ptt-tui-demo [--log-file PATH] [--no-colour] [--no-kitty] [--detect-timeout MS] [--crash-after MS] [--exit-after MS]")
         exit(2)
     }
 }

@@ -15,6 +15,8 @@ final class ChildProcess: @unchecked Sendable {
         let lines = Mutex<[String]>([])
         let errors = Mutex<String>("")
         let partial = Mutex<[UInt8]>([])
+        /// Pipes (stdout, stderr) that have reached end of file: all they carried is in.
+        let closed = Atomic<Int>(0)
     }
 
     /// The directory holding the package's built executables (next to the test bundle).
@@ -38,6 +40,11 @@ final class ChildProcess: @unchecked Sendable {
         let collected = self.collected
         stdout.fileHandleForReading.readabilityHandler = { handle in
             let data = [UInt8](handle.availableData)
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                collected.closed.add(1, ordering: .sequentiallyConsistent)
+                return
+            }
             collected.partial.withLock { buffer in
                 buffer.append(contentsOf: data)
                 while let nl = buffer.firstIndex(of: 0x0A) {
@@ -48,8 +55,13 @@ final class ChildProcess: @unchecked Sendable {
             }
         }
         stderr.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            collected.errors.withLock { $0 += text }
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                collected.closed.add(1, ordering: .sequentiallyConsistent)
+                return
+            }
+            collected.errors.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
     }
@@ -84,6 +96,18 @@ final class ChildProcess: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        // The process is gone, but its last output may still be on the way through the pipes'
+        // handlers: wait (at most 2 s) for both to reach end of file, then keep an unfinished line.
+        let drained = ContinuousClock.now + .seconds(2)
+        while collected.closed.load(ordering: .sequentiallyConsistent) < 2, ContinuousClock.now < drained {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        collected.partial.withLock { buffer in
+            guard !buffer.isEmpty else { return }
+            let line = String(decoding: buffer, as: UTF8.self)
+            buffer.removeAll()
+            collected.lines.withLock { $0.append(line) }
+        }
         return process.terminationStatus
     }
 

@@ -11,8 +11,6 @@ import Testing
         env["TEST_ALSA_OUT"] = output
         let child = try ChildProcess("ptt", args, environment: env)
         let status = await child.waitForExit(timeout: timeout)
-        // Let the pipe handlers deliver the last lines.
-        try? await Task.sleep(for: .milliseconds(100))
         return (status, (child.output + [child.errorText]).joined(separator: "\n"))
     }
 

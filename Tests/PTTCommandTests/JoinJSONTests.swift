@@ -37,7 +37,10 @@ import Testing
     func talkAndChat(url: String, expectLink: String) async throws {
         let tmp = try TemporaryDirectory()
         let speech = TestSignal.speechLike(seconds: 2, pad: 0.5)
-        try TestSignal.write(speech + [Int16](repeating: 0, count: 48000 * 6), to: tmp.path("in.raw"))
+        // A's microphone runs from its start, and what it captures before the room is joined is
+        // not sent: the speech starts 3 s in, after any join.
+        try TestSignal.write([Int16](repeating: 0, count: 48000 * 5 / 2) + speech + [Int16](repeating: 0, count: 48000 * 6),
+                             to: tmp.path("in.raw"))
 
         var envB = testALSAEnvironment
         envB["TEST_ALSA_OUT"] = tmp.path("b.raw")
@@ -58,8 +61,14 @@ import Testing
         #expect(await b.waitForLine { $0.contains(#""text":"hello bob""#) } != nil)
         #expect(await a.waitForLine { $0.contains("bad-command") } != nil)
 
-        // Let the speech play out in real time, then leave.
-        try await Task.sleep(for: .seconds(3.5))
+        // Let the speech play out in real time: wait (at most 20 s) until B's speaker has played
+        // it and 0.5 s of the quiet after it.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let envelope = TestSignal.envelope(TestSignal.read(tmp.path("b.raw")))
+            if let last = envelope.lastIndex(where: { $0 > 500 }), envelope.count - last > 50 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
 
         // `stats`: B has played A's frames (A talks all along in open mode) and A has sent them.
         // A counts after B has answered, so every frame B played is among those A counts.

@@ -6,7 +6,8 @@ import Testing
 @Suite(.serialized) struct JoinScreenTests {
     @Test(.enabled(if: Tmux.available)) func holdSpaceChatAndQuit() async throws {
         let tmp = try TemporaryDirectory()
-        try TestSignal.write(TestSignal.speechLike(seconds: 3, pad: 0) + [Int16](repeating: 0, count: 48000 * 10), to: tmp.path("in.raw"))
+        // Speech for longer than the test runs: whenever the hold comes, alice sends speech.
+        try TestSignal.write(TestSignal.speechLike(seconds: 30, pad: 0), to: tmp.path("in.raw"))
         let (relay, port) = try await startRelay()
         defer { relay.stop() }
         let ptt = ChildProcess.binDirectory.appendingPathComponent("ptt").path

@@ -96,10 +96,13 @@ import Testing
         func seconds(_ v: JSONValue?) -> Double { if case .number(let t)? = v { return Double(t) ?? -1 } else { return -1 } }
         var byName: [String: JSONObject] = [:]
         for case .object(let m) in members { if case .string(let n)? = m["name"] { byName[n] = m } }
-        #expect(abs(seconds(byName["alice"]?["talk_seconds"]) - 2) < 0.15, "\(body)")
-        #expect(abs(seconds(byName["bob"]?["talk_seconds"]) - 1) < 0.15, "\(body)")
+        // Talk time is the relay's bookkeeping from START to END by its own clock: a stall of the
+        // sender or the relay at either end of a spurt moves it, so 0.3 s of slack.
+        #expect(abs(seconds(byName["alice"]?["talk_seconds"]) - 2) < 0.3, "\(body)")
+        #expect(abs(seconds(byName["bob"]?["talk_seconds"]) - 1) < 0.3, "\(body)")
         #expect(byName["alice"]?["spurts"] == .int(1))
-        #expect(abs(seconds(byName["alice"]?["share"]) - 2.0 / 3) < 0.05)
+        let aliceTalk = seconds(byName["alice"]?["talk_seconds"]), bobTalk = seconds(byName["bob"]?["talk_seconds"])
+        #expect(abs(seconds(byName["alice"]?["share"]) - aliceTalk / (aliceTalk + bobTalk)) < 0.01, "\(body)")
 
         // The dashboard, rendered by a real browser, names both speakers.
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -6,10 +6,12 @@ import Testing
 @Suite(.serialized, .enabled(if: Tmux.demoPath != nil, "needs the built ptt-tui-demo"))
 struct KittyProtocolTests {
     static let esc = "\u{1B}"
+    /// The demo waits this long for the answers (the test answers at once, unless the machine stalls).
+    static let detect = ["--detect-timeout", "5000"]
 
     /// Starts the demo, answers the queries as kitty does, and waits for the first screen.
     func start() throws -> FakeKittyTerminal {
-        let term = try FakeKittyTerminal(demo: try #require(Tmux.demoPath))
+        let term = try FakeKittyTerminal(demo: try #require(Tmux.demoPath), args: Self.detect)
         #expect(term.read { FakeKittyTerminal.find(Array("\(Self.esc)[?u\(Self.esc)[c".utf8), in: $0) != nil },
                 "no kitty query")
         term.send("\(Self.esc)[?0u\(Self.esc)[?62;22c")
@@ -68,7 +70,7 @@ struct KittyProtocolTests {
     }
 
     @Test func crashPopsFlags() throws {
-        let term = try FakeKittyTerminal(demo: try #require(Tmux.demoPath), args: ["--crash-after", "700"])
+        let term = try FakeKittyTerminal(demo: try #require(Tmux.demoPath), args: Self.detect + ["--crash-after", "700"])
         #expect(term.read { FakeKittyTerminal.find(Array("\(Self.esc)[c".utf8), in: $0) != nil })
         term.send("\(Self.esc)[?0u\(Self.esc)[?62c")
         #expect(term.read { FakeKittyTerminal.find(Array("\(Self.esc)[>27u".utf8), in: $0) != nil })

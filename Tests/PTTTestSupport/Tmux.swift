@@ -121,7 +121,9 @@ public final class Tmux {
 
     /// Imitates a held key: `send-keys Space` every `interval` seconds for `duration` seconds,
     /// through one control-mode client (no process per key), calling `during` between keys.
-    public func holdSpace(for duration: Double, interval: Double = 0.035, during: () -> Void = {}) throws {
+    /// `last` runs right after one more Space at the end, while the key still counts as held.
+    public func holdSpace(for duration: Double, interval: Double = 0.035, during: () -> Void = {},
+                          last: () throws -> Void = {}) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         // Neither end may leak into tmux (its own copy of the write end would hide the EOF).
@@ -142,6 +144,8 @@ public final class Tmux {
             if sent % 8 == 0 { during() }
             usleep(UInt32(interval * 1_000_000))
         }
+        _ = command.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        try last()
     }
 
     public func kill() {
