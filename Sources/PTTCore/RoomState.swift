@@ -24,6 +24,12 @@ public struct RoomState: Sendable {
         case cutOff(last: UInt64)
         /// Refused the floor (busy): its `talk` off is swallowed.
         case deniedBusy
+
+        /// When the current spurt began, if talking.
+        public var since: UInt64? {
+            if case .talking(let since, _) = self { return since }
+            return nil
+        }
     }
 
     public struct Member: Equatable, Sendable {
@@ -110,11 +116,7 @@ public struct RoomState: Sendable {
             return [.send(to: id, .deny(Deny(reason: .busy, holder: h)))]
         }
         if floor == .single { holder = id }
-        if case .talking(let since, _) = member.talk {
-            members[id]?.talk = .talking(since: since, last: now)
-        } else {
-            members[id]?.talk = .talking(since: now, last: now)
-        }
+        members[id]?.talk = .talking(since: member.talk.since ?? now, last: now)
         return [.forward(stamped, from: id)]
     }
 

@@ -200,9 +200,9 @@ final class Hub: Sendable {
         let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
         let stamped = MemberConnection.Outgoing.binary(frame)
         box.core.withLock { core in
-            let before = Self.talkSince(core.room.members[id])
+            let before = core.room.members[id]?.talk.since
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
-            let changed = !decision.actions.isEmpty || Self.talkSince(core.room.members[id]) != before
+            let changed = !decision.actions.isEmpty || core.room.members[id]?.talk.since != before
             // A recording gets the frame after the spurt it starts and before the end it marks.
             let recordFirst = decision.forward && flags.contains(.end) && !flags.contains(.start)
             if recordFirst { record(frame, from: id, in: &core, now: now) }
@@ -232,12 +232,6 @@ final class Hub: Sendable {
         guard let recorder, frame.readableBytes > header,
               let payload = frame.getSlice(at: frame.readerIndex + header, length: frame.readableBytes - header) else { return }
         recorder.audio(room: core.room.name, id: id, payload: payload)
-    }
-
-    /// When a member's current spurt began, if it is talking.
-    static func talkSince(_ member: RoomState.Member?) -> UInt64? {
-        if case .talking(let since, _)? = member?.talk { return since }
-        return nil
     }
 
     /// Hands what changed in the room to the statistics and the recorder; room mutex held.

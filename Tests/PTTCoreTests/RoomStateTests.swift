@@ -146,3 +146,19 @@ import Testing
         #expect(r.members[1]?.talk == .idle)
     }
 }
+
+@Suite struct RoomTalkTests {
+    @Test func sinceIsTheSpurtsStartWhileTalking() {
+        var r = RoomState(name: "test")
+        _ = r.join(id: 1, name: "a", listen: false)
+        #expect(r.members[1]?.talk.since == nil)
+        _ = r.receiveAudio(flags: .start, from: 1, now: 100)
+        #expect(r.members[1]?.talk.since == 100)
+        _ = r.receiveAudio(flags: [], from: 1, now: 120)
+        #expect(r.members[1]?.talk == .talking(since: 100, last: 120))
+        #expect(r.members[1]?.talk.since == 100)
+        _ = r.receiveAudio(flags: .end, from: 1, now: 140)
+        #expect(r.members[1]?.talk.since == nil)
+        #expect(RoomState.Talk.cutOff(last: 5).since == nil && RoomState.Talk.deniedBusy.since == nil)
+    }
+}
