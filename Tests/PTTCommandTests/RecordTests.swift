@@ -5,9 +5,11 @@ import Testing
 @Suite(.serialized) struct RecordTests {
     @Test func recordingHoldsWhatWasHeardAndWhatWasSaid() async throws {
         let tmp = try TemporaryDirectory()
-        // Alice says her piece at once; bob's piece is a different pitch, sent later.
+        // Alice says her piece 1.5 s in (her microphone runs from her start, and nothing is sent
+        // before she has joined); bob's piece is a different pitch, sent later.
         let alice = TestSignal.speechLike(seconds: 1.5, pad: 0.3)
-        try TestSignal.write(alice + [Int16](repeating: 0, count: 48000 * 8), to: tmp.path("alice.raw"))
+        try TestSignal.write([Int16](repeating: 0, count: 48000 * 3 / 2) + alice + [Int16](repeating: 0, count: 48000 * 10),
+                             to: tmp.path("alice.raw"))
         let bob = TestSignal.speechLike(seconds: 1.5, pad: 0.1, pitch: 330, syllablesPerSecond: 4.7)
         var wav = Data("RIFF".utf8)
         func le32(_ v: Int) -> Data { withUnsafeBytes(of: UInt32(v).littleEndian) { Data($0) } }
@@ -26,7 +28,7 @@ import Testing
                                          "--record", tmp.path("session.wav"), "--relay", url], environment: env)
         defer { a.stop() }
         #expect(await a.waitForLine { $0.contains(#""event":"ready""#) } != nil)
-        try await Task.sleep(for: .seconds(2.5))
+        try await Task.sleep(for: .seconds(4))
         let send = try ChildProcess("ptt", ["send", "r", "bob", tmp.path("bob.wav"), "--relay", url])
         #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "send: \(send.errorText)")
         try await Task.sleep(for: .seconds(0.8))
@@ -36,14 +38,35 @@ import Testing
         let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("session.wav")))
         #expect(recorded.count > 44 + 2 * 48000 * 4)
         let samples = recorded.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-        let said = TestSignal.envelopeCorrelation(probe: alice, in: samples)
-        let heard = TestSignal.envelopeCorrelation(probe: bob, in: samples)
         // Each voice is in the file (another voice or silence correlates near 0). The path's
-        // fidelity is held to 0.9 by the end-to-end tests; here a concealed frame after a
-        // scheduling hiccup (the jitter buffer starts one frame deep) may cost a little.
+        // fidelity is held to 0.9 by the end-to-end tests; here bob's speech is heard live, and a
+        // concealed frame after a scheduling hiccup (the jitter buffer starts one frame deep)
+        // moves the rest of his spurt later: matched in half-second pieces, in order.
+        let said = TestSignal.piecewiseEnvelopeCorrelation(probe: alice, in: samples)
+        let heard = TestSignal.piecewiseEnvelopeCorrelation(probe: bob, in: samples)
         #expect(said.correlation > 0.75, "own speech: \(said.correlation)")
         #expect(heard.correlation > 0.75, "bob's speech: \(heard.correlation)")
         // In the order they happened.
         #expect(heard.lagBlocks > said.lagBlocks + 150)
+    }
+}
+
+/// The measure the recording test relies on, on signals made here.
+@Suite struct PiecewiseCorrelationTests {
+    @Test func aGapInsideTheSpeechCostsTheWholeMatchButNotThePiecewiseOne() {
+        let bob = TestSignal.speechLike(seconds: 1.5, pad: 0.1, pitch: 330, syllablesPerSecond: 4.7)
+        // As a concealed stretch leaves it: 80 ms of silence 0.8 s in, the rest later.
+        let gapped = [Int16](repeating: 0, count: 48000) + bob[..<38400] + [Int16](repeating: 0, count: 3840)
+            + bob[38400...] + [Int16](repeating: 0, count: 48000)
+        let whole = TestSignal.envelopeCorrelation(probe: bob, in: gapped)
+        let pieces = TestSignal.piecewiseEnvelopeCorrelation(probe: bob, in: gapped)
+        // (the piece holding the gap matches less well than the others)
+        #expect(whole.correlation < 0.6, "whole: \(whole.correlation)")
+        #expect(pieces.correlation > 0.8, "pieces: \(pieces.correlation)")
+        #expect(pieces.lagBlocks == 100)
+        // Another voice, or silence, does not match.
+        let alice = TestSignal.speechLike(seconds: 1.5, pad: 0.3)
+        #expect(TestSignal.piecewiseEnvelopeCorrelation(probe: bob, in: alice + alice).correlation < 0.6)
+        #expect(TestSignal.piecewiseEnvelopeCorrelation(probe: bob, in: [Int16](repeating: 0, count: 96000)).correlation == 0)
     }
 }

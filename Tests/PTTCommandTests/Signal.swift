@@ -44,21 +44,54 @@ enum TestSignal {
     static func envelopeCorrelation(probe: [Int16], in signal: [Int16]) -> (correlation: Double, lagBlocks: Int) {
         let p = envelope(probe), x = envelope(signal)
         guard x.count >= p.count, p.count > 1 else { return (0, 0) }
-        func pearson(_ a: ArraySlice<Double>, _ b: [Double]) -> Double {
-            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
-            var num = 0.0, da = 0.0, db = 0.0
-            for (u, v) in zip(a, b) {
-                num += (u - ma) * (v - mb)
-                da += (u - ma) * (u - ma)
-                db += (v - mb) * (v - mb)
+        return best(p[...], in: x, lags: 0...(x.count - p.count))
+    }
+
+    /// `envelopeCorrelation` for speech that went through a live receive path, where a late
+    /// frame's concealment can move the rest of a spurt a few blocks later: the probe's envelope
+    /// is cut into pieces of `piece` blocks; for each place of the first piece, each next piece
+    /// is found from 2 blocks earlier to `slack` blocks later than right after the piece before.
+    /// Returns the best mean of the pieces' correlations and where the first piece lies.
+    static func piecewiseEnvelopeCorrelation(probe: [Int16], in signal: [Int16], piece: Int = 50,
+                                             slack: Int = 15) -> (correlation: Double, lagBlocks: Int) {
+        let p = envelope(probe), x = envelope(signal)
+        guard x.count >= p.count, p.count > 1 else { return (0, 0) }
+        var starts = Array(stride(from: 0, to: p.count, by: piece))
+        if starts.count > 1, p.count - starts.last! < piece / 5 { starts.removeLast() }  // a sliver joins the piece before
+        let pieces = starts.indices.map { p[starts[$0]..<($0 + 1 < starts.count ? starts[$0 + 1] : p.count)] }
+        var result = (0.0, 0)
+        for anchor in 0...(x.count - p.count) {
+            var total = pearson(x[anchor..<anchor + pieces[0].count], pieces[0]), place = anchor
+            for i in 1..<pieces.count {
+                let next = place + pieces[i - 1].count, last = x.count - pieces[i].count
+                guard next - 2 <= last else { total = 0; break }
+                let found = best(pieces[i], in: x, lags: max(0, next - 2)...min(last, next + slack))
+                total += found.correlation
+                place = found.lagBlocks
             }
-            return da > 0 && db > 0 ? num / (da * db).squareRoot() : 0
+            if total / Double(pieces.count) > result.0 { result = (total / Double(pieces.count), anchor) }
         }
-        var best = (0.0, 0)
-        for lag in 0...(x.count - p.count) {
-            let c = pearson(x[lag..<lag + p.count], p)
+        return result
+    }
+
+    /// The best Pearson correlation of `piece` against `x` at the offsets in `lags`.
+    static func best(_ piece: ArraySlice<Double>, in x: [Double], lags: ClosedRange<Int>) -> (correlation: Double, lagBlocks: Int) {
+        var best = (0.0, lags.lowerBound)
+        for lag in lags where lag + piece.count <= x.count {
+            let c = pearson(x[lag..<lag + piece.count], piece)
             if c > best.0 { best = (c, lag) }
         }
         return best
+    }
+
+    static func pearson(_ a: ArraySlice<Double>, _ b: ArraySlice<Double>) -> Double {
+        let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+        var num = 0.0, da = 0.0, db = 0.0
+        for (u, v) in zip(a, b) {
+            num += (u - ma) * (v - mb)
+            da += (u - ma) * (u - ma)
+            db += (v - mb) * (v - mb)
+        }
+        return da > 0 && db > 0 ? num / (da * db).squareRoot() : 0
     }
 }
