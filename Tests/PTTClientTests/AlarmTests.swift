@@ -9,11 +9,18 @@ import Testing
         return sleeper
     }
 
-    @Test func sleepsUntilItsDeadline() async {
-        let alarm = Alarm()
+    /// How long `alarm.sleep` took with the deadline `delay` after its start.
+    static func timedSleep(_ alarm: Alarm, for delay: Duration, before: () -> Void = {}) async -> Duration {
         let start = ContinuousClock.now
-        await alarm.sleep { start + .milliseconds(200) }
-        #expect(ContinuousClock.now - start >= .milliseconds(200))
+        await alarm.sleep {
+            before()
+            return start + delay
+        }
+        return ContinuousClock.now - start
+    }
+
+    @Test func sleepsUntilItsDeadline() async {
+        #expect(await Self.timedSleep(Alarm(), for: .milliseconds(200)) >= .milliseconds(200))
     }
 
     @Test func anEarlierDeadlineWakesTheSleeperALaterOneDoesNot() async {
@@ -34,16 +41,9 @@ import Testing
     /// A wake-up that comes while the sleeper works out its deadline is not lost.
     @Test func ringWhileWorkingOutTheDeadlineReturnsAtOnce() async {
         let alarm = Alarm()
-        let start = ContinuousClock.now
-        await alarm.sleep {
-            alarm.ring()
-            return start + .seconds(60)
-        }
-        #expect(ContinuousClock.now - start < .seconds(30))
+        #expect(await Self.timedSleep(alarm, for: .seconds(60), before: { alarm.ring() }) < .seconds(30))
         // The next sleep is not cut short by that old wake-up.
-        let next = ContinuousClock.now
-        await alarm.sleep { next + .milliseconds(100) }
-        #expect(ContinuousClock.now - next >= .milliseconds(100))
+        #expect(await Self.timedSleep(alarm, for: .milliseconds(100)) >= .milliseconds(100))
     }
 
     @Test func cancellingTheSleepingTaskWakesIt() async {
