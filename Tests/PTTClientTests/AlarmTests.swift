@@ -1,7 +1,8 @@
 import Testing
 @testable import PTTClient
 
-@Suite struct AlarmTests {
+/// A broken alarm would sleep for a day: the suite fails after a minute instead.
+@Suite(.timeLimit(.minutes(1))) struct AlarmTests {
     /// Starts `alarm.sleep` until `deadline` in a task and returns once it sleeps.
     static func sleeping(_ alarm: Alarm, until deadline: ContinuousClock.Instant?) async -> Task<Void, Never> {
         let sleeper = Task { await alarm.sleep { deadline } }
@@ -43,6 +44,17 @@ import Testing
         let alarm = Alarm()
         #expect(await Self.timedSleep(alarm, for: .seconds(60), before: { alarm.ring() }) < .seconds(30))
         // The next sleep is not cut short by that old wake-up.
+        #expect(await Self.timedSleep(alarm, for: .milliseconds(100)) >= .milliseconds(100))
+    }
+
+    /// A wake-up between two sleeps (the session ended while its loop was between checks)
+    /// makes the next sleep return at once.
+    @Test func ringBetweenSleepsIsNotLost() async {
+        let alarm = Alarm()
+        alarm.ring()
+        #expect(await Self.timedSleep(alarm, for: .seconds(60)) < .seconds(30))
+        alarm.bringForward(to: .now)
+        #expect(await Self.timedSleep(alarm, for: .seconds(60)) < .seconds(30))
         #expect(await Self.timedSleep(alarm, for: .milliseconds(100)) >= .milliseconds(100))
     }
 
