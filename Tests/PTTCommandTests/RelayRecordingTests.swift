@@ -5,12 +5,6 @@ import Testing
 /// `ptt-relay --record DIR`, `/stats` and the dashboard, against a scripted session:
 /// alice says 2 s, bob says 1 s, both leave.
 @Suite(.serialized) struct RelayRecordingTests {
-    func writeWAV(_ samples: [Int16], to path: String) throws {
-        var wav = Data(WAVHeader.bytes(dataBytes: samples.count * 2))
-        samples.withUnsafeBufferPointer { wav += Data(buffer: $0) }
-        try wav.write(to: URL(fileURLWithPath: path))
-    }
-
     func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
@@ -33,8 +27,8 @@ import Testing
         let tmp = try TemporaryDirectory()
         let alice = TestSignal.speechLike(seconds: 2, pad: 0)
         let bob = TestSignal.speechLike(seconds: 1, pad: 0, pitch: 330, syllablesPerSecond: 5)
-        try writeWAV(alice, to: tmp.path("alice.wav"))
-        try writeWAV(bob, to: tmp.path("bob.wav"))
+        try TestSignal.writeWAV(alice, to: tmp.path("alice.wav"))
+        try TestSignal.writeWAV(bob, to: tmp.path("bob.wav"))
         let record = tmp.path("rec")
         let (relay, port) = try await startRelay(["--record", record, "--stats-token", "teach"])
         defer { relay.stop() }
@@ -124,7 +118,7 @@ import Testing
     /// written (only the end-of-stream flag is missing, as for a live stream).
     @Test func spurtCutByKillIsStillPlayable() async throws {
         let tmp = try TemporaryDirectory()
-        try writeWAV(TestSignal.speechLike(seconds: 4, pad: 0), to: tmp.path("long.wav"))
+        try TestSignal.writeWAV(TestSignal.speechLike(seconds: 4, pad: 0), to: tmp.path("long.wav"))
         let record = tmp.path("rec")
         let (relay, port) = try await startRelay(["--record", record])
         let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("long.wav"), "--relay", "ws://127.0.0.1:\(port)"])
@@ -152,7 +146,7 @@ import Testing
     @Test func unwritableRecordingDirectoryDoesNotStopRelaying() async throws {
         let tmp = try TemporaryDirectory()
         try Data("not a directory".utf8).write(to: URL(fileURLWithPath: tmp.path("file")))
-        try writeWAV(TestSignal.speechLike(seconds: 1, pad: 0), to: tmp.path("s.wav"))
+        try TestSignal.writeWAV(TestSignal.speechLike(seconds: 1, pad: 0), to: tmp.path("s.wav"))
         let (relay, port) = try await startRelay(["--record", tmp.path("file/rec")])
         defer { relay.stop() }
         let url = "ws://127.0.0.1:\(port)"

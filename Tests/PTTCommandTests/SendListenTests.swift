@@ -9,13 +9,7 @@ import Testing
         // A 16 kHz stereo WAV: send must convert it.
         let rate = 16000
         let low = stride(from: 0, to: speech.count, by: 3).map { speech[$0] }
-        var wav = Data("RIFF".utf8)
-        func le32(_ v: Int) -> Data { withUnsafeBytes(of: UInt32(v).littleEndian) { Data($0) } }
-        func le16(_ v: Int) -> Data { withUnsafeBytes(of: UInt16(v).littleEndian) { Data($0) } }
-        wav += le32(36 + low.count * 4) + Data("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(2) + le32(rate) + le32(rate * 4) + le16(4) + le16(16)
-        wav += Data("data".utf8) + le32(low.count * 4)
-        for s in low { wav += le16(Int(UInt16(bitPattern: s))) + le16(Int(UInt16(bitPattern: s))) }
-        try wav.write(to: URL(fileURLWithPath: tmp.path("speech.wav")))
+        try TestSignal.writeWAV(low.flatMap { [$0, $0] }, rate: rate, channels: 2, to: tmp.path("speech.wav"))
 
         let (relay, port) = try await startRelay()
         defer { relay.stop() }

@@ -1,4 +1,5 @@
 import Foundation
+import PTTCore
 
 /// Test signals as raw S16LE mono 48 kHz, the format the ALSA file plugin passes through.
 enum TestSignal {
@@ -21,6 +22,13 @@ enum TestSignal {
     static func write(_ samples: [Int16], to path: String) throws {
         let data = samples.withUnsafeBufferPointer { Data(buffer: $0) }
         try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Writes interleaved S16LE `samples` as a WAV file.
+    static func writeWAV(_ samples: [Int16], rate: Int = 48000, channels: Int = 1, to path: String) throws {
+        var wav = Data(WAVHeader.bytes(sampleRate: rate, channels: channels, dataBytes: samples.count * 2))
+        samples.withUnsafeBufferPointer { wav += Data(buffer: $0) }
+        try wav.write(to: URL(fileURLWithPath: path))
     }
 
     static func read(_ path: String) -> [Int16] {
