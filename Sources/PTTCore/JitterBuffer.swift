@@ -191,6 +191,7 @@ public struct JitterBuffer: Sendable {
         excessRun = 0
         phase = .buffering(since: now)
         inUnderrun = false
+        growPending = false
         hasHistory = true
         stats.spurts += 1
     }
@@ -240,11 +241,11 @@ public struct JitterBuffer: Sendable {
     /// Jitter (times the factor) below this adds no frame to the target.
     static let negligibleJitterMicros = 5_000
 
-    private mutating func raiseTarget(to value: Int, holdingBack: Bool = true) {
+    private mutating func raiseTarget(to value: Int) {
         let raised = min(max(value, target), configuration.maxTarget)
         // During a spurt a higher target is reached by holding playback back one frame
         // (the buffer starts at one frame deep: the depth must follow the target up).
-        if holdingBack, raised > target, phase == .playing { growPending = true }
+        if raised > target, phase == .playing { growPending = true }
         target = raised
         lowerTargetRun = 0
     }
@@ -314,7 +315,7 @@ public struct JitterBuffer: Sendable {
             inUnderrun = false
             advance(played: true)
             stats.played += 1
-                let last = entry.flags.contains(.end)
+            let last = entry.flags.contains(.end)
             if last { endSpurt() }
             return .play(payload: entry.payload, last: last)
         }

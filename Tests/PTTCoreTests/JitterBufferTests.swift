@@ -245,6 +245,23 @@ import Testing
         _ = Self.simulate(&jb, arrivals: arr, pullFrom: 200_000, ticks: 40)
         #expect(jb.statistics.dropped > 0)
     }
+
+    /// A late frame raises the target and holds playback back one frame, but only in its own
+    /// spurt: a START that restarts the stream plays its first frame, not a concealment.
+    @Test func aRestartDropsTheHoldBackOfTheSpurtBefore() {
+        var jb = JitterBuffer()
+        jb.insert(seq: 10, flags: .start, payload: Self.payload(10), at: 0)
+        #expect(Self.out(jb.next(at: 0)) == .play(10, false))
+        jb.insert(seq: 12, flags: [], payload: Self.payload(12), at: 25_000)
+        #expect(Self.out(jb.next(at: 40_000)) == .recover(12))
+        jb.insert(seq: 11, flags: [], payload: Self.payload(11), at: 45_000) // late: the target rises
+        #expect(jb.statistics.late == 1)
+        jb.insert(seq: 50, flags: .start, payload: Self.payload(50), at: 50_000)
+        var first: Out = .silence
+        for tick in 0..<20 where first == .silence { first = Self.out(jb.next(at: 60_000 + tick * 20_000)) }
+        #expect(first == .play(50, false))
+        #expect(jb.statistics.concealed == 0)
+    }
 }
 
 @Suite struct LossEstimatorTests {
