@@ -8,6 +8,8 @@ import Glibc
 /// Owned by one thread: the engine thread that opened it.
 public final class ALSADevice: AudioInput, AudioOutput {
     public static let sampleRate = 48_000
+    /// How long `frames` frames last at the device's rate, in microseconds.
+    public static func micros(frames: Int) -> Int { frames * 1_000_000 / sampleRate }
 
     public let name: String
     public let direction: AudioDirection

@@ -39,7 +39,7 @@ public final class CaptureEngine: @unchecked Sendable {
     /// Overruns recovered, over every device opened.
     public var xruns: Int { lock.withLock { xrunCount } }
     /// What the device last reported as its delay from the microphone (sampled every 100 periods).
-    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map { $0 * 1000 / 48 } } }
+    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map(ALSADevice.micros(frames:)) } }
 
     /// Called on the capture thread whenever the status changes. Set before `start`.
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {

@@ -44,7 +44,7 @@ public final class PlaybackEngine: @unchecked Sendable {
     public var status: DeviceStatus { lock.withLock { currentStatus } }
     public var xruns: Int { lock.withLock { xrunCount } }
     /// What the device last reported as its delay to the speaker (sampled every 100 periods).
-    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map { $0 * 1000 / 48 } } }
+    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map(ALSADevice.micros(frames:)) } }
     /// Frames rendered so far (played or, without a device, discarded).
     public var frames: Int { lock.withLock { framesPlayed } }
 

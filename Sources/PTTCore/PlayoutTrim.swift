@@ -24,8 +24,6 @@ public struct PlayoutTrim: Sendable {
     public let configuration: Configuration
     /// Since when the lead has stayed at least two periods (nil: it has not).
     private var steadySince: Int?
-    /// Periods skipped so far.
-    public private(set) var trimmed = 0
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -44,7 +42,6 @@ public struct PlayoutTrim: Sendable {
             return false
         }
         guard now - since >= configuration.windowMicros, canSkip, rms() < configuration.quietRMS else { return false }
-        trimmed += 1
         steadySince = now
         return true
     }
