@@ -144,7 +144,7 @@ public final class ALSADevice: AudioInput, AudioOutput {
     /// periods, like the start threshold. A blocking write into a full 4-period buffer would
     /// keep the whole buffer queued: measured on PulseAudio, 2 extra periods of mouth-to-ear
     /// delay. The rest of the buffer stays as headroom for a late playback thread.
-    public var maxQueuedFrames: Int { min(2 * periodFrames, bufferFrames) }
+    private var maxQueuedFrames: Int { min(2 * periodFrames, bufferFrames) }
 
     /// Sleeps until writing `frames` more leaves at most `maxQueuedFrames` queued.
     private func waitForQueueRoom(_ pcm: OpaquePointer, frames: Int) {

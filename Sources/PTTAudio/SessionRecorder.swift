@@ -24,7 +24,8 @@ public final class SessionRecorder: Sendable {
         let played = SampleRing(capacity: SessionRecorder.maxQueuedSamples)
     }
 
-    /// About 2 s of played audio, and as many of the user's frames, may wait for the writer.
+    /// About 2 s of played audio, and 200 of the user's frames (4 s of 20 ms frames), may wait
+    /// for the writer.
     static let maxQueuedSamples = 96_000
     static let maxQueued = 200
     let shared = Shared()

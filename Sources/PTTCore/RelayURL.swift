@@ -17,7 +17,7 @@ public struct RelayURL: Equatable, Sendable, CustomStringConvertible {
             case .scheme(let s): return "relay URL must start with ws:// or wss:// (got '\(s)')"
             case .host: return "relay URL has no host"
             case .port(let p): return "relay URL has an invalid port '\(p)'"
-            case .room(let r): return "invalid room name '\(r)': use 1 to 64 of A-Z a-z 0-9 . _ ~ -"
+            case .room(let r): return "invalid room '\(r)': use 1 to 64 of A-Z a-z 0-9 . _ ~ - (not . or ..)"
             }
         }
     }

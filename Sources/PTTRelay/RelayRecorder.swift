@@ -97,12 +97,6 @@ final class RelayRecorder: Sendable {
         var telemetry: [String: (fd: Int32, date: String)] = [:]
         var failing = false
 
-        init(directory: String, counters: Counters, logger: Logger) {
-            self.directory = directory
-            self.counters = counters
-            self.logger = logger
-        }
-
         mutating func handle(_ item: Item) {
             switch item {
             case .event(let room, let e, let wall):

@@ -35,11 +35,9 @@ struct ClientOptions: ParsableArguments {
     }
 
     /// The room and name rules, with the same words in every command.
-    static func check(room: String, name: String?, nameOption: String = "name") throws {
-        guard Validation.isValidRoom(room) else {
-            throw ValidationError("invalid room '\(room)': use 1 to 64 of A-Z a-z 0-9 . _ ~ - (not . or ..)")
-        }
-        if let name, !Validation.isValidName(name) {
+    static func check(room: String, name: String, nameOption: String = "name") throws {
+        guard Validation.isValidRoom(room) else { throw ValidationError(RelayURL.ParseError.room(room).description) }
+        guard Validation.isValidName(name) else {
             throw ValidationError("invalid \(nameOption) '\(name)': 1 to 32 characters, no control characters, no spaces at either end")
         }
     }
