@@ -94,10 +94,6 @@ public final class OpusDecoder {
 
     deinit { opus_decoder_destroy(handle) }
 
-    private func run(_ data: [UInt8]?, samples: Int, fec: Bool, call: String) throws(OpusError) -> [Int16] {
-        Array(pcm[0..<(try decodeInPlace(data, samples: samples, fec: fec, call: call))])
-    }
-
     /// Decodes into `pcm` (reused: no allocation per frame); returns the sample count.
     private func decodeInPlace(_ data: [UInt8]?, samples: Int, fec: Bool, call: String) throws(OpusError) -> Int {
         let frame = Int32(min(max(samples, 120), Self.maxSamples))
@@ -120,21 +116,22 @@ public final class OpusDecoder {
 
     /// Decodes one packet.
     public func decode(_ packet: [UInt8]) throws(OpusError) -> [Int16] {
-        try run(packet, samples: Self.maxSamples, fec: false, call: "opus_decode")
+        try perform(.play(payload: packet, last: false), frameSamples: Self.maxSamples)
     }
 
     /// Loss concealment for one missing frame of `samples` samples.
     public func conceal(samples: Int) throws(OpusError) -> [Int16] {
-        try run(nil, samples: samples, fec: false, call: "opus_decode (concealment)")
+        try perform(.conceal, frameSamples: samples)
     }
 
     /// Rebuilds the missing frame just before `next` from `next`'s in-band FEC; without FEC
     /// data in it, libopus conceals instead.
     public func recover(fromNext next: [UInt8], samples: Int) throws(OpusError) -> [Int16] {
-        try run(next, samples: samples, fec: true, call: "opus_decode (FEC)")
+        try perform(.recover(fromNext: next), frameSamples: samples)
     }
 
-    /// Executes a jitter buffer decision. `.silence` gives nothing.
+    /// Executes a jitter buffer decision. `.silence` gives nothing; a concealment, an underrun's
+    /// shortfall or a recovery yields `frameSamples` samples, a packet what it holds.
     public func perform(_ action: JitterBufferAction, frameSamples: Int) throws(OpusError) -> [Int16] {
         var out: [Int16] = []
         try perform(action, frameSamples: frameSamples, appendingTo: &out)
