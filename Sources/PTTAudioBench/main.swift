@@ -99,8 +99,11 @@ func format3(_ v: Double) -> String {
     return String(scaled)
 }
 
-/// The receive path as a client runs it, on a simulated clock: frames sent every 20 ms,
-/// a random share lost, the rest arriving with 0 to `jitterMicros` of jitter, pulled every 20 ms.
+/// The receive path's jitter buffer and decoder on a simulated clock: frames sent every 20 ms,
+/// a random share lost, the rest arriving with 0 to `jitterMicros` of jitter, pulled a frame
+/// at a time every 20 ms. A client pulls per device period and conceals an underrun only for
+/// the period's shortfall (`Receiver`); here an underrun conceals a whole frame, so this is
+/// the coarser, pessimistic case.
 func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLoss: Int, jitterMicros: Int, complexity: Int?) throws {
     let pcm = readRaw(path)
     var settings = settings(complexity: complexity)
