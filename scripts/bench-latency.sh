@@ -3,7 +3,7 @@
 # captures from a PulseAudio "microphone", the relay (`ptt-relay`, 127.0.0.1) forwards, client B
 # (`ptt join … --json --listen`) plays to a PulseAudio "speaker". A private PulseAudio server
 # has a stereo null sink whose left channel is remapped into the microphone and whose right
-# channel is fed by the speaker (TESTING.md): one recording of its monitor holds the injected
+# channel is fed by the speaker: one recording of its monitor holds the injected
 # probes and B's output on one clock. Each probe (a 60 ms chirp, 14 of them, 700 ms apart) is
 # located by cross-correlation; the median and spread over the probes are reported. In the
 # same run, the audio stack's own floor: `arecord | aplay` through the same devices and periods.

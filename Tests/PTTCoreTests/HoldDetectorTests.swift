@@ -4,7 +4,7 @@ import Testing
 @Suite struct HoldDetectorTests {
     static let ms: UInt64 = 1_000_000
 
-    /// Key-repeat timings measured on real systems (TESTING.md): initial delay, interval (ms).
+    /// Key-repeat timings measured on real systems: initial delay, interval (ms).
     static let timings: [(name: String, delay: UInt64, interval: UInt64)] = [
         ("X", 660, 40), ("GNOME", 500, 30), ("KDE", 600, 40), ("console", 250, 33),
     ]
