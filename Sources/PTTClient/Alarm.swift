@@ -4,15 +4,16 @@ import Synchronization
 /// when its core has something due, not at a fixed rate.
 ///
 /// Concurrency: one task sleeps at a time (`sleep`); `bringForward` and `ring` may be called
-/// from any thread, also between sleeps or while the sleeper works out its deadline: such a
-/// call makes the next sleep return at once, so no wake-up is lost.
+/// from any thread, also while the sleeper works out its deadline: such a call makes that
+/// sleep return at once, so no wake-up is lost. A call between two sleeps is not kept (the
+/// session brings its deadline forward on every input): whatever it announced must show in
+/// the next `deadline()`.
 final class Alarm: Sendable {
     struct State {
         /// What the sleeper sleeps until; nil while it works out when (or is not sleeping).
         var target: ContinuousClock.Instant?
         var sleeper: Task<Void, Never>?
-        /// Set by a wake-up that came while the target was not known yet (between sleeps, or
-        /// while the deadline was worked out); the sleep that answers it clears it.
+        /// Set by a wake-up that came while the target was not known yet.
         var rung = false
     }
 
@@ -21,8 +22,8 @@ final class Alarm: Sendable {
     /// Sleeps until `deadline()` (nil: until woken), until `bringForward` names an earlier
     /// time, `ring` is called, or the calling task is cancelled.
     func sleep(until deadline: () -> ContinuousClock.Instant?) async {
-        // Anything that changed the deadline since the last sleep has rung; anything from here
-        // on either shows in `deadline()` or rings.
+        state.withLock { $0.rung = false; $0.target = nil }
+        // Anything that changed the deadline from here on either shows in `deadline()` or rings.
         let due = deadline() ?? .now + .seconds(86_400)
         let sleeper = Task<Void, Never> { try? await Task.sleep(until: due, clock: .continuous) }
         let rung = state.withLock { s -> Bool in
@@ -36,7 +37,6 @@ final class Alarm: Sendable {
         state.withLock { s in
             s.target = nil
             s.sleeper = nil
-            s.rung = false
         }
     }
 

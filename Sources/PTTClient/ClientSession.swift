@@ -40,6 +40,8 @@ public final class ClientSession: Sendable {
     let origin = ContinuousClock.now
     let alarm = Alarm()
     let ended: Mutex<SessionCore.EndReason?> = Mutex(nil)
+    /// How often `run()` has woken: a session with nothing due should hardly ever wake.
+    let wakeUps = Atomic<Int>(0)
 
     public init(config: SessionCore.Configuration, connector: any RelayConnector, handlers: Handlers) {
         self.core = Mutex(SessionCore(config: config, randomID: UInt32.random(in: 1...UInt32.max)))
@@ -58,7 +60,11 @@ public final class ClientSession: Sendable {
         drive { $0.start() }
         while true {
             if let reason = ended.withLock({ $0 }) { return reason }
-            await alarm.sleep { self.core.withLock { $0.nextDeadline }.map { self.origin + $0 } }
+            // An end that came after the check above shows here, so the sleep cannot miss it.
+            await alarm.sleep {
+                self.ended.withLock { $0 } != nil ? .now : self.core.withLock { $0.nextDeadline }.map { self.origin + $0 }
+            }
+            wakeUps.add(1, ordering: .relaxed)
             if Task.isCancelled {
                 drive { $0.quit() }
             }

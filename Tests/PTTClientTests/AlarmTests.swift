@@ -47,17 +47,6 @@ import Testing
         #expect(await Self.timedSleep(alarm, for: .milliseconds(100)) >= .milliseconds(100))
     }
 
-    /// A wake-up between two sleeps (the session ended while its loop was between checks)
-    /// makes the next sleep return at once.
-    @Test func ringBetweenSleepsIsNotLost() async {
-        let alarm = Alarm()
-        alarm.ring()
-        #expect(await Self.timedSleep(alarm, for: .seconds(60)) < .seconds(30))
-        alarm.bringForward(to: .now)
-        #expect(await Self.timedSleep(alarm, for: .seconds(60)) < .seconds(30))
-        #expect(await Self.timedSleep(alarm, for: .milliseconds(100)) >= .milliseconds(100))
-    }
-
     @Test func cancellingTheSleepingTaskWakesIt() async {
         let alarm = Alarm()
         let start = ContinuousClock.now

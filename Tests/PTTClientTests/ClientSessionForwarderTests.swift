@@ -1,4 +1,4 @@
-import PTTClient
+@testable import PTTClient
 import PTTTestSupport
 import PTTCore
 import Testing
@@ -91,6 +91,28 @@ import Testing
         #expect(ContinuousClock.now - quitAt < .seconds(2))
         a.quit()
         #expect(await runA.value == .quit)
+    }
+
+    /// Joined and quiet, the session sleeps until its next ping or expiry: inputs bring the
+    /// deadline forward, but do not keep it awake.
+    @Test func aQuietSessionSleeps() async throws {
+        let forwarder = PlainForwarder()
+        let port = try await forwarder.start()
+        defer { Task { await forwarder.stop() } }
+        let (a, b, _, logB, runA, runB) = try await joinedPair(port: port)
+        // A spurt and a chat line: inputs on both sides.
+        a.send(payload: [0xF8, 1], flags: .start)
+        a.send(payload: [0xF8, 2], flags: .end)
+        #expect(a.chat("hello"))
+        _ = await logB.waitPlayed(count: 2)
+        let before = (a.wakeUps.load(ordering: .relaxed), b.wakeUps.load(ordering: .relaxed))
+        try await Task.sleep(for: .seconds(1))
+        let woke = (a.wakeUps.load(ordering: .relaxed) - before.0, b.wakeUps.load(ordering: .relaxed) - before.1)
+        #expect(woke.0 <= 5 && woke.1 <= 5, "woke \(woke) times in 1 s")
+        a.quit()
+        #expect(await runA.value == .quit)
+        b.quit()
+        #expect(await runB.value == .quit)
     }
 
     @Test func unreachableRelayAtStartIsAClearFinalMessage() async throws {
