@@ -48,6 +48,8 @@ test: build
 # the numbers next to their targets, the command and the machine; the analysis around the markers
 # is written by hand. BENCH_SECONDS: seconds measured per relay scenario and of the live audio path.
 bench: bench-audio bench-relay bench-latency bench-e2e
+# One benchmark at a time, even under make -j: they measure the machine and rewrite one file.
+.NOTPARALLEL:
 BENCH_SECONDS ?= 10
 
 # Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server), and a

@@ -10,6 +10,7 @@ BIN=${1:?usage: run-relay-bench.sh BIN_DIR [SECONDS]}
 SECONDS_PER_RUN=${2:-10}
 PYTHON=${PYTHON:-python3}
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../scripts/bench-lib.sh"
 for tool in ptt-relay ptt-loadgen; do
     [ -x "$BIN/$tool" ] || { echo "bench-relay: no $BIN/$tool (swift build -c release --product $tool)" >&2; exit 1; }
 done
@@ -71,13 +72,7 @@ load python "python 20k"                 --rooms 50  --members 9  --talkers 1 --
 load python "python 40k"                 --rooms 100 --members 9  --talkers 1 --plain
 stop
 
-if COMMIT=$(git -C "$HERE" rev-parse --short HEAD 2>/dev/null); then
-    # BENCHMARKS.md aside: the benches themselves rewrite it.
-    git -C "$HERE/.." diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || COMMIT="$COMMIT with uncommitted changes"
-    COMMIT="commit $COMMIT"
-else
-    COMMIT="a tree outside git"
-fi
+COMMIT=$(cd "$HERE/.." && tree_commit)
 PY_VERSIONS=$("$PYTHON" -c 'import sys, websockets; print(f"websockets {websockets.__version__} on Python {sys.version.split()[0]}")')
 
 echo "Load average at the start: $LOAD_AT_START. ptt-relay built from $COMMIT;"

@@ -8,6 +8,7 @@
 # Usage: scripts/bench-audio.sh [cpu-seconds] > .build/bench-audio.md   (BIN=dir of release binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 SWIFT=${SWIFT:-swift}
 CPU_SECONDS=${1:-10}
 PYTHON=${PYTHON:-python3}
@@ -26,12 +27,6 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 progress() { echo "bench-audio: $*" >&2; }
-commit() { # the checked-out commit, and whether the tree differs from it
-    local c
-    c=$(git rev-parse --short HEAD 2>/dev/null) || { echo "a tree outside git"; return; }
-    # BENCHMARKS.md aside: the benches themselves rewrite it.
-    git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null && echo "commit $c" || echo "commit $c with uncommitted changes"
-}
 
 # The value after KEY in a line of "key value key value ..." pairs.
 field() { # key, line
@@ -111,7 +106,7 @@ LIVE=$(ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/Resources/alsa/ptt-test.
 progress "pre-roll delay"
 PREROLL=$("$BENCH" preroll)
 
-echo "Load average at the start: $LOAD_AT_START. Built from $(commit)."
+echo "Load average at the start: $LOAD_AT_START. Built from $(tree_commit)."
 echo "Opus $(pkg-config --modversion opus), VOIP, 24 kbit/s VBR, 20 ms, complexity 8, wideband, in-band FEC."
 echo
 echo "**Opus cost per 20 ms frame** (release build, $(field frames "$CODEC") frames of speech, 5 passes):"

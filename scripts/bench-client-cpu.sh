@@ -13,6 +13,8 @@
 # Usage: scripts/bench-client-cpu.sh [-r ROUNDS] [-s SECONDS] BIN_DIR [BIN_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME=bench-client-cpu
+source scripts/bench-lib.sh
 PYTHON=${PYTHON:-python3}
 ROUNDS=3
 SECONDS_MEASURED=10
@@ -36,9 +38,7 @@ cleanup() {
 trap cleanup EXIT
 export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/Resources/alsa/ptt-test.conf"
 
-espeak-ng -s 150 -w "$DIR/speech.wav" "The quick brown fox jumps over the lazy dog. \
-Push to talk works best when the latency stays low and the voice stays clear. \
-Please hold the space bar while you speak, and release it when you are done."
+espeak-ng -s 150 -w "$DIR/speech.wav" "$SPEECH_TEXT"
 # 1 s of silence, the speech, 30 s of silence (past its end the file plugin repeats stale data).
 sox -q "$DIR/speech.wav" -r 48000 -c 1 -b 16 -e signed -t raw - | \
     sox -q -t raw -r 48000 -c 1 -b 16 -e signed - -t raw "$DIR/mic.raw" pad 1 30
@@ -49,18 +49,13 @@ cp "${BINS[0]}/ptt" "${BINS[0]}/ptt-relay" "$BASE/"
 PORT=$((20000 + RANDOM % 20000))
 "$BASE/ptt-relay" --bind 127.0.0.1:$PORT --log-level warning > "$DIR/relay.out" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q "listening on" "$DIR/relay.out" 2>/dev/null && break; sleep 0.1; done
+wait_for_line "$DIR/relay.out" "listening on" 10 "the relay's \"listening on\""
 
-join() { # bin room name log (stdin held open by a sleeping writer)
+join() { # bin room name log
     local bin=$1 room=$2 name=$3 log=$4
-    mkfifo "$DIR/$room-$name.in"
-    sleep 600 > "$DIR/$room-$name.in" & PIDS+=($!)
-    TEST_ALSA_IN="$DIR/mic.raw" TEST_ALSA_OUT=/dev/null "$bin/ptt" join "$room" "$name" \
-        --relay "ws://127.0.0.1:$PORT" --json --no-cues --mode open < "$DIR/$room-$name.in" > "$log" 2>&1 &
-    PIDS+=($!)
-    LAST=$!
+    start_with_held_stdin "$DIR/$room-$name.in" 600 env TEST_ALSA_IN="$DIR/mic.raw" TEST_ALSA_OUT=/dev/null \
+        "$bin/ptt" join "$room" "$name" --relay "ws://127.0.0.1:$PORT" --json --no-cues --mode open > "$log" 2>&1
 }
-ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 runtime() { cat /proc/$1/task/*/schedstat | awk '{ n += $1 } END { printf "%.0f", n }'; }
 switches() { cat /proc/$1/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'; }
 hz=$(getconf CLK_TCK)
@@ -82,9 +77,9 @@ fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0,
         join "$DIR/$room" "$room" measured "$DIR/$room-a.log"
         A=$LAST
         sleep 2
-        c0=$(ticks $A); r0=$(runtime $A); w0=$(switches $A); t0=$(date +%s%N)
+        c0=$(cpu_ticks $A); r0=$(runtime $A); w0=$(switches $A); t0=$(date +%s%N)
         sleep "$SECONDS_MEASURED"
-        c1=$(ticks $A); r1=$(runtime $A); w1=$(switches $A); t1=$(date +%s%N)
+        c1=$(cpu_ticks $A); r1=$(runtime $A); w1=$(switches $A); t1=$(date +%s%N)
         read -r cpu sched sw <<<"$(awk -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v w=$((w1 - w0)) -v hz="$hz" -v ns=$((t1 - t0)) \
             'BEGIN { s = ns / 1e9; printf "%.2f %.2f %.0f", 100 * c / hz / s, 100 * r / ns, w / s }')"
         printf '%-6s %-40s %8s %12s %10s\n' "$round" "${BINS[$i]}" "$cpu" "$sched" "$sw"

@@ -8,7 +8,10 @@
 #   - time from starting `ptt join` to its "ready" event.
 # Needs: espeak-ng, sox, python3 with pesq and numpy. Usage: BIN=dir scripts/bench-e2e.sh
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+BENCH_NAME=bench-e2e
+source scripts/bench-lib.sh
 SWIFT=${SWIFT:-swift}
 PYTHON=${PYTHON:-python3}
 if [ -z "${BIN:-}" ]; then
@@ -29,9 +32,7 @@ trap cleanup EXIT
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/Resources/alsa/ptt-test.conf"
 
-espeak-ng -s 150 -w "$DIR/speech.wav" "The quick brown fox jumps over the lazy dog. \
-Push to talk works best when the latency stays low and the voice stays clear. \
-Please hold the space bar while you speak, and release it when you are done."
+espeak-ng -s 150 -w "$DIR/speech.wav" "$SPEECH_TEXT"
 sox -q "$DIR/speech.wav" -r 48000 -c 1 -b 16 -e signed -t raw "$DIR/speech48.raw"
 # A's microphone: 1 s of silence, the speech, 30 s of silence (past its end the file plugin repeats stale data).
 sox -q -t raw -r 48000 -c 1 -b 16 -e signed "$DIR/speech48.raw" -t raw "$DIR/mic.raw" pad 1 30
@@ -41,17 +42,14 @@ SPEECH_S=$($PYTHON -c "import os; print(os.path.getsize('$DIR/speech48.raw') / 9
 RELAY_PORT=$((20000 + RANDOM % 20000))
 "$BIN/ptt-relay" --bind 127.0.0.1:$RELAY_PORT --log-level warning > "$DIR/relay.out" 2>"$DIR/relay.err" &
 RELAY=$!
-for _ in $(seq 100); do grep -q "listening on" "$DIR/relay.out" 2>/dev/null && break; sleep 0.1; done
+wait_for_line "$DIR/relay.out" "listening on" 10 "the relay's \"listening on\""
 URL="ws://127.0.0.1:$RELAY_PORT"
 metric() { curl -s --noproxy "*" "http://127.0.0.1:$RELAY_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
-join() { # name in out log options... (stdin held open by a sleeping writer)
+join() { # name in out log options...
     local name=$1 in=$2 out=$3 log=$4; shift 4
-    mkfifo "$DIR/$name.in"
-    sleep 120 > "$DIR/$name.in" & PIDS+=($!)
-    TEST_ALSA_IN=$in TEST_ALSA_OUT=$out "$PTT" join room "$name" --relay "$URL" --json --no-cues "$@" < "$DIR/$name.in" > "$log" 2>&1 &
-    PIDS+=($!)
-    LAST=$!
+    start_with_held_stdin "$DIR/$name.in" 120 env TEST_ALSA_IN="$in" TEST_ALSA_OUT="$out" \
+        "$PTT" join room "$name" --relay "$URL" --json --no-cues "$@" > "$log" 2>&1
 }
 
 # 1. Join to ready, five times, as a listener (no devices opened before ready matter).
@@ -60,18 +58,19 @@ for i in 1 2 3 4 5; do
     start=$(date +%s%N)
     join "probe$i" /dev/zero /dev/null "$DIR/probe$i.log" --listen
     for _ in $(seq 300); do grep -q '"event":"ready"' "$DIR/probe$i.log" 2>/dev/null && break; sleep 0.005; done
+    grep -q '"event":"ready"' "$DIR/probe$i.log" || bench_fail "join $i: no \"ready\" within 1.5 s: $(tail -n 3 "$DIR/probe$i.log")"
     JOIN_MS+=($(( ($(date +%s%N) - start) / 1000000 )))
     kill $LAST; wait $LAST 2>/dev/null || true
 done
 
 # 2. PESQ-WB, three runs: B listens into a file, A talks the speech.
-$BIN/PTTAudioBench loss "$DIR/speech48.raw" 0 1 "$DIR/codec48.raw" 0 0 > /dev/null   # no loss, no jitter
+"$BIN/PTTAudioBench" loss "$DIR/speech48.raw" 0 1 "$DIR/codec48.raw" 0 0 > /dev/null   # no loss, no jitter
 PESQ_RUNS=()
 for run in 1 2 3; do
 rm -f "$DIR/b.raw"
 join pesqlistener$run /dev/zero "$DIR/b.raw" "$DIR/b.log" --listen
 B=$LAST
-sleep 1
+wait_for_line "$DIR/b.log" '"event":"ready"' 10 "B's \"ready\""
 join pesqtalker$run "$DIR/mic.raw" /dev/null "$DIR/a.log" --mode open
 A=$LAST
 sleep $($PYTHON -c "print($SPEECH_S + 3)")
@@ -108,11 +107,10 @@ for s in 1 2 3; do join "speaker$s" "$DIR/mic.raw" /dev/null "$DIR/s$s.log" --mo
 join costly "$DIR/mic.raw" /dev/null "$DIR/c.log" --mode open
 C=$LAST
 sleep 2
-stat_cpu() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 hz=$(getconf CLK_TCK)
-cpu0=$(stat_cpu $C); t0=$(date +%s%N)
+cpu0=$(cpu_ticks $C); t0=$(date +%s%N)
 sleep 10
-cpu1=$(stat_cpu $C); t1=$(date +%s%N)
+cpu1=$(cpu_ticks $C); t1=$(date +%s%N)
 CPU=$($PYTHON -c "print(f'{100 * ($cpu1 - $cpu0) / $hz / (($t1 - $t0) / 1e9):.1f}')")
 RSS=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$C/status)
 HWM=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' /proc/$C/status)
@@ -137,7 +135,7 @@ UP=$($PYTHON -c "print(f'{($b1 - $b0) / 10:.0f} {($f1 - $f0) / 10:.1f}')")
 read -r UP_BYTES UP_FRAMES <<<"$UP"
 QUIET_BYTES=$((b3 - b2))
 
-echo "Load average at the start: $LOAD_AT_START."
+echo "Load average at the start: $LOAD_AT_START. Built from $(tree_commit)."
 echo
 printf '| measure | result | target |\n|---|---|---|\n'
 echo "| PESQ-WB end to end (A → relay → B), 24 kbit/s, 20 ms, 3 runs | ${PESQ_RUNS[*]} | ≥ 4.0 |"

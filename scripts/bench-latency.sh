@@ -10,7 +10,11 @@
 # Needs: pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox, python3 with numpy, root
 # (the server runs as `nobody`). Usage: scripts/bench-latency.sh   (BIN=dir of release binaries)
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+BENCH_NAME=bench-latency
+source scripts/bench-lib.sh
+[ "$(id -u)" = 0 ] || bench_fail "run as root: the private PulseAudio server runs as the user nobody"
 SWIFT=${SWIFT:-swift}
 PYTHON=${PYTHON:-python3}
 for tool in pulseaudio pactl parec paplay arecord aplay sox; do
@@ -22,8 +26,8 @@ if [ -z "${BIN:-}" ]; then
     BIN="$($SWIFT build -c release --show-bin-path)"
 fi
 PTT="$BIN/ptt"
-RELAY_BIN="$BIN/ptt-relay"
-[ -x "$RELAY_BIN" ] || RELAY_BIN="$PTT relay"
+RELAY=("$BIN/ptt-relay")
+[ -x "${RELAY[0]}" ] || RELAY=("$PTT" relay)
 DIR=$(mktemp -d /tmp/ptt-latency.XXXXXX)
 chmod 755 "$DIR"
 mkdir "$DIR/pa" && chown nobody "$DIR/pa" && chmod 700 "$DIR/pa"
@@ -45,6 +49,7 @@ cleanup() {
 trap cleanup EXIT
 export PULSE_SERVER="unix:$SOCKET"
 for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+pactl info >/dev/null 2>&1 || bench_fail "PulseAudio did not start: $(tail -n 5 "$DIR/pulse.log")"
 cat > "$DIR/alsa.conf" <<CONF
 pcm.pa_mic { type pulse device "mic" server "unix:$SOCKET" }
 pcm.pa_spk { type pulse device "spk" server "unix:$SOCKET" }
@@ -94,8 +99,8 @@ for s in onsets:
     if abs(c[k]) / norm < 0.3: continue
     lags.append(k / 48.0)
 lags = np.array(lags)
-if len(lags) == 0:
-    print("nan nan 0"); sys.exit()
+if len(lags) < int(sys.argv[2]) // 2:
+    sys.exit(f"bench-latency: only {len(lags)} of {sys.argv[2]} probes came through")
 # The first probes can fall in the 100-600 ms a stream loses when it opens: skip none, report all.
 print(f"{np.median(lags):.1f} {np.percentile(lags, 90) - np.percentile(lags, 10):.1f} {len(lags)} {np.min(lags):.1f} {np.max(lags):.1f}")
 PY
@@ -122,10 +127,10 @@ floor() { # period_ms
 }
 
 RELAY_PORT=$((20000 + RANDOM % 20000))
-$RELAY_BIN --bind 127.0.0.1:$RELAY_PORT --log-level warning > "$DIR/relay.out" 2>"$DIR/relay.err" &
+"${RELAY[@]}" --bind 127.0.0.1:$RELAY_PORT --log-level warning > "$DIR/relay.out" 2>"$DIR/relay.err" &
 RELAY_PID=$!
 PIDS+=($RELAY_PID)
-for _ in $(seq 100); do grep -q "listening on" "$DIR/relay.out" 2>/dev/null && break; sleep 0.1; done
+wait_for_line "$DIR/relay.out" "listening on" 10 "the relay's \"listening on\""
 URL="ws://127.0.0.1:$RELAY_PORT"
 
 through_ptt() { # options...
@@ -144,7 +149,9 @@ through_ptt() { # options...
     kill $a $b 2>/dev/null || true; wait $a $b 2>/dev/null || true
     kill $ha $hb 2>/dev/null || true; wait $ha $hb 2>/dev/null || true
     rm -f "$DIR/a.in" "$DIR/b.in"
-    echo "$(analyse "$DIR/rec.raw") $($PYTHON - "$DIR/b.log" <<'PY'
+    local latency
+    latency=$(analyse "$DIR/rec.raw")
+    echo "$latency $($PYTHON - "$DIR/b.log" <<'PY'
 import sys, json
 st = [json.loads(l) for l in open(sys.argv[1]) if '"event":"stats"' in l]
 sp = st[-1]["speakers"] if st and st[-1]["speakers"] else None
@@ -164,10 +171,10 @@ echo
 echo "| path | median ms | spread p10–p90 ms | min – max ms | probes | B: underruns / periods given back / frames concealed |"
 echo "|---|---|---|---|---|---|"
 for p in 5 10; do
-    for _ in $(seq $RUNS); do row "floor: arecord \| aplay, ${p} ms periods" "$(floor $p)"; done
+    for _ in $(seq $RUNS); do m=$(floor $p); row "floor: arecord \| aplay, ${p} ms periods" "$m"; done
 done
 while IFS='|' read -r label opts; do
-    for _ in $(seq $RUNS); do row "$label (\`$opts\`)" "$(through_ptt $opts)"; done
+    for _ in $(seq $RUNS); do m=$(through_ptt $opts); row "$label (\`$opts\`)" "$m"; done
 done <<'CONFIGS'
 ptt A → relay → B, 20 ms frames, 5 ms periods|--frame-ms 20 --period-ms 5
 ptt A → relay → B, 10 ms frames, 5 ms periods|--frame-ms 10 --period-ms 5
