@@ -166,7 +166,7 @@ row() { # label, measurement output
 }
 
 RUNS=${RUNS:-1}
-echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg). Built from $(tree_commit)."
 echo
 echo "| path | median ms | spread p10–p90 ms | min – max ms | probes | B: underruns / periods given back / frames concealed |"
 echo "|---|---|---|---|---|---|"
