@@ -167,12 +167,12 @@ public struct RelayConnection: Sendable {
         switch phase {
         case .closed:
             return .none
-        case .awaitingHello where now &- openedAt >= limits.helloTimeout:
+        case .awaitingHello where elapsed(from: openedAt, to: now) >= limits.helloTimeout:
             return .close(.noHello)
         default:
             break
         }
-        if now &- lastInbound >= limits.idleTimeout { return .close(.idle) }
+        if elapsed(from: lastInbound, to: now) >= limits.idleTimeout { return .close(.idle) }
         if now >= nextPing {
             nextPing = now &+ limits.pingInterval
             return .ping

@@ -142,7 +142,7 @@ public struct RoomState: Sendable {
         let end = flags.contains(.end)
         switch member.talk {
         case .talking(let since, _):
-            if let maxTalk, now &- since >= maxTalk {
+            if let maxTalk, elapsed(from: since, to: now) >= maxTalk {
                 let actions = cutOff(id, now: now)
                 if end { members[id]?.talk = .idle }
                 return (false, actions)
@@ -176,15 +176,15 @@ public struct RoomState: Sendable {
             guard let member = members[id] else { continue }
             switch member.talk {
             case .talking(let since, let last):
-                if let maxTalk, now &- since >= maxTalk {
+                if let maxTalk, elapsed(from: since, to: now) >= maxTalk {
                     actions += cutOff(id, now: now)
-                } else if now &- last >= Self.silenceTimeout {
+                } else if elapsed(from: last, to: now) >= Self.silenceTimeout {
                     members[id]?.talk = .idle
                     if holder == id { holder = nil }
                     actions.append(.broadcast(.talk(from: id, on: false), except: id))
                 }
             case .cutOff(let last):
-                if now &- last >= Self.silenceTimeout { members[id]?.talk = .idle }
+                if elapsed(from: last, to: now) >= Self.silenceTimeout { members[id]?.talk = .idle }
             case .idle, .deniedBusy:
                 break
             }

@@ -64,9 +64,9 @@ public struct SendQueue<Payload: Sendable>: Sendable {
         }
         guard dropped > 0 else { return .queued(dropped: 0) }
         droppedFrames += dropped
-        if let since = droppingSince, now &- lastDrop <= limits.dropGap {
+        if let since = droppingSince, elapsed(from: lastDrop, to: now) <= limits.dropGap {
             lastDrop = now
-            if now &- since >= limits.tooSlowAfter { return .tooSlow }
+            if elapsed(from: since, to: now) >= limits.tooSlowAfter { return .tooSlow }
         } else {
             droppingSince = now
             lastDrop = now

@@ -24,6 +24,17 @@ import Testing
         #expect(v.code == .unsupportedVersion && v.word == "version")
     }
 
+    /// A timer's `now`, sampled before another thread noted a later arrival (or opened the
+    /// connection later), is no timeout: not 584 years of silence.
+    @Test func aTickBehindTheLastArrivalIsNoTimeout() {
+        var c = RelayConnection(now: 1_000 * ms)
+        #expect(c.tick(now: 999 * ms) == .none)
+        c.welcomed(id: 1)
+        c.heard(now: 5_000 * ms)
+        #expect(c.tick(now: 4_999 * ms) == .none)
+        #expect(c.tick(now: 5_000 * ms + c.limits.idleTimeout) == .close(.idle))
+    }
+
     @Test func afterHelloChecksMessages() {
         var c = RelayConnection(now: 0)
         c.welcomed(id: 5)

@@ -161,4 +161,17 @@ import Testing
         #expect(r.members[1]?.talk.since == nil)
         #expect(RoomState.Talk.cutOff(last: 5).since == nil && RoomState.Talk.deniedBusy.since == nil)
     }
+
+    /// The timer's `now` may be a little behind a frame another thread has just noted: the
+    /// spurt is not silent, and no talk time is over.
+    @Test func aTickBehindTheLastFrameEndsNothing() {
+        var r = RoomState(name: "test", maxTalk: 60_000_000_000)
+        _ = r.join(id: 1, name: "a", listen: false)
+        _ = r.receiveAudio(flags: .start, from: 1, now: 10_000_000_000)
+        _ = r.receiveAudio(flags: [], from: 1, now: 10_020_000_000)
+        #expect(r.tick(now: 10_019_000_000) == [])
+        #expect(r.members[1]?.talk == .talking(since: 10_000_000_000, last: 10_020_000_000))
+        #expect(r.tick(now: 9_999_000_000) == [])
+        #expect(r.members[1]?.isTalking == true)
+    }
 }
