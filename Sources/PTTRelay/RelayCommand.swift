@@ -122,7 +122,7 @@ public struct RelayOptions: ParsableArguments {
                 writeOut("listening on \(address.url)\n", fd: 1)
             }
         } catch {
-            if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(error)") }
+            if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(RelayServer.describe(listenError: error))") }
             throw RelayFailure("the relay stopped: \(error)")
         }
     }

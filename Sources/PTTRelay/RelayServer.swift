@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -78,6 +81,13 @@ public final class RelayServer: Sendable {
 
     /// The address the relay bound, once it is listening.
     public var address: RelayAddress? { bound.withLock { $0 } }
+
+    /// Why the relay could not listen, in the system's words ("Address already in use") rather than
+    /// NIO's description of the failed call.
+    public static func describe(listenError error: any Error) -> String {
+        if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
+        return String(describing: error)
+    }
 
     /// Asks the relay to close every connection with 1001 and stop. Safe from any thread, any number of times.
     public func shutdown() { stopper.yield() }

@@ -42,7 +42,7 @@ struct HostedRelay: Sendable {
             server.shutdown()
             let reason: String
             switch await task.result {
-            case .failure(let error): reason = "\(error)"
+            case .failure(let error): reason = RelayServer.describe(listenError: error)
             case .success: reason = "the relay stopped"
             }
             throw StartError(description: "cannot host on \(bind.host):\(bind.port): \(reason) (is another relay running there? join it with --relay)")

@@ -77,7 +77,7 @@ struct JoinCommand: AsyncParsableCommand {
             let state = ScreenState(room: room, relayURL: url)
             if let hosted {
                 state.values.withLock { $0.hosting = "hosting" }
-                for share in hosted.shareURLs { state.notice("hosting: others join with  ptt join \(room) NAME --relay \(share)") }
+                for share in hosted.shareURLs { state.notice("hosting: others join with: ptt join \(room) NAME --relay \(share)") }
             }
             let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder) { state.apply($0) }
             let outcome: (SessionCore.EndReason, Int32?)

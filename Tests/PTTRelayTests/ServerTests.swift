@@ -140,7 +140,7 @@ import Testing
         try await withRelay { relay in
             let (status, text) = try Self.relayFailing(["--bind", "127.0.0.1:\(relay.address.port)"])
             #expect(status == 1)
-            #expect(text.contains("cannot listen on 127.0.0.1:\(relay.address.port)"))
+            #expect(text.contains("cannot listen on 127.0.0.1:\(relay.address.port): Address already in use\n"), "\(text)")
         }
     }
 

@@ -1,0 +1,71 @@
+import Foundation
+import Glibc
+import PTTTestSupport
+import Testing
+
+/// `ptt join --host`: a relay inside the client. Others join with the URL it prints; a second
+/// host on the same port is refused with a reason; when the host leaves, the others reconnect and
+/// find the room again once it is hosted anew.
+@Suite(.serialized) struct HostTests {
+    /// A loopback port nothing listens on (the kernel's choice, released before use).
+    func unusedLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func host(_ name: String, port: Int) throws -> ChildProcess {
+        try ChildProcess("ptt", ["join", "standup", name, "--host", "--relay", "ws://127.0.0.1:\(port)", "--json", "--listen"],
+                         environment: testALSAEnvironment)
+    }
+
+    @Test func othersJoinTheHostedRoom() async throws {
+        let port = try unusedLoopbackPort()
+        let alice = try host("alice", port: port)
+        defer { alice.stop() }
+        let hosting = await alice.waitForLine { $0.contains(#""event":"hosting""#) }
+        #expect(hosting == #"{"event":"hosting","room":"standup","urls":["ws://127.0.0.1:\#(port)/standup"]}"#)
+        #expect(await alice.waitForLine { $0.contains(#""event":"ready""#) } != nil, "\(alice.output) \(alice.errorText)")
+
+        let bob = try ChildProcess("ptt", ["join", "standup", "bob", "--json", "--listen", "--relay", "ws://127.0.0.1:\(port)"],
+                                   environment: testALSAEnvironment)
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil, "\(bob.output) \(bob.errorText)")
+        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        bob.send("chat hi alice")
+        #expect(await alice.waitForLine { $0.contains(#""text":"hi alice""#) } != nil)
+
+        // A second host on the same port is refused, in words.
+        let carol = try host("carol", port: port)
+        defer { carol.stop() }
+        #expect(await carol.waitForExit() == 1)
+        #expect(carol.errorText.contains("cannot host on 127.0.0.1:\(port): Address already in use (is another relay running there? join it with --relay)"),
+                "\(carol.errorText)")
+
+        // The host leaves: bob is told why and keeps trying; a new host on the port gets him back.
+        alice.send("quit")
+        #expect(await alice.waitForExit() == 0)
+        #expect(await bob.waitForLine { $0.contains(#""event":"disconnected""#) && $0.contains(#""code":1001"#) } != nil, "\(bob.output)")
+        #expect(await bob.waitForLine { $0.contains(#""event":"reconnecting""#) } != nil)
+        let dave = try host("dave", port: port)
+        defer { dave.stop() }
+        #expect(await dave.waitForLine { $0.contains(#""event":"ready""#) } != nil, "\(dave.output) \(dave.errorText)")
+        #expect(await dave.waitForLine(timeout: .seconds(15)) { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil,
+                "bob did not come back: \(bob.output)")
+        bob.send("quit")
+        #expect(await bob.waitForExit() == 0)
+        dave.send("quit")
+        #expect(await dave.waitForExit() == 0)
+    }
+}
