@@ -3,24 +3,17 @@ import PTTCore
 /// Runs a capture device on its own thread and hands periods to a `SampleRing`.
 ///
 /// Ownership: the device, the pacer and the read buffer belong to the capture thread
-/// (created, used and closed there). `status`, `xruns` and the running flag are protected
-/// by `lock`. The ring is the only thing shared with the consumer. Opening failures and
-/// a device lost mid-session do not stop the engine: it retries with backoff (`RetryBackoff`: 0.25 s
-/// doubling to 5 s) and reports `.unavailable` meanwhile, so a session goes on without
-/// a microphone.
+/// (created, used and closed there). `status`, `xruns` and the running flag are in
+/// `control` (`DeviceThread`). The ring is the only thing shared with the consumer.
+/// Opening failures and a device lost mid-session do not stop the engine: it retries with
+/// backoff (`RetryBackoff`: 0.25 s doubling to 5 s) and reports `.unavailable` meanwhile,
+/// so a session goes on without a microphone.
 public final class CaptureEngine: @unchecked Sendable {
     public typealias Opener = @Sendable () throws(AudioDeviceError) -> any AudioInput
 
     public let ring: SampleRing
     private let opener: Opener
-    private let lock = ConditionLock()
-    private var thread: AudioThread?
-    // Protected by lock:
-    private var running = false
-    private var currentStatus = DeviceStatus.stopped
-    private var xrunCount = 0
-    private var statusHandler: (@Sendable (DeviceStatus) -> Void)?
-    private var lastDelayFrames: Int?
+    private let control = DeviceThread(name: "ptt-capture")
 
     /// `ringMillis` of audio can wait for the consumer before the oldest is overwritten.
     public init(ringMillis: Int = 500, opener: @escaping Opener) {
@@ -35,54 +28,21 @@ public final class CaptureEngine: @unchecked Sendable {
         }
     }
 
-    public var status: DeviceStatus { lock.withLock { currentStatus } }
+    public var status: DeviceStatus { control.status }
     /// Overruns recovered, over every device opened.
-    public var xruns: Int { lock.withLock { xrunCount } }
+    public var xruns: Int { control.xruns }
     /// What the device last reported as its delay from the microphone (sampled every 100 periods).
-    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map(ALSADevice.micros(frames:)) } }
+    public var deviceDelayMicros: Int? { control.deviceDelayMicros }
 
     /// Called on the capture thread whenever the status changes. Set before `start`.
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
-        lock.withLock { statusHandler = handler }
+        control.onStatusChange(handler)
     }
 
-    public func start() {
-        let already = lock.withLock { () -> Bool in
-            if running { return true }
-            running = true
-            return false
-        }
-        guard !already else { return }
-        thread = AudioThread(name: "ptt-capture", realtime: true) { [self] in run() }
-    }
+    public func start() { control.start { [self] in run() } }
 
     /// Stops the thread and closes the device; waits for both.
-    public func stop() {
-        lock.withLock { running = false }
-        lock.broadcast()
-        thread?.join()
-        thread = nil
-        setStatus(.stopped)
-    }
-
-    private var isRunning: Bool { lock.withLock { running } }
-
-    private func setStatus(_ s: DeviceStatus) {
-        let handler = lock.withLock { () -> (@Sendable (DeviceStatus) -> Void)? in
-            guard currentStatus != s else { return nil }
-            currentStatus = s
-            return statusHandler
-        }
-        handler?(s)
-    }
-
-    /// Sleeps up to `nanos`, waking early on `stop`.
-    private func pause(_ nanos: Int64) {
-        let deadline = MonotonicClock.nanos() + nanos
-        lock.withLock {
-            while running && MonotonicClock.nanos() < deadline { _ = lock.wait(until: deadline) }
-        }
-    }
+    public func stop() { control.stop() }
 
     private func run() {
         var device: (any AudioInput)?
@@ -91,7 +51,7 @@ public final class CaptureEngine: @unchecked Sendable {
         var backoff = RetryBackoff()
         var lastXruns = 0
         var reads = 0
-        while isRunning {
+        while control.isRunning {
             guard let dev = device else {
                 do {
                     let d = try opener()
@@ -102,11 +62,11 @@ public final class CaptureEngine: @unchecked Sendable {
                     pacer.reset(at: MonotonicClock.nanos())
                     lastXruns = 0
                     backoff.opened(at: MonotonicClock.nanos())
-                    setStatus(.running(device: d.name))
+                    control.setStatus(.running(device: d.name))
                 } catch {
                     let delay = backoff.failed()
-                    setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
-                    pause(delay)
+                    control.setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                    control.pause(delay)
                 }
                 continue
             }
@@ -116,19 +76,14 @@ public final class CaptureEngine: @unchecked Sendable {
                 dev.close()
                 device = nil
                 let delay = backoff.lost(at: MonotonicClock.nanos())
-                setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
-                pause(delay)
+                control.setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                control.pause(delay)
                 continue
             }
-            if dev.xruns != lastXruns {
-                let delta = dev.xruns - lastXruns
-                lastXruns = dev.xruns
-                lock.withLock { xrunCount += delta }
-                pacer.reset(at: MonotonicClock.nanos())
-            }
+            if control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns) { pacer.reset(at: MonotonicClock.nanos()) }
             ring.write(buffer)
             reads += 1
-            if reads % 100 == 1, let delay = dev.delayFrames() { lock.withLock { lastDelayFrames = delay } }
+            if reads % 100 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.nanos()))
         }
         device?.close()

@@ -4,8 +4,8 @@ import PTTCore
 /// (the mixer runs there) and writes it.
 ///
 /// Ownership: the device, the pacer and the period buffer belong to the playback thread;
-/// `render` is only ever called from it. `status`, `xruns` and the running flag are
-/// protected by `lock`. Without a device (missing, busy, lost) the thread keeps rendering
+/// `render` is only ever called from it. `status`, `xruns` and the running flag are in
+/// `control` (`DeviceThread`). Without a device (missing, busy, lost) the thread keeps rendering
 /// at real-time pace and throws the audio away, so jitter buffers drain and the session
 /// goes on; it retries the device with backoff (0.25 s doubling to 5 s).
 public final class PlaybackEngine: @unchecked Sendable {
@@ -17,15 +17,8 @@ public final class PlaybackEngine: @unchecked Sendable {
     private let opener: Opener
     private let render: Render
     private let fallbackPeriodFrames: Int
-    private let lock = ConditionLock()
-    private var thread: AudioThread?
-    // Protected by lock:
-    private var running = false
-    private var currentStatus = DeviceStatus.stopped
-    private var xrunCount = 0
-    private var statusHandler: (@Sendable (DeviceStatus) -> Void)?
-    private var framesPlayed = 0
-    private var lastDelayFrames: Int?
+    private let control = DeviceThread(name: "ptt-playback")
+    private var framesPlayed = 0   // protected by control.lock
 
     public init(channels: Int = 1, periodMillis: Int = 10, opener: @escaping Opener, render: @escaping Render) {
         self.channels = channels
@@ -41,46 +34,21 @@ public final class PlaybackEngine: @unchecked Sendable {
         }, render: render)
     }
 
-    public var status: DeviceStatus { lock.withLock { currentStatus } }
-    public var xruns: Int { lock.withLock { xrunCount } }
+    public var status: DeviceStatus { control.status }
+    public var xruns: Int { control.xruns }
     /// What the device last reported as its delay to the speaker (sampled every 100 periods).
-    public var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map(ALSADevice.micros(frames:)) } }
+    public var deviceDelayMicros: Int? { control.deviceDelayMicros }
     /// Frames rendered so far (played or, without a device, discarded).
-    public var frames: Int { lock.withLock { framesPlayed } }
+    public var frames: Int { control.lock.withLock { framesPlayed } }
 
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
-        lock.withLock { statusHandler = handler }
+        control.onStatusChange(handler)
     }
 
-    public func start() {
-        let already = lock.withLock { () -> Bool in
-            if running { return true }
-            running = true
-            return false
-        }
-        guard !already else { return }
-        thread = AudioThread(name: "ptt-playback", realtime: true) { [self] in run() }
-    }
+    public func start() { control.start { [self] in run() } }
 
     /// Stops rendering, lets the device play what it holds, closes it.
-    public func stop() {
-        lock.withLock { running = false }
-        lock.broadcast()
-        thread?.join()
-        thread = nil
-        setStatus(.stopped)
-    }
-
-    private var isRunning: Bool { lock.withLock { running } }
-
-    private func setStatus(_ s: DeviceStatus) {
-        let handler = lock.withLock { () -> (@Sendable (DeviceStatus) -> Void)? in
-            guard currentStatus != s else { return nil }
-            currentStatus = s
-            return statusHandler
-        }
-        handler?(s)
-    }
+    public func stop() { control.stop() }
 
     private func run() {
         var device: (any AudioOutput)?
@@ -92,7 +60,7 @@ public final class PlaybackEngine: @unchecked Sendable {
         var nextAttempt: Int64 = 0
         var lastXruns = 0
         var periods = 0
-        while isRunning {
+        while control.isRunning {
             let now = MonotonicClock.nanos()
             if device == nil && now >= nextAttempt {
                 do {
@@ -104,10 +72,10 @@ public final class PlaybackEngine: @unchecked Sendable {
                     pacer.reset(at: now)
                     lastXruns = 0
                     backoff.opened(at: now)
-                    setStatus(.running(device: d.name))
+                    control.setStatus(.running(device: d.name))
                 } catch {
                     let delay = backoff.failed()
-                    setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                    control.setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
                     nextAttempt = now + delay
                     pacer = Pacer(slackSamples: 0)
                     pacer.reset(at: now)
@@ -120,27 +88,20 @@ public final class PlaybackEngine: @unchecked Sendable {
             if let dev = device {
                 do {
                     try dev.write(buffer)
-                    if dev.xruns != lastXruns {
-                        let delta = dev.xruns - lastXruns
-                        lastXruns = dev.xruns
-                        lock.withLock { xrunCount += delta }
-                    }
+                    _ = control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns)
                 } catch {
                     dev.close()
                     device = nil
                     let delay = backoff.lost(at: MonotonicClock.nanos())
-                    setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
+                    control.setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
                     nextAttempt = MonotonicClock.nanos() + delay
                     pacer = Pacer(slackSamples: 0)
                     pacer.reset(at: MonotonicClock.nanos())
                 }
             }
             periods += 1
-            let delay = periods % 100 == 1 ? device?.delayFrames() : nil
-            lock.withLock {
-                framesPlayed += periodFrames
-                if let delay { lastDelayFrames = delay }
-            }
+            if periods % 100 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
+            control.lock.withLock { framesPlayed += periodFrames }
             MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.nanos()))
         }
         device?.drain()

@@ -1,0 +1,79 @@
+import PTTCore
+
+/// What a device engine (capture or playback) shares between its device thread and everyone
+/// else: the running flag, the device's status and who is told when it changes, the xruns
+/// recovered and the delay the device last reported. All of it is protected by `lock`;
+/// `start` and `stop` belong to the engine's owner.
+final class DeviceThread: @unchecked Sendable {
+    let lock = ConditionLock()
+    private let name: String
+    private var thread: AudioThread?
+    // Protected by lock:
+    private var running = false
+    private var currentStatus = DeviceStatus.stopped
+    private var xrunCount = 0
+    private var statusHandler: (@Sendable (DeviceStatus) -> Void)?
+    private var lastDelayFrames: Int?
+
+    /// `name` is the thread's (in `ps`, `top -H` and profilers).
+    init(name: String) { self.name = name }
+
+    var status: DeviceStatus { lock.withLock { currentStatus } }
+    var xruns: Int { lock.withLock { xrunCount } }
+    var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map(ALSADevice.micros(frames:)) } }
+    var isRunning: Bool { lock.withLock { running } }
+
+    func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
+        lock.withLock { statusHandler = handler }
+    }
+
+    /// Runs `body` on a real-time-priority thread, unless one runs already.
+    func start(_ body: @escaping @Sendable () -> Void) {
+        let already = lock.withLock { () -> Bool in
+            if running { return true }
+            running = true
+            return false
+        }
+        guard !already else { return }
+        thread = AudioThread(name: name, realtime: true, body)
+    }
+
+    /// Clears the running flag, wakes a `pause`, waits for the thread to end, reports `.stopped`.
+    func stop() {
+        lock.withLock { running = false }
+        lock.broadcast()
+        thread?.join()
+        thread = nil
+        setStatus(.stopped)
+    }
+
+    /// Records the status; calls the handler (outside the lock) when it changed.
+    func setStatus(_ s: DeviceStatus) {
+        let handler = lock.withLock { () -> (@Sendable (DeviceStatus) -> Void)? in
+            guard currentStatus != s else { return nil }
+            currentStatus = s
+            return statusHandler
+        }
+        handler?(s)
+    }
+
+    /// Adds the xruns the device counted since `seen`, its total at the last call (0 for a
+    /// device just opened). Returns whether there were any.
+    func countXruns(deviceTotal: Int, seen: inout Int) -> Bool {
+        guard deviceTotal != seen else { return false }
+        let delta = deviceTotal - seen
+        seen = deviceTotal
+        lock.withLock { xrunCount += delta }
+        return true
+    }
+
+    func noteDelay(frames: Int) { lock.withLock { lastDelayFrames = frames } }
+
+    /// Sleeps up to `nanos`, waking early on `stop`.
+    func pause(_ nanos: Int64) {
+        let deadline = MonotonicClock.nanos() + nanos
+        lock.withLock {
+            while running && MonotonicClock.nanos() < deadline { _ = lock.wait(until: deadline) }
+        }
+    }
+}
