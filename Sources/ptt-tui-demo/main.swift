@@ -70,6 +70,10 @@ do {
 if let crashAfter {
     Task {
         try? await Task.sleep(for: .milliseconds(crashAfter))
+        // No core dump from a requested crash: a core-size limit of 1 byte makes the kernel
+        // skip both a core file and a pipe to a dump collector (which would delay the exit).
+        var noCore = rlimit(rlim_cur: 1, rlim_max: 1)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
         fatalError("ptt-tui-demo: crash requested by --crash-after")
     }
 }

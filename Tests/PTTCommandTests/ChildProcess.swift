@@ -31,7 +31,9 @@ final class ChildProcess: @unchecked Sendable {
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = Self.binDirectory.appendingPathComponent(executable)
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
+        // Only the test decides ptt's options: no PTT_* variables or config file of the user's.
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PTT_") }
+        env["XDG_CONFIG_HOME"] = "/nonexistent/ptt-test-config"
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardInput = stdin

@@ -7,22 +7,31 @@ import Testing
 /// host on the same port is refused with a reason; when the host leaves, the others reconnect and
 /// find the room again once it is hosted anew.
 @Suite(.serialized) struct HostTests {
-    /// A loopback port nothing listens on (the kernel's choice, released before use).
+    /// A loopback port nothing listens on, below the kernel's range for outgoing connections:
+    /// the test binds it twice, and in between a reconnecting client must not be given it as
+    /// its own source port.
     func unusedLoopbackPort() throws -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let ephemeralLow = range.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
+        let candidates = 10_000..<max(10_100, min(ephemeralLow, 30_000))
+        for _ in 0..<100 {
+            let port = Int.random(in: candidates)
+            if Self.canBind(port: port) { return port }
+        }
+        throw TestFailure("no free loopback port in \(candidates)")
+    }
+
+    static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     func host(_ name: String, port: Int) throws -> ChildProcess {

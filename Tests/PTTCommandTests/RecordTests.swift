@@ -5,10 +5,10 @@ import Testing
 @Suite(.serialized) struct RecordTests {
     @Test func recordingHoldsWhatWasHeardAndWhatWasSaid() async throws {
         let tmp = try TemporaryDirectory()
-        // Alice says her piece 1.5 s in (her microphone runs from her start, and nothing is sent
-        // before she has joined); bob's piece is a different pitch, sent later.
+        // Alice says her piece 3 s in (her microphone runs from her start, and nothing is sent
+        // before she has joined); bob's piece is a different pitch, sent after hers has ended.
         let alice = TestSignal.speechLike(seconds: 1.5, pad: 0.3)
-        try TestSignal.write([Int16](repeating: 0, count: 48000 * 3 / 2) + alice + [Int16](repeating: 0, count: 48000 * 10),
+        try TestSignal.write([Int16](repeating: 0, count: 48000 * 3) + alice + [Int16](repeating: 0, count: 48000 * 10),
                              to: tmp.path("alice.raw"))
         let bob = TestSignal.speechLike(seconds: 1.5, pad: 0.1, pitch: 330, syllablesPerSecond: 4.7)
         try TestSignal.writeWAV(bob, to: tmp.path("bob.wav"))
@@ -22,7 +22,7 @@ import Testing
                                          "--record", tmp.path("session.wav"), "--relay", url], environment: env)
         defer { a.stop() }
         #expect(await a.waitForLine { $0.contains(#""event":"ready""#) } != nil)
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(5.5))
         let send = try ChildProcess("ptt", ["send", "r", "bob", tmp.path("bob.wav"), "--relay", url])
         #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "send: \(send.errorText)")
         // Bob's spurt has ended for alice; then the few frames her jitter buffer still holds play.

@@ -14,9 +14,12 @@ import Testing
         let (relay, port) = try await startRelay()
         defer { relay.stop() }
         let url = "ws://127.0.0.1:\(port)"
-        let wavOut = try ChildProcess("ptt", ["listen", "r", "--out", tmp.path("room.wav"), "--seconds", "5", "--relay", url, "--json"])
-        let oggOut = try ChildProcess("ptt", ["listen", "r", "--name", "archive", "--out", tmp.path("room.opus"), "--seconds", "5", "--relay", url])
+        // The listeners' clocks start before they join; 8 s leaves room for a slow start and the
+        // 2.4 s of speech sent at real-time pace.
+        let wavOut = try ChildProcess("ptt", ["listen", "r", "--out", tmp.path("room.wav"), "--seconds", "8", "--relay", url, "--json"])
+        let oggOut = try ChildProcess("ptt", ["listen", "r", "--name", "archive", "--out", tmp.path("room.opus"), "--seconds", "8", "--relay", url, "--json"])
         #expect(await wavOut.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        #expect(await oggOut.waitForLine { $0.contains(#""event":"ready""#) } != nil)
         try await Task.sleep(for: .milliseconds(300))
         let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("speech.wav"), "--relay", url])
         #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "send: \(send.errorText)")

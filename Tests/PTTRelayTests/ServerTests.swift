@@ -63,9 +63,13 @@ import Testing
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("ptt-relay").path
     }
 
+    /// The test process's environment without PTT_* variables: only the test sets the relay's options.
+    static var relayEnvironment: [String: String] { ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PTT_") } }
+
     @Test func sigtermCloses1001AndExitsZero() async throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.relayExecutable)
+        p.environment = Self.relayEnvironment
         p.arguments = ["--bind", "127.0.0.1:0", "--log-format", "json", "--token", "t0ken-s3cret"]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -120,6 +124,7 @@ import Testing
     static func relayFailing(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: relayExecutable)
+        p.environment = relayEnvironment
         p.arguments = arguments
         let err = Pipe()
         p.standardError = err

@@ -14,7 +14,11 @@ public final class Tmux {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         try run([
             "new-session", "-d", "-x", "\(width)", "-y", "\(height)",
-            "env", "PS1=$ ", "TERM=screen", "SWIFT_BACKTRACE=enable=no", "bash", "--norc", "--noprofile",
+            // A shell of known behaviour whatever the user's setup: English messages, no inputrc,
+            // no prompt command, no ptt configuration.
+            "env", "-i", "PATH=\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")", "HOME=\(scratch)",
+            "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "INPUTRC=/dev/null", "PS1=$ ", "TERM=screen", "SWIFT_BACKTRACE=enable=no",
+            "bash", "--norc", "--noprofile",
         ])
         socketPath = try run(["display-message", "-p", "#{socket_path}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         _ = waitFor("a shell prompt") { $0.contains("$") }
@@ -43,7 +47,7 @@ public final class Tmux {
         // hold it open, so reading to its end would never return.
         let outPath = scratch + "/out-\(UInt32.random(in: 0...UInt32.max))"
         defer { unlink(outPath) }
-        let pid = try Self.spawn(["tmux", "-L", socket] + args, stdin: "/dev/null", stdout: outPath)
+        let pid = try Self.spawn(["tmux", "-L", socket, "-f", "/dev/null"] + args, stdin: "/dev/null", stdout: outPath)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
@@ -128,7 +132,7 @@ public final class Tmux {
         guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         // Neither end may leak into tmux (its own copy of the write end would hide the EOF).
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let pid = try Self.spawn(["tmux", "-L", socket, "-C", "attach"], stdinFD: fds[0], stdout: "/dev/null")
+        let pid = try Self.spawn(["tmux", "-L", socket, "-f", "/dev/null", "-C", "attach"], stdinFD: fds[0], stdout: "/dev/null")
         close(fds[0])
         defer {
             close(fds[1])
