@@ -27,7 +27,9 @@ struct DemoInTmuxTests {
 
     /// After the demo ended: its goodbye is on the main screen, termios is back (canonical,
     /// echo), and the shell runs commands.
-    func expectShellUsable(_ tmux: Tmux, exit code: Int, goodbye: String? = "ptt-tui-demo: terminal restored") throws {
+    /// Returns the screen as the demo left it (before the check's own `clear`).
+    @discardableResult
+    func expectShellUsable(_ tmux: Tmux, exit code: Int, goodbye: String? = "ptt-tui-demo: terminal restored") throws -> [String] {
         try expectShellUsable(tmux, exit: [code], goodbye: goodbye.map { [$0] } ?? [])
     }
 
@@ -37,7 +39,8 @@ struct DemoInTmuxTests {
         return words.allSatisfy { ["icanon", "isig", "echo", "-icanon", "-isig", "-echo"].contains(String($0)) }
     }
 
-    func expectShellUsable(_ tmux: Tmux, exit codes: [Int], goodbye: [String]) throws {
+    @discardableResult
+    func expectShellUsable(_ tmux: Tmux, exit codes: [Int], goodbye: [String]) throws -> [String] {
         // The typed command line also holds "modes:" and may wrap so that a row starts with it;
         // only the output row is made of nothing but the modes.
         let after = tmux.waitFor("the shell after the demo") { rows in rows.contains(where: Self.isModesOutput) }
@@ -51,6 +54,7 @@ struct DemoInTmuxTests {
         try tmux.type("clear; echo ok-$((1+1))")
         let ok = tmux.waitFor("ok-2") { rows in rows.contains("ok-2") }
         #expect(ok != nil, "shell not usable: \(tmux.lastScreen)")
+        return rows
     }
 
     @Test func drawsHoldsSpaceAndQuits() throws {
@@ -133,12 +137,13 @@ struct DemoInTmuxTests {
         #expect(tmux.waitFor("cancelled") { $0[23].hasPrefix(" space talk") } != nil)
         #expect(!tmux.capture().contains { $0.contains("never sent") })
         try tmux.keys("q")
-        try expectShellUsable(tmux, exit: 0)
+        let after = try expectShellUsable(tmux, exit: 0)
         // what the demo wrote to stderr went to its log file, not onto the screen
         let log = try String(contentsOfFile: logFile, encoding: .utf8)
         #expect(log.contains("ptt-tui-demo: intent sendChat(\"hello from TMUX q\")"), "\(log)")
         #expect(log.contains("ptt-tui-demo: intent cancelChat"))
-        #expect(!tmux.lastScreen.contains { $0.contains("intent") })
+        #expect(after.contains { $0.hasPrefix("ptt-tui-demo: terminal restored") })
+        #expect(!after.contains { $0.contains("intent") }, "\(after)")
     }
 
     @Test func toggleModeLatchesSpace() throws {
