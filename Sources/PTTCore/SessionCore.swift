@@ -157,7 +157,7 @@ public struct SessionCore: Sendable {
         guard case .connecting(let attempt) = phase else { return [] }
         switch failure {
         case .http(let status) where (400..<500).contains(status):
-            return end(.refused(status: status, message: Self.httpMessage(status)))
+            return end(.refused(status: status, message: Self.httpMessage(status) + Self.roomTwiceHint(url: config.url, room: config.room)))
         case .http(let status):
             return scheduleReconnect(rule: .soon, attempt: attempt, now: now, random: random,
                                      disconnected: (0, "relay answered HTTP \(status)"))
@@ -165,6 +165,15 @@ public struct SessionCore: Sendable {
             guard everJoined else { return end(.unreachable("cannot reach the relay at \(config.url): \(why)")) }
             return scheduleReconnect(rule: .soon, attempt: attempt, now: now, random: random, disconnected: nil)
         }
+    }
+
+    /// When the room's URL ends in the room twice, the relay URL given already held the room
+    /// (as `--host` prints it, say): what to pass instead.
+    static func roomTwiceHint(url: String, room: String) -> String {
+        guard url.hasSuffix("/\(room)/\(room)") else { return "" }
+        let base = url.dropLast(2 * (room.count + 1))
+        guard !base.hasSuffix("/") else { return "" }   // ws://standup/standup: a host of that name
+        return "; the relay URL already ends in the room: try --relay \(base)"
     }
 
     static func httpMessage(_ status: Int) -> String {

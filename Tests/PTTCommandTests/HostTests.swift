@@ -62,6 +62,15 @@ import Testing
         #expect(carol.errorText.contains("cannot host on 127.0.0.1:\(port): Address already in use (is another relay running there? join it with --relay)"),
                 "\(carol.errorText)")
 
+        // The room's URL (as the hosting event gives it) passed as the relay URL: refused, and
+        // the message says what to pass instead.
+        let eve = try ChildProcess("ptt", ["join", "standup", "eve", "--json", "--listen", "--relay", "ws://127.0.0.1:\(port)/standup"],
+                                   environment: testALSAEnvironment)
+        defer { eve.stop() }
+        #expect(await eve.waitForExit() == 1)
+        #expect(eve.errorText.contains("(HTTP 400); the relay URL already ends in the room: try --relay ws://127.0.0.1:\(port)\n"),
+                "\(eve.errorText)")
+
         // The host leaves: bob is told why and keeps trying; a new host on the port gets him back.
         alice.send("quit")
         #expect(await alice.waitForExit() == 0)

@@ -193,6 +193,16 @@ import Testing
             guard case .ended(.refused(status, let m)) = s.phase else { Issue.record("\(status)"); continue }
             #expect(m.contains("\(status)"))
         }
+        // A relay URL that already held the room: the message says what to pass instead.
+        for (url, hint) in [("ws://10.0.0.5:7700/standup/standup", "; the relay URL already ends in the room: try --relay ws://10.0.0.5:7700"),
+                            ("wss://h/ptt/standup/standup", "; the relay URL already ends in the room: try --relay wss://h/ptt"),
+                            ("ws://h:1/x/standup", ""), ("ws://standup/standup", "")] {
+            var s = SessionCore(config: .init(room: "standup", name: "alice", listen: false, url: url), randomID: 5)
+            _ = s.start()
+            _ = s.connectFailed(.http(status: 400), now: .zero, random: 0)
+            guard case .ended(.refused(400, let m)) = s.phase else { Issue.record("\(s.phase)"); continue }
+            #expect(m == "the relay refused the room or the protocol (HTTP 400)" + hint)
+        }
         var s = SessionCore(config: Self.config, randomID: 5)
         _ = s.start()
         _ = s.connectFailed(.unreachable("Connection refused"), now: .zero, random: 0)
