@@ -144,9 +144,7 @@ import Testing
             $0.filter { if case .ready = $0 { true } else { false } }.count == 2
         })
         // The client sees the upgrade before the forwarder has registered the connection.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while again.connectionCount != 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(again.connectionCount == 1)
+        #expect(await eventually(timeout: .seconds(5)) { again.connectionCount == 1 }, "\(again.connectionCount) connections")
         s.quit()
         #expect(await run.value == .quit)
     }

@@ -1,5 +1,6 @@
 import PTTClient
 import PTTCore
+import PTTTestSupport
 import Synchronization
 
 /// Collects a session's output for assertions, with bounded waits instead of sleeps.
@@ -19,19 +20,11 @@ final class EventLog: Sendable {
     /// Waits up to `timeout` for `condition` over the events so far.
     @discardableResult
     func wait(_ what: String, timeout: Duration = .seconds(5), _ condition: ([SessionEvent]) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition(all) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition(all)
+        await eventually(timeout: timeout) { condition(all) }
     }
 
     func waitPlayed(count: Int, timeout: Duration = .seconds(5)) async -> [AudioFrame] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, played.withLock({ $0.count }) < count {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually(timeout: timeout) { played.withLock { $0.count } >= count }
         return played.withLock { $0 }
     }
 }

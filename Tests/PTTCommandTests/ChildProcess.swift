@@ -1,4 +1,5 @@
 import Foundation
+import PTTTestSupport
 import Synchronization
 
 /// A built executable of this package run as a child process, with its output collected
@@ -77,11 +78,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits until some output line satisfies `match`; returns it.
     func waitForLine(timeout: Duration = .seconds(10), _ match: (String) -> Bool) async -> String? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = output.first(where: match) { return line }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        _ = await eventually(timeout: timeout, every: .milliseconds(20)) { output.contains(where: match) }
         return output.first(where: match)
     }
 

@@ -63,11 +63,10 @@ import Testing
 
         // Let the speech play out in real time: wait (at most 20 s) until B's speaker has played
         // it and 0.5 s of the quiet after it.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
+        _ = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             let envelope = TestSignal.envelope(TestSignal.read(tmp.path("b.raw")))
-            if let last = envelope.lastIndex(where: { $0 > 500 }), envelope.count - last > 50 { break }
-            try await Task.sleep(for: .milliseconds(100))
+            guard let last = envelope.lastIndex(where: { $0 > 500 }) else { return false }
+            return envelope.count - last > 50
         }
 
         // `stats`: B has played A's frames (A talks all along in open mode) and A has sent them.

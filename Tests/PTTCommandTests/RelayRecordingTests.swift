@@ -1,5 +1,6 @@
 import Foundation
 import PTTCore
+import PTTTestSupport
 import Testing
 
 /// `ptt-relay --record DIR`, `/stats` and the dashboard, against a scripted session:
@@ -39,12 +40,10 @@ import Testing
         }
         // The recorder writes behind the relay: wait (at most 5 s) for the last telemetry line,
         // bob's leave, written after his spurt's file was completed.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
+        _ = await eventually(timeout: .seconds(5), every: .milliseconds(20)) {
             let day = (try? FileManager.default.contentsOfDirectory(atPath: record + "/class"))?.first ?? ""
             let log = (try? String(contentsOfFile: "\(record)/class/\(day)/telemetry.jsonl", encoding: .utf8)) ?? ""
-            if log.split(separator: "\n").count >= 8 { break }
-            try await Task.sleep(for: .milliseconds(20))
+            return log.split(separator: "\n").count >= 8
         }
 
         // One Ogg Opus file per spurt, named with time and speaker, accepted by opusinfo and
@@ -130,8 +129,7 @@ import Testing
             else { return nil }
             return (record + "/r/" + day, file)
         }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while recording() == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        _ = await eventually(timeout: .seconds(10)) { recording() != nil }
         try await Task.sleep(for: .seconds(1.5))
         relay.signal(SIGKILL)
         await relay.waitForExit()
