@@ -85,10 +85,12 @@ public enum AudioDeviceError: Error, Sendable, CustomStringConvertible {
     case unsupported(device: String, direction: AudioDirection, what: String)
     /// A device in use failed for good (unplugged, server gone); the engine reopens it.
     case lost(device: String, cause: ALSAError)
+    /// A file standing in for a device (`ptt listen --out`) cannot be created or written.
+    case fileFailed(path: String, cause: ALSAError)
 
     public var device: String {
         switch self {
-        case .cannotOpen(let d, _, _, _), .unsupported(let d, _, _), .lost(let d, _): return d
+        case .cannotOpen(let d, _, _, _), .unsupported(let d, _, _), .lost(let d, _), .fileFailed(let d, _): return d
         }
     }
 
@@ -109,6 +111,8 @@ public enum AudioDeviceError: Error, Sendable, CustomStringConvertible {
             return "\(direction.rawValue) device '\(device)' cannot be used: \(what)"
         case .lost(let device, let cause):
             return "audio device '\(device)' stopped working: \(cause.reason) (\(cause.call)); reopening"
+        case .fileFailed(let path, let cause):
+            return "cannot write '\(path)': \(cause.reason)"
         }
     }
 }

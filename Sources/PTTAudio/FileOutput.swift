@@ -43,7 +43,7 @@ public final class FileOutput: AudioOutput, @unchecked Sendable {
         case .oggOpus: self.channels = 1
         }
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .lost(device: path, cause: ALSAError(code: -errno, call: "open")) }
+        guard fd >= 0 else { throw .fileFailed(path: path, cause: ALSAError(code: -errno, call: "open")) }
         do {
             switch format {
             case .wav:
@@ -57,6 +57,7 @@ public final class FileOutput: AudioOutput, @unchecked Sendable {
             }
         } catch {
             Glibc.close(fd)
+            if let e = error as? AudioDeviceError { throw e }
             throw .unsupported(device: path, direction: .playback, what: "\(error)")
         }
     }
@@ -68,7 +69,7 @@ public final class FileOutput: AudioOutput, @unchecked Sendable {
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw .lost(device: name, cause: ALSAError(code: -errno, call: "write")) }
+            guard n > 0 else { throw .fileFailed(path: name, cause: ALSAError(code: -errno, call: "write")) }
             offset += n
         }
     }

@@ -83,7 +83,7 @@ public struct OpusSettings: Equatable, Sendable, CustomStringConvertible {
     }
 
     static func format(_ v: Double) -> String {
-        v == v.rounded() ? String(Int(v)) : String(v)
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
     }
 }
 

@@ -49,7 +49,7 @@ enum TerminalRestore {
         return p
     }()
     /// Termination signals: restore, then tell the terminal thread (a second one is fatal).
-    static let terminationSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    static let terminationSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
     /// Crashes: restore, then let the previous handler (Swift's backtracer) or the default act.
     static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
     nonisolated(unsafe) private static var atexitInstalled = false
@@ -114,7 +114,7 @@ enum TerminalRestore {
             TerminalRestore.wake(WakeByte.resize)
             return
         }
-        if sig == SIGINT || sig == SIGTERM || sig == SIGHUP {
+        if sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT {
             s.pointee.terminations += 1
             if s.pointee.terminations == 1, s.pointee.wakeFD >= 0, s.pointee.armed {
                 TerminalRestore.wake(UInt8(truncatingIfNeeded: sig))

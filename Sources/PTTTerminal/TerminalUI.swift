@@ -15,7 +15,7 @@ import Synchronization
 ///   feeds ``intents``; it blocks only in `poll`.
 /// - **Any thread**: ``update(_:)`` (stores the model under a mutex held for a copy, then wakes the
 ///   terminal thread through a pipe), ``stop()``, ``isKittyKeyboard``, ``terminationSignal``.
-/// - **Signal handlers**: SIGWINCH and SIGINT/SIGTERM/SIGHUP only write one byte to the wake pipe;
+/// - **Signal handlers**: SIGWINCH and SIGINT/SIGTERM/SIGHUP/SIGQUIT only write one byte to the wake pipe;
 ///   the terminal thread then resizes, or restores the terminal and reports `.quit`. A second
 ///   termination signal, and any crash signal (SEGV, BUS, ILL, TRAP, ABRT, FPE), restores the
 ///   terminal inside the handler (write, tcsetattr: async-signal-safe) and lets the signal act.
@@ -24,7 +24,7 @@ import Synchronization
 /// ## Restoring the terminal
 /// Every exit path pops the kitty keyboard flags (if pushed), resets attributes, shows the
 /// cursor, leaves the alternate screen, restores termios and gives fd 2 back: ``stop()``, the
-/// `q`/Ctrl+C intent followed by ``stop()``, SIGINT, SIGTERM, SIGHUP, end of input, `exit()`,
+/// `q`/Ctrl+C intent followed by ``stop()``, SIGINT, SIGTERM, SIGHUP, SIGQUIT, end of input, `exit()`,
 /// and crashes. While the UI is up, fd 2 points at ``Options/logPath`` (or `/dev/null`), so
 /// nothing written to stderr lands on the screen.
 ///
@@ -209,7 +209,7 @@ public final class TerminalUI: Sendable {
         while !shared.withLock({ $0.finished }) { usleep(1000) }
     }
 
-    /// The signal (SIGINT, SIGTERM, SIGHUP) that made the UI stop, if one did. SIGHUP also
+    /// The signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that made the UI stop, if one did. SIGHUP also
     /// stands for the end of input (the terminal went away).
     public var terminationSignal: Int32? { shared.withLock { $0.terminationSignal } }
 

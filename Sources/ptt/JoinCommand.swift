@@ -68,7 +68,10 @@ struct JoinCommand: AsyncParsableCommand {
                 recorder = try SessionRecorder(path: record, format: FileOutput.Format.guess(path: record, settings: audio.opusSettings))
             } catch {
                 await hosted?.stop()
-                Console.error("cannot record to '\(record)': \(error)")
+                // A file error already names the file.
+                if case AudioDeviceError.fileFailed = error { Console.error("--record: \(error)") } else {
+                    Console.error("cannot record to '\(record)': \(error)")
+                }
                 throw ExitCode(1)
             }
         }

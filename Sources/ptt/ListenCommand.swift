@@ -2,6 +2,7 @@ import ArgumentParser
 import PTTAudio
 import PTTClient
 import PTTCore
+import Synchronization
 
 /// `ptt listen ROOM`: join as a listener and play the room, or write it to a file.
 struct ListenCommand: AsyncParsableCommand {
@@ -20,8 +21,11 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the room's mixed audio here instead of playing it.", valueName: "file"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Stop after this many seconds (default: until Ctrl-C).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds (default: until Ctrl-C).", valueName: "s"))
     var seconds: Double?
+
+    /// Ten years: any longer is "until Ctrl-C".
+    static let maxSeconds = 315_360_000.0
 
     @Flag(help: "Print events as JSON lines on stdout.")
     var json = false
@@ -31,7 +35,9 @@ struct ListenCommand: AsyncParsableCommand {
 
     func validate() throws {
         try ClientOptions.check(room: room, name: name, nameOption: "--name")
-        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be more than 0") }
+        if let seconds, !(seconds > 0 && seconds <= Self.maxSeconds) {
+            throw ValidationError("--seconds must be more than 0 and at most \(Int(Self.maxSeconds)) (leave it out to listen until Ctrl-C)")
+        }
         if out != nil, audio.stereo, let out, FileOutput.Format.guess(path: out, settings: audio.opusSettings) != .wav {
             throw ValidationError("Ogg Opus recordings are mono: drop --stereo or write a .wav")
         }
@@ -54,12 +60,28 @@ struct ListenCommand: AsyncParsableCommand {
             }
         }
         let json = self.json
+        // A recording that can no longer be written (disk full) ends the command: going on
+        // would only pretend to record.
+        let writeFailure = Mutex<String?>(nil)
+        let running = Mutex<Call?>(nil)
         let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, output: opener) { event in
             if json { JSONMode.emit(event) }
+            if out != nil, case .device(.playback, .unavailable(let message, _)) = event {
+                let first = writeFailure.withLock { failure in
+                    defer { if failure == nil { failure = message } }
+                    return failure == nil
+                }
+                if first { running.withLock { $0 }?.quit() }
+            }
         }
+        running.withLock { $0 = call }
         Signals.install()
         Signals.onSignal(orAfter: seconds) { call.quit() }
         let reason = await call.run()
+        if let failure = writeFailure.withLock({ $0 }) {
+            Console.error("\(failure); the recording so far is kept")
+            throw ExitCode(1)
+        }
         if reason.isFailure {
             Console.error(reason.message)
             throw ExitCode(1)

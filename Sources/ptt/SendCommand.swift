@@ -91,6 +91,11 @@ struct SendCommand: AsyncParsableCommand {
         }
     }
 
+    static func seconds(_ samples: Int) -> String {
+        let tenths = (samples * 10 + OpusSettings.sampleRate / 2) / OpusSettings.sampleRate
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
     /// Encodes and sends every frame on its real-time deadline; nil when all went out.
     static func stream(_ samples: [Int16], encoder: OpusEncoder, to session: ClientSession) async -> String? {
         let n = encoder.frameSamples
@@ -99,6 +104,10 @@ struct SendCommand: AsyncParsableCommand {
         var deadline = ContinuousClock.now
         for i in 0..<frames {
             if Signals.received.load(ordering: .relaxed) != 0 { return "interrupted" }
+            // A spurt cannot go on across a reconnect: what was not sent is said, not hidden.
+            guard case .joined = session.snapshot.phase else {
+                return "the connection to the relay was lost after \(Self.seconds(i * n)) of \(Self.seconds(samples.count)) s; the rest was not sent"
+            }
             var pcm = Array(samples[(i * n)..<min(samples.count, (i + 1) * n)])
             if pcm.count < n { pcm += [Int16](repeating: 0, count: n - pcm.count) }
             let packet: [UInt8]

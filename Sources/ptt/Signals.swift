@@ -2,9 +2,9 @@ import Glibc
 import PTTAudio
 import Synchronization
 
-/// Ctrl-C, SIGTERM and SIGHUP for the commands without a screen (`join --json`, `listen`,
-/// `send`). The handler records the signal and writes a byte to a pipe; a thread blocked on
-/// that pipe acts at once, so nothing polls while the session runs.
+/// Ctrl-C, SIGTERM, SIGHUP and SIGQUIT (Ctrl-\) for the commands without a screen
+/// (`join --json`, `listen`, `send`). The handler records the signal and writes a byte to a
+/// pipe; a thread blocked on that pipe acts at once, so nothing polls while the session runs.
 enum Signals {
     /// The last signal received; 0 for none.
     static let received = Atomic<Int32>(0)
@@ -21,7 +21,8 @@ enum Signals {
             wakeReadFD.store(fds[0], ordering: .relaxed)
             wakeWriteFD.store(fds[1], ordering: .relaxed)
         }
-        for s in [SIGINT, SIGTERM, SIGHUP] {
+        // SIGQUIT too: a recording is finished properly, not left to a core dump.
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             signal(s) { sig in
                 Signals.received.store(sig, ordering: .relaxed)
                 // write() is async-signal-safe; a full pipe already wakes the waiter.

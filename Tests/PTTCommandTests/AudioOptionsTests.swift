@@ -36,12 +36,21 @@ import Testing
         #expect(!o.adaptiveLoss)
         let g = o.gateConfiguration(defaultMode: .hold)
         #expect(g.mode == .vox && g.tailMillis == 300 && g.preRollMillis == 40 && g.voxOnDBFS == -35)
+        // A negative number is the option's value, not an unknown option, also after a space.
+        #expect(try AudioOptions.parse(["--vox-threshold", "-30"]).gateConfiguration(defaultMode: .vox).voxOnDBFS == -30)
+        #expect(try ClientOptions.parse(["--token", "-k3y"]).token == "-k3y")
     }
 
     @Test(arguments: [
         (["--frame-ms", "25"], "invalid frame size 25 ms"),
         (["--bitrate", "2k"], "invalid bitrate 2000"),
         (["--bitrate", "fast"], "invalid bitrate 'fast'"),
+        // numbers far out of range are refused in words, not by an overflow
+        (["--bitrate", "1e20"], "invalid bitrate '1e20'"),
+        (["--bitrate", "infk"], "invalid bitrate 'infk'"),
+        (["--frame-ms", "inf"], "invalid frame size inf ms"),
+        (["--frame-ms", "1e400"], "invalid frame size inf ms"),
+        (["--frame-ms", "99999999999999999999"], "invalid frame size 1e+20 ms"),
         (["--low-latency", "--bitrate", "24k"], "at least 32000"),
         (["--low-latency", "--frame-ms", "20"], "10 ms frames"),
         (["--period-ms", "20"], "use 5 or 10"),
@@ -55,6 +64,16 @@ import Testing
             Issue.record("accepted \(args)")
         } catch {
             #expect(AudioOptions.message(for: error).contains(message), "\(AudioOptions.message(for: error))")
+        }
+    }
+
+    @Test(arguments: ["inf", "1e300", "0", "-1"])
+    func listenRefusesSecondsOutOfRange(seconds: String) {
+        do {
+            _ = try ListenCommand.parse(["r", "--seconds", seconds])
+            Issue.record("accepted --seconds \(seconds)")
+        } catch {
+            #expect(ListenCommand.message(for: error).contains("--seconds must be more than 0 and at most 315360000"), "\(ListenCommand.message(for: error))")
         }
     }
 

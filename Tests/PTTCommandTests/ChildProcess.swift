@@ -29,8 +29,9 @@ final class ChildProcess: @unchecked Sendable {
         return url
     }
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = Self.binDirectory.appendingPathComponent(executable)
+    /// Runs `executable` from the build directory, or the program at `absolute` when given.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], absolute: String? = nil) throws {
+        process.executableURL = absolute.map { URL(fileURLWithPath: $0) } ?? Self.binDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         // Only the test decides ptt's options: no PTT_* variables or config file of the user's.
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PTT_") }

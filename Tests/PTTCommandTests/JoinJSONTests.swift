@@ -134,14 +134,15 @@ import Testing
         #expect(badURL.errorText.contains("ws://"))
     }
 
-    @Test func sigtermLeavesCleanly() async throws {
+    @Test(arguments: [SIGTERM, SIGQUIT])
+    func aSignalLeavesCleanly(_ signal: Int32) async throws {
         let (relay, port) = try await startRelay()
         defer { relay.stop() }
         let a = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--listen", "--relay", "ws://127.0.0.1:\(port)"],
                                  environment: testALSAEnvironment)
         #expect(await a.waitForLine { $0.contains(#""event":"ready""#) } != nil)
-        a.signal(SIGTERM)
-        #expect(await a.waitForExit() == 0)
+        a.signal(signal)
+        #expect(await a.waitForExit() == 0, "\(a.errorText)")
         #expect(a.output.last?.contains(#""event":"device""#) == true || a.output.contains { $0.contains(#""reason":"quit""#) })
     }
 }

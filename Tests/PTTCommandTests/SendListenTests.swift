@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// `ptt send` into a room and `ptt listen --out` recording it, through a real relay.
@@ -43,12 +44,80 @@ import Testing
         #expect(info.terminationStatus == 0, "opusinfo rejected the Ogg Opus recording")
     }
 
+    /// The relay goes away in the middle of a send: the rest cannot be sent, and that is an
+    /// error (exit 1) saying how much went out, not a quiet success.
+    @Test func sendSaysWhenTheRelayWentAwayMidFile() async throws {
+        let tmp = try TemporaryDirectory()
+        try TestSignal.writeWAV(TestSignal.speechLike(seconds: 6, pad: 0), to: tmp.path("long.wav"))
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("long.wav"), "--relay", "ws://127.0.0.1:\(port)", "--json"])
+        defer { send.stop() }
+        #expect(await send.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        try await Task.sleep(for: .seconds(1.5))
+        relay.signal(SIGTERM)
+        #expect(await send.waitForExit(timeout: .seconds(15)) == 1)
+        #expect(send.errorText.contains("the connection to the relay was lost after "), "\(send.errorText)")
+        #expect(send.errorText.contains(" of 6.0 s; the rest was not sent"), "\(send.errorText)")
+    }
+
+    /// A recording that can no longer be written (here: over the file size limit, as on a full
+    /// disk) ends `ptt listen` with an error; what was written stays a valid WAV.
+    @Test func listenEndsWhenTheRecordingCannotBeWritten() async throws {
+        let tmp = try TemporaryDirectory()
+        try TestSignal.writeWAV(TestSignal.speechLike(seconds: 4, pad: 0), to: tmp.path("speech.wav"))
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let url = "ws://127.0.0.1:\(port)"
+        // 200 kB: about 2 s of 48 kHz 16-bit mono. SIGXFSZ ignored, so the write fails instead.
+        let ptt = ChildProcess.binDirectory.appendingPathComponent("ptt").path
+        let listen = try ChildProcess("sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=200000 \(ptt) listen r --out \(tmp.path("room.wav")) --relay \(url) --json"],
+                                      absolute: "/bin/sh")
+        defer { listen.stop() }
+        #expect(await listen.waitForLine { $0.contains(#""event":"ready""#) } != nil, "\(listen.errorText)")
+        let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("speech.wav"), "--relay", url])
+        defer { send.stop() }
+        #expect(await listen.waitForExit(timeout: .seconds(15)) == 1)
+        #expect(listen.errorText.contains("cannot write '\(tmp.path("room.wav"))': File too large; the recording so far is kept"),
+                "\(listen.errorText)")
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("room.wav")))
+        #expect(recorded.count > 100_000 && recorded.count <= 200_000)
+        let dataBytes = recorded[40..<44].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+        // The header counts the periods written whole (a partial last write may follow them).
+        #expect(dataBytes > 100_000 && dataBytes % 2 == 0 && Int(dataBytes) <= recorded.count - 44,
+                "the WAV header says \(dataBytes) bytes of \(recorded.count - 44)")
+    }
+
+    /// Ctrl-\ (SIGQUIT) ends a recording like Ctrl-C: the WAV header counts every byte.
+    @Test func sigquitFinishesTheRecording() async throws {
+        let tmp = try TemporaryDirectory()
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let listen = try ChildProcess("ptt", ["listen", "r", "--out", tmp.path("room.wav"), "--relay", "ws://127.0.0.1:\(port)", "--json"])
+        defer { listen.stop() }
+        #expect(await listen.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        try await Task.sleep(for: .seconds(1))
+        listen.signal(SIGQUIT)
+        #expect(await listen.waitForExit() == 0, "\(listen.errorText)")
+        #expect(!listen.errorText.contains("crashed"), "\(listen.errorText)")
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("room.wav")))
+        let dataBytes = recorded[40..<44].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+        #expect(recorded.count > 44 + 48_000 && Int(dataBytes) == recorded.count - 44, "header \(dataBytes), file \(recorded.count)")
+    }
+
     @Test func badFilesAreClearErrors() async throws {
         let missing = try ChildProcess("ptt", ["send", "r", "alice", "/nonexistent.wav"])
         #expect(await missing.waitForExit() == 1)
         #expect(missing.errorText.contains("cannot read '/nonexistent.wav'"))
         let dir = try ChildProcess("ptt", ["listen", "r", "--out", "/nonexistent-dir/x.wav", "--relay", "ws://127.0.0.1:9"])
-        #expect(await dir.waitForExit() != 0)
-        #expect(dir.errorText.contains("/nonexistent-dir/x.wav"))
+        #expect(await dir.waitForExit() == 1)
+        #expect(dir.errorText.contains("cannot write '/nonexistent-dir/x.wav': No such file or directory"), "\(dir.errorText)")
+        let full = try ChildProcess("ptt", ["listen", "r", "--out", "/dev/full", "--relay", "ws://127.0.0.1:9"])
+        #expect(await full.waitForExit() == 1)
+        #expect(full.errorText.contains("cannot write '/dev/full': No space left on device"), "\(full.errorText)")
+        let record = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--record", "/nonexistent-dir/x.wav", "--relay", "ws://127.0.0.1:9"],
+                                      environment: testALSAEnvironment)
+        #expect(await record.waitForExit() == 1)
+        #expect(record.errorText.contains("--record: cannot write '/nonexistent-dir/x.wav': No such file or directory"), "\(record.errorText)")
     }
 }

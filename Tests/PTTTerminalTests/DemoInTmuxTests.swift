@@ -180,7 +180,7 @@ struct DemoInTmuxTests {
         try expectShellUsable(tmux, exit: 0)
     }
 
-    @Test(arguments: [SIGTERM, SIGHUP, SIGINT])
+    @Test(arguments: [SIGTERM, SIGHUP, SIGINT, SIGQUIT])
     func signalRestoresTheTerminal(_ signal: Int32) throws {
         let tmux = try Tmux()
         defer { tmux.kill() }
