@@ -125,6 +125,10 @@ public struct WebSocketConnector: RelayConnector {
         }
         if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
         if error is ChannelError { return "connect timed out" }
+        // Something answers there, but not a WebSocket server.
+        if error is HTTPParserError { return "the server there does not answer in HTTP (is it a relay?)" }
+        if error is NIOHTTPClientUpgradeError { return "the server there did not accept a WebSocket (is it a relay?)" }
+        if let e = error as? NIOSSLError { return "TLS failed: \(e)" }
         return String(describing: error)
     }
 }

@@ -33,7 +33,7 @@ struct RoomsCommand: AsyncParsableCommand {
             let rooms = try RoomListing.parse(body)
             Console.write(json ? RoomListing.json(rooms) + "\n" : RoomListing.table(rooms), fd: 1)
         } catch {
-            Console.error("the relay's room list is not valid: \(error)")
+            Console.error("the answer to /rooms is not a room list (is \(relay) a ptt relay?)")
             throw ExitCode(1)
         }
     }

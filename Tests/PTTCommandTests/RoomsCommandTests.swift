@@ -24,6 +24,26 @@ import Testing
         for m in members { #expect(await m.waitForExit() == 0) }
     }
 
+    /// Something else at the relay's address: said in words, for `rooms` and for `join`.
+    @Test func aServerThatIsNotARelayIsAClearError() async throws {
+        let garbage = try CannedServer(answer: "garbage garbage\r\n\r\n")
+        defer { garbage.stop() }
+        let rooms = try ChildProcess("ptt", ["rooms", "--relay", "ws://127.0.0.1:\(garbage.port)"])
+        #expect(await rooms.waitForExit() == 1)
+        #expect(rooms.errorText.contains("the server there does not answer in HTTP (is it a relay?)"), "\(rooms.errorText)")
+        let join = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--listen", "--relay", "ws://127.0.0.1:\(garbage.port)"],
+                                    environment: testALSAEnvironment)
+        #expect(await join.waitForExit() == 1)
+        #expect(join.errorText.contains("cannot reach the relay at ws://127.0.0.1:\(garbage.port)/r: the server there does not answer in HTTP"),
+                "\(join.errorText)")
+
+        let web = try CannedServer(answer: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
+        defer { web.stop() }
+        let list = try ChildProcess("ptt", ["rooms", "--relay", "ws://127.0.0.1:\(web.port)"])
+        #expect(await list.waitForExit() == 1)
+        #expect(list.errorText.contains("the answer to /rooms is not a room list (is ws://127.0.0.1:\(web.port) a ptt relay?)"), "\(list.errorText)")
+    }
+
     @Test func unreachableRelayIsAClearError() async throws {
         let p = try ChildProcess("ptt", ["rooms", "--relay", "ws://127.0.0.1:9"])
         #expect(await p.waitForExit() == 1)
