@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import PTTCore
 import PTTRelay
@@ -45,12 +46,14 @@ struct HostedRelay: Sendable {
             case .failure(let error): reason = RelayServer.describe(listenError: error)
             case .success: reason = "the relay stopped"
             }
-            throw StartError(description: "cannot host on \(bind.host):\(bind.port): \(reason) (is another relay running there? join it with --relay)")
+            let inUse = reason == String(cString: strerror(EADDRINUSE))
+            throw StartError(description: "cannot host on \(bind.host):\(bind.port): \(reason)"
+                + (inUse ? " (is another relay running there? join it with --relay)" : ""))
         }
         let everywhere = bind.host == "0.0.0.0" || bind.host == "::"
         let local = RelayURL(secure: false, host: everywhere ? "127.0.0.1" : bind.host, port: address.port)
         let hosts = everywhere ? LANAddress.ipv4() : [bind.host]
-        let share = (hosts.isEmpty ? ["127.0.0.1"] : hosts).map { "ws://\($0):\(address.port)" }
+        let share = (hosts.isEmpty ? ["127.0.0.1"] : hosts).map { "\(RelayURL(secure: false, host: $0, port: address.port))" }
         return HostedRelay(server: server, task: task, localURL: local, shareURLs: share)
     }
 
