@@ -30,6 +30,13 @@ public enum ClientConfig {
     /// Settings `ptt join` accepts.
     public static let joinKeys = audioKeys.merging(connectionKeys) { a, _ in a }.merging(["log-file": .value]) { a, _ in a }
 
+    /// The encoder's settings, for the commands that encode without a microphone.
+    static let codecKeys = audioKeys.filter { ["frame-ms", "bitrate", "complexity", "expected-loss", "low-latency"].contains($0.key) }
+    /// Settings `ptt send` accepts: the connection and the encoder.
+    public static let sendKeys = connectionKeys.merging(codecKeys) { a, _ in a }
+    /// Settings `ptt listen` accepts: the connection, the speakers, and the encoder (for .opus files).
+    public static let listenKeys = sendKeys.merging(audioKeys.filter { ["output", "period-ms", "stereo", "cues"].contains($0.key) }) { a, _ in a }
+
     /// The environment variable of a key: `frame-ms` → `PTT_FRAME_MS`. (`PTT_RELAY_*` names
     /// belong to the relay's own settings and are never read here.)
     public static func environmentName(_ key: String) -> String {

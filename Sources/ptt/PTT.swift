@@ -10,8 +10,9 @@ struct PTT: AsyncParsableCommand {
         commandName: "ptt",
         abstract: "Push-to-talk voice rooms in the terminal.",
         discussion: """
-            Defaults for join and echo come from ~/.config/ptt/config.toml (or $PTT_CONFIG) and \
-            PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...); flags win.
+            Defaults for join, echo, send, listen and rooms come from ~/.config/ptt/config.toml (or \
+            $PTT_CONFIG) and PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...), \
+            each command taking the keys it has options for; flags win.
             """,
         version: PTTVersion.string,
         subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
@@ -22,8 +23,8 @@ struct PTT: AsyncParsableCommand {
         "join": ClientConfig.joinKeys,
         "echo": ClientConfig.audioKeys,
         "rooms": ClientConfig.connectionKeys,
-        "send": ClientConfig.connectionKeys,
-        "listen": ClientConfig.connectionKeys,
+        "send": ClientConfig.sendKeys,
+        "listen": ClientConfig.listenKeys,
     ]
 
     static func main() async {

@@ -21,6 +21,11 @@ import Testing
     @Test func onlyTheCommandsKeysAreUsed() throws {
         let file = try table("relay = \"ws://x\"\ninput = \"hw:2\"")
         #expect(try ClientConfig.arguments(file: file, environment: ["PTT_TOKEN": "t"], accepted: ClientConfig.audioKeys) == ["--input", "hw:2"])
+        // send encodes (codec keys, no devices or talk mode); listen also plays (output, cues).
+        let shared = try table("bitrate = \"16k\"\nmode = \"vox\"\ninput = \"hw:2\"\noutput = \"hw:3\"\ncues = false")
+        #expect(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.sendKeys) == ["--bitrate", "16k"])
+        #expect(Set(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.listenKeys))
+                == Set(["--bitrate", "16k", "--output", "hw:3", "--no-cues"]))
     }
 
     @Test func mistakesAreClearErrors() throws {
