@@ -38,10 +38,11 @@ public enum AudioFile {
     }
 
     static func decodeWAV(_ b: [UInt8], path: String) throws -> [Int16] {
-        guard let format = WAVHeader.parse(b) else { throw ReadError(path: path, reason: "not a PCM WAV file") }
-        let (rate, channels, bits, offset) = format
-        guard (1...8).contains(channels), [8, 16, 24, 32].contains(bits), (4000...192_000).contains(rate) else {
-            throw ReadError(path: path, reason: "unsupported WAV format: \(rate) Hz, \(channels) channels, \(bits) bits")
+        guard let format = WAVHeader.parseFormat(b) else { throw ReadError(path: path, reason: "not a PCM or float WAV file") }
+        let (rate, channels, bits, isFloat, offset) = format
+        guard (1...8).contains(channels), (isFloat ? [32, 64] : [8, 16, 24, 32]).contains(bits), (4000...192_000).contains(rate) else {
+            throw ReadError(path: path, reason: "unsupported WAV format: \(rate) Hz, \(channels) channel\(channels == 1 ? "" : "s"), \(bits)-bit \(isFloat ? "float" : "integer") "
+                + "(ptt reads 4000 to 192000 Hz, 1 to 8 channels, 8/16/24/32-bit integer or 32/64-bit float)")
         }
         var length = Int(b[offset - 4]) | Int(b[offset - 3]) << 8 | Int(b[offset - 2]) << 16 | Int(b[offset - 1]) << 24
         if length == 0 || offset + length > b.count { length = b.count - offset } // streamed or cut short
@@ -50,6 +51,13 @@ public enum AudioFile {
         var samples = [Float](repeating: 0, count: count)
         for i in 0..<count {
             let at = offset + i * width
+            if isFloat {
+                var bits: UInt64 = 0
+                for k in 0..<width { bits |= UInt64(b[at + k]) << (8 * k) }
+                let v = width == 4 ? Float(bitPattern: UInt32(truncatingIfNeeded: bits)) : Float(Double(bitPattern: bits))
+                samples[i] = v.isFinite ? v : 0
+                continue
+            }
             switch width {
             case 1: samples[i] = (Float(b[at]) - 128) / 128
             case 2: samples[i] = Float(Int16(bitPattern: UInt16(b[at]) | UInt16(b[at + 1]) << 8)) / 32768

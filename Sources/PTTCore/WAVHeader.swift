@@ -23,19 +23,29 @@ public enum WAVHeader {
 
     /// The format of a canonical 44-byte PCM header, or nil if it is not one.
     public static func parse(_ b: [UInt8]) -> (sampleRate: Int, channels: Int, bitsPerSample: Int, dataOffset: Int)? {
+        guard let f = parseFormat(b), !f.isFloat else { return nil }
+        return (f.sampleRate, f.channels, f.bitsPerSample, f.dataOffset)
+    }
+
+    /// The format of a WAV file's header, integer PCM or IEEE float (format 3, or an extensible
+    /// header with that subformat); nil for anything else.
+    public static func parseFormat(_ b: [UInt8]) -> (sampleRate: Int, channels: Int, bitsPerSample: Int, isFloat: Bool, dataOffset: Int)? {
         guard b.count >= 12, b[0..<4].elementsEqual("RIFF".utf8), b[8..<12].elementsEqual("WAVE".utf8) else { return nil }
         func u16(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
         func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
         var at = 12
-        var format: (Int, Int, Int)?
+        var format: (Int, Int, Int, Bool)?
         while at + 8 <= b.count {
             let id = b[at..<at + 4]
             let length = u32(at + 4)
             if id.elementsEqual("fmt ".utf8), at + 8 + 16 <= b.count {
-                guard u16(at + 8) == 1 || u16(at + 8) == 0xFFFE else { return nil }
-                format = (u32(at + 12), u16(at + 10), u16(at + 22))
-            } else if id.elementsEqual("data".utf8), let (rate, ch, bits) = format {
-                return (rate, ch, bits, at + 8)
+                var tag = u16(at + 8)
+                // WAVE_FORMAT_EXTENSIBLE: the real format is the subformat GUID's first two bytes.
+                if tag == 0xFFFE, length >= 40, at + 8 + 26 <= b.count { tag = u16(at + 8 + 24) }
+                guard tag == 1 || tag == 3 || tag == 0xFFFE else { return nil }
+                format = (u32(at + 12), u16(at + 10), u16(at + 22), tag == 3)
+            } else if id.elementsEqual("data".utf8), let (rate, ch, bits, isFloat) = format {
+                return (rate, ch, bits, isFloat, at + 8)
             }
             at += 8 + length + (length & 1)
         }

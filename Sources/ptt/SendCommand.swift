@@ -10,7 +10,7 @@ struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Say a WAV or Ogg Opus file in a room as one talk spurt, in real time, then leave.",
-        discussion: "Any sample rate and channel count: the file is converted to 48 kHz mono."
+        discussion: "WAV (8/16/24/32-bit integer or 32/64-bit float, 4 to 192 kHz, 1 to 8 channels) or Ogg Opus; converted to 48 kHz mono."
     )
 
     @Argument(help: "The room.")

@@ -35,6 +35,31 @@ import Testing
         #expect(abs(level.rms * 32768 - 8000 / 2.squareRoot()) < 200)
     }
 
+    /// Float WAVs (as editors export them), 32 and 64 bits, plain and extensible headers, made by sox.
+    @Test(arguments: [("32", "2"), ("64", "1"), ("32", "3")])
+    func readsFloatWAVs(bits: String, channels: String) throws {
+        let path = TestALSA.tempPath("float\(bits)-\(channels).wav")
+        defer { unlink(path) }
+        try #require(run("sox -n -r 44100 -c \(channels) -e floating-point -b \(bits) \(path) synth 1 sine 440 vol 0.25") == 0,
+                     "sox could not write a float WAV")
+        let out = try AudioFile.read48kMono(path)
+        #expect(abs(out.count - 48000) <= 3)
+        let level = AudioLevel(measuring: out[4800..<43200])
+        #expect(abs(level.rms * 32768 - 0.25 * 32768 / 2.squareRoot()) < 200, "rms \(level.rms * 32768)")
+    }
+
+    @Test func aFormatOutOfRangeSaysWhatIsRead() throws {
+        let path = TestALSA.tempPath("384k.wav")
+        defer { unlink(path) }
+        try writeWAV(path, rate: 384_000, channels: 1, samples: sine(440, rate: 384_000, seconds: 0.1))
+        do {
+            _ = try AudioFile.read48kMono(path)
+            Issue.record("read a 384 kHz file")
+        } catch {
+            #expect("\(error)".contains("384000 Hz, 1 channel, 16-bit integer (ptt reads 4000 to 192000 Hz, 1 to 8 channels"), "\(error)")
+        }
+    }
+
     @Test func refusesWhatItCannotRead() throws {
         let path = TestALSA.tempPath("junk.wav")
         defer { unlink(path) }
