@@ -196,15 +196,19 @@ public struct RelaySettings: Equatable, Sendable {
     }
 
     /// Adds tokens from a token file's text: one per line, blank lines and `#` comments skipped.
+    /// A file without any token is an error: asking for tokens and getting an open relay
+    /// would be the wrong way to fail.
     public mutating func addTokens(fromFile text: String, path: String) throws(ConfigError) {
-        var n = 0
+        var n = 0, found = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             n += 1
             let t = String(line).trimmingSpaces
             if t.isEmpty || t.hasPrefix("#") { continue }
             try Self.checkToken(t, origin: "\(path) line \(n)")
             tokens.append(t)
+            found += 1
         }
+        if found == 0 { throw ConfigError("\(path) holds no token (one per line): the relay would be open to anyone") }
     }
 
     /// Cross-field checks, after every source.

@@ -57,6 +57,10 @@ import Testing
     @Test func tokenFiles() throws {
         var s = RelaySettings()
         try s.addTokens(fromFile: "# tokens\nabc\n\n  def  \n", path: "t")
+        var empty = RelaySettings()
+        #expect(throws: ConfigError("/etc/t holds no token (one per line): the relay would be open to anyone")) {
+            try empty.addTokens(fromFile: "# none yet\n\n", path: "/etc/t")
+        }
         #expect(s.tokens == ["abc", "def"])
     }
 }
