@@ -73,6 +73,10 @@ enum JSONMode {
                 if call.listen {
                     emit(JSONObject([("event", .string("error")), ("code", .string("listen-only")),
                                      ("text", .string("joined with --listen: this client never talks"))]))
+                } else if on, let status = call.capture?.status, case .unavailable(let message, _) = status {
+                    // The key is still held: speech goes out once the microphone works again.
+                    emit(JSONObject([("event", .string("error")), ("code", .string("no-microphone")),
+                                     ("text", .string("no microphone, nothing is sent until it works: \(message)"))]))
                 }
                 call.talk(on)
             case .chat(let text): call.session.chat(text)

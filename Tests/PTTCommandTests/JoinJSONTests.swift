@@ -134,6 +134,28 @@ import Testing
         #expect(badURL.errorText.contains("ws://"))
     }
 
+    /// `talk on` that cannot send says why: a listener never talks; without a microphone nothing
+    /// goes out until it works.
+    @Test func talkThatCannotSendSaysWhy() async throws {
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        var noMic = testALSAEnvironment
+        noMic["TEST_ALSA_IN"] = "/nonexistent-dir/mic.raw"
+        let a = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--relay", "ws://127.0.0.1:\(port)"], environment: noMic)
+        defer { a.stop() }
+        #expect(await a.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        #expect(await a.waitForLine { $0.contains(#""kind":"input","status":"unavailable""#) } != nil, "\(a.output)")
+        a.send("talk on")
+        #expect(await a.waitForLine { $0.contains(#""code":"no-microphone""#) && $0.contains("nothing is sent until it works") } != nil,
+                "\(a.output)")
+        let b = try ChildProcess("ptt", ["join", "r", "bob", "--json", "--listen", "--relay", "ws://127.0.0.1:\(port)"],
+                                 environment: testALSAEnvironment)
+        defer { b.stop() }
+        #expect(await b.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        b.send("talk on")
+        #expect(await b.waitForLine { $0.contains(#""code":"listen-only""#) } != nil, "\(b.output)")
+    }
+
     @Test(arguments: [SIGTERM, SIGQUIT])
     func aSignalLeavesCleanly(_ signal: Int32) async throws {
         let (relay, port) = try await startRelay()
