@@ -61,3 +61,13 @@ import Testing
         #expect(out.contains("invalid bitrate 1000"))
     }
 }
+
+/// `ptt relay`, the relay inside the ptt command.
+@Suite struct RelaySubcommandTests {
+    @Test func aBadSettingIsShownWithTheRelaysUsage() async throws {
+        let relay = try ChildProcess("ptt", ["relay", "--bind", "127.0.0.1:0", "--max-rooms", "0"])
+        #expect(await relay.waitForExit() == 64)
+        #expect(relay.errorText.contains("--max-rooms: 0 is out of range 1...1000000"), "\(relay.errorText)")
+        #expect(relay.errorText.contains("Usage: ptt relay <options>"), "\(relay.errorText)")
+    }
+}
