@@ -38,6 +38,7 @@ struct ListenCommand: AsyncParsableCommand {
         if let seconds, !(seconds > 0 && seconds <= Self.maxSeconds) {
             throw ValidationError("--seconds must be more than 0 and at most \(Int(Self.maxSeconds)) (leave it out to listen until Ctrl-C)")
         }
+        if out == "-" { throw ValidationError("--out takes a file name; standard output ('-') is not supported") }
         if out != nil, audio.stereo, let out, FileOutput.Format.guess(path: out, settings: audio.opusSettings) != .wav {
             throw ValidationError("Ogg Opus recordings are mono: drop --stereo or write a .wav")
         }

@@ -77,6 +77,11 @@ import Testing
         }
     }
 
+    @Test func listenOutNeedsAFileName() {
+        #expect(throws: (any Error).self) { try ListenCommand.parse(["r", "--out", "-"]) }
+        #expect(throws: Never.self) { try ListenCommand.parse(["r", "--out", "room.wav"]) }
+    }
+
     @Test func echoRefusesModesWithoutAKey() {
         #expect(throws: (any Error).self) { try EchoCommand.parse(["--mode", "hold"]) }
         #expect(throws: Never.self) { try EchoCommand.parse(["--mode", "vox", "--seconds", "2"]) }
