@@ -47,7 +47,8 @@ struct PTT: AsyncParsableCommand {
         var path = "config.toml"
         if let p = ClientConfig.path(environment: environment) {
             path = p
-            if let text = try readFile(p, required: environment["PTT_CONFIG"] != nil) {
+            // An empty PTT_CONFIG counts as unset, like the other variables.
+            if let text = try readFile(p, required: !(environment["PTT_CONFIG"] ?? "").isEmpty) {
                 do { table = try TOML.parse(text) } catch { throw ConfigError("\(p) \(error)") }
             }
         }
@@ -65,7 +66,11 @@ struct PTT: AsyncParsableCommand {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = fread(&chunk, 1, chunk.count, f)
-            if n == 0 { break }
+            if n == 0 {
+                // (a directory opens, and fails here with EISDIR)
+                if ferror(f) != 0 { throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))") }
+                break
+            }
             bytes += chunk[0..<n]
             if bytes.count > 1 << 20 { throw ConfigError("\(path) is larger than 1 MiB") }
         }

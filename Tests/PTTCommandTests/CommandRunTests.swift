@@ -71,3 +71,24 @@ import Testing
         #expect(relay.errorText.contains("Usage: ptt relay <options>"), "\(relay.errorText)")
     }
 }
+
+/// Where the client's config file comes from, and what a bad one says.
+@Suite struct ConfigFileRunTests {
+    @Test func aDirectoryIsAnErrorAndAnEmptyVariableIsUnset() async throws {
+        let dir = try TemporaryDirectory()
+        let asDir = try ChildProcess("ptt", ["rooms", "--relay", "ws://127.0.0.1:9"], environment: ["PTT_CONFIG": dir.url.path])
+        #expect(await asDir.waitForExit() == 2)
+        #expect(asDir.errorText.contains("cannot read \(dir.url.path): Is a directory"), "\(asDir.errorText)")
+        let empty = try ChildProcess("ptt", ["rooms", "--relay", "ws://127.0.0.1:9"], environment: ["PTT_CONFIG": "", "HOME": dir.url.path])
+        #expect(await empty.waitForExit() == 1)
+        #expect(empty.errorText.contains("cannot reach the relay"), "\(empty.errorText)")
+    }
+
+    @Test func sendTakesTheEncoderKeysOfTheSharedFile() async throws {
+        let dir = try TemporaryDirectory()
+        try "mode = \"vox\"\nbitrate = \"1k\"\n".write(toFile: dir.path("config.toml"), atomically: true, encoding: .utf8)
+        let send = try ChildProcess("ptt", ["send", "r", "alice", "/nonexistent-dir/x.wav"], environment: ["PTT_CONFIG": dir.path("config.toml")])
+        #expect(await send.waitForExit() != 0)
+        #expect(send.errorText.contains("invalid bitrate 1000"), "\(send.errorText)")
+    }
+}
