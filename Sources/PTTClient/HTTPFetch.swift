@@ -52,7 +52,8 @@ public enum HTTPFetch {
             throw Failure(description: "cannot reach the relay at \(relay): \(WebSocketConnector.describe(error))")
         }
         let timer = channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(Failure(description: "the relay at \(relay) did not answer in time"))
+            promise.fail(Failure(description: "the relay at \(relay) did not answer in time"
+                + (relay.secure ? " (if it serves plain ws://, use a ws:// URL)" : "")))
             channel.close(promise: nil)
         }
         defer { timer.cancel() }

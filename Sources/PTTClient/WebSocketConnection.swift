@@ -60,8 +60,10 @@ final class WebSocketConnection: RelayTransport {
         onEvent(.failed(failure))
     }
 
-    func handshakeTimedOut() {
-        fail(.unreachable("the relay did not complete the WebSocket handshake"))
+    /// `secure`: a wss:// URL, where a relay without TLS waits for a request it never gets.
+    func handshakeTimedOut(secure: Bool) {
+        fail(.unreachable("the relay did not complete the WebSocket handshake"
+            + (secure ? " (if it serves plain ws://, use a ws:// URL)" : "")))
     }
 
     func receivedClose(code: UInt16?) {

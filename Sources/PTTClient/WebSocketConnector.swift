@@ -108,7 +108,7 @@ public struct WebSocketConnector: RelayConnector {
                 connection.attach(channel)
                 // The handshake must finish in time too.
                 channel.eventLoop.scheduleTask(in: options.connectTimeout) {
-                    connection.handshakeTimedOut()
+                    connection.handshakeTimedOut(secure: relay.secure)
                 }
             case .failure(let error):
                 connection.fail(.unreachable(Self.describe(error)))

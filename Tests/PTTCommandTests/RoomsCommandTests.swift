@@ -44,6 +44,16 @@ import Testing
         #expect(list.errorText.contains("the answer to /rooms is not a room list (is ws://127.0.0.1:\(web.port) a ptt relay?)"), "\(list.errorText)")
     }
 
+    /// A wss:// URL for a relay without TLS: the relay waits for a request that never comes; after
+    /// the handshake timeout (5 s) the message suggests ws://.
+    @Test func wssToAPlainRelaySuggestsWs() async throws {
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let rooms = try ChildProcess("ptt", ["rooms", "--relay", "wss://127.0.0.1:\(port)"])
+        #expect(await rooms.waitForExit(timeout: .seconds(15)) == 1)
+        #expect(rooms.errorText.contains("did not answer in time (if it serves plain ws://, use a ws:// URL)"), "\(rooms.errorText)")
+    }
+
     @Test func unreachableRelayIsAClearError() async throws {
         let p = try ChildProcess("ptt", ["rooms", "--relay", "ws://127.0.0.1:9"])
         #expect(await p.waitForExit() == 1)
