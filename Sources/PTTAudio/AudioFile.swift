@@ -1,8 +1,8 @@
 import Glibc
 import PTTCore
 
-/// Audio files ptt reads (`ptt send`): WAV (PCM 8/16/24/32-bit) and Ogg Opus, returned as
-/// 48 kHz mono 16-bit samples whatever their rate and channel count.
+/// Audio files ptt reads (`ptt send`): WAV (8/16/24/32-bit integer or 32/64-bit float, 4 to
+/// 192 kHz, 1 to 8 channels) and Ogg Opus, returned as 48 kHz mono 16-bit samples.
 public enum AudioFile {
     public struct ReadError: Error, CustomStringConvertible {
         public var path: String

@@ -34,8 +34,9 @@ public enum ClientConfig {
     static let codecKeys = audioKeys.filter { ["frame-ms", "bitrate", "complexity", "expected-loss", "low-latency"].contains($0.key) }
     /// Settings `ptt send` accepts: the connection and the encoder.
     public static let sendKeys = connectionKeys.merging(codecKeys) { a, _ in a }
-    /// Settings `ptt listen` accepts: the connection, the speakers, and the encoder (for .opus files).
-    public static let listenKeys = sendKeys.merging(audioKeys.filter { ["output", "period-ms", "stereo", "cues"].contains($0.key) }) { a, _ in a }
+    /// Settings `ptt listen` accepts: the connection, the speakers, and the encoder (for .opus
+    /// files). Not `stereo`: a file-wide preference would make every `.opus` recording fail.
+    public static let listenKeys = sendKeys.merging(audioKeys.filter { ["output", "period-ms", "cues"].contains($0.key) }) { a, _ in a }
 
     /// The environment variable of a key: `frame-ms` → `PTT_FRAME_MS`. (`PTT_RELAY_*` names
     /// belong to the relay's own settings and are never read here.)
@@ -85,7 +86,8 @@ public enum ClientConfig {
         for key in values.keys.sorted() {
             guard let (value, _) = values[key], let kind = accepted[key] else { continue }
             switch kind {
-            case .value: args += ["--\(key)", value]
+            // One argument, `--key=value`: a value starting with '-' (a token, say) stays a value.
+            case .value: args.append("--\(key)=\(value)")
             case .flag: if value == "true" { args.append("--\(key)") }
             case .negatedFlag(let option): if value == "false" { args.append("--\(option)") }
             }

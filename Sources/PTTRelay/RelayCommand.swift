@@ -20,9 +20,6 @@ public struct RelayCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Settings are checked here too, so a mistake is shown with `ptt relay`'s usage.
-    public func validate() throws { _ = try options.settings(environment: RelayOptions.processEnvironment()) }
-
     public func run() async throws { try await options.runRelay() }
 }
 

@@ -89,6 +89,9 @@ public final class RelayServer: Sendable {
         return String(describing: error)
     }
 
+    /// Whether listening failed because something listens there already.
+    public static func isAddressInUse(_ error: any Error) -> Bool { (error as? IOError)?.errnoCode == EADDRINUSE }
+
     /// Asks the relay to close every connection with 1001 and stop. Safe from any thread, any number of times.
     public func shutdown() { stopper.yield() }
 

@@ -120,9 +120,10 @@ enum TerminalRestore {
                 TerminalRestore.wake(UInt8(truncatingIfNeeded: sig))
                 return
             }
-            // A second signal (or no terminal thread to tell): restore and die of it.
+            // A second signal (or no terminal thread to tell): restore and die of it (SIGQUIT
+            // through the action before ours, the runtime's backtracer).
             TerminalRestore.emergencyRestore()
-            signal(sig, SIG_DFL)
+            if sig == SIGQUIT { sigaction(sig, TerminalRestore.previous + Int(sig), nil) } else { signal(sig, SIG_DFL) }
             raise(sig)
             return
         }

@@ -10,17 +10,17 @@ struct AudioOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Playback device (ALSA PCM name; see `ptt devices`).", valueName: "name"))
     var output = "default"
 
-    @Option(name: .customLong("frame-ms"), parsing: .unconditional, help: ArgumentHelp("Opus frame length: 10, 20, 40 or 60 ms (default 20; 10 with --low-latency).", valueName: "ms"))
+    @Option(name: .customLong("frame-ms"), help: ArgumentHelp("Opus frame length: 10, 20, 40 or 60 ms (default 20; 10 with --low-latency).", valueName: "ms"))
     var frameMillis: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Opus bitrate in bit/s, or with a k suffix: 24k (default 24k; 32k with --low-latency).", valueName: "rate"),
+    @Option(help: ArgumentHelp("Opus bitrate in bit/s, or with a k suffix: 24k (default 24k; 32k with --low-latency).", valueName: "rate"),
             transform: AudioOptions.parseBitrate)
     var bitrate: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Opus complexity 0-10: higher sounds better and costs more CPU.", valueName: "n"))
+    @Option(help: ArgumentHelp("Opus complexity 0-10: higher sounds better and costs more CPU.", valueName: "n"))
     var complexity = 8
 
-    @Option(name: .customLong("expected-loss"), parsing: .unconditional, help: ArgumentHelp("Packet loss in percent the in-band FEC is sized for, or auto: follow the loss seen on incoming audio, from 0.", valueName: "percent|auto"),
+    @Option(name: .customLong("expected-loss"), help: ArgumentHelp("Packet loss in percent the in-band FEC is sized for, or auto: follow the loss seen on incoming audio, from 0.", valueName: "percent|auto"),
             transform: AudioOptions.parseLoss)
     var expectedLoss: Int? = nil
 
@@ -30,16 +30,16 @@ struct AudioOptions: ParsableArguments {
     @Flag(name: .customLong("low-latency"), help: "LAN profile: Opus restricted low delay (2.5 ms lookahead), 10 ms frames, at least 32 kbit/s, no FEC in that mode.")
     var lowLatency = false
 
-    @Option(name: .customLong("period-ms"), parsing: .unconditional, help: ArgumentHelp("ALSA period: 5 or 10 ms.", valueName: "ms"))
+    @Option(name: .customLong("period-ms"), help: ArgumentHelp("ALSA period: 5 or 10 ms.", valueName: "ms"))
     var periodMillis = 10
 
     @Option(help: ArgumentHelp("Talk mode: hold (push-to-talk), toggle, vox (voice-activated) or open.", valueName: "mode"))
     var mode: TalkGate.Mode?
 
-    @Option(name: .customLong("tail-ms"), parsing: .unconditional, help: ArgumentHelp("How long transmission continues after release or silence, 0-2000 ms.", valueName: "ms"))
+    @Option(name: .customLong("tail-ms"), help: ArgumentHelp("How long transmission continues after release or silence, 0-2000 ms.", valueName: "ms"))
     var tailMillis = TalkGate.Configuration.defaultTailMillis
 
-    @Option(name: .customLong("pre-roll-ms"), parsing: .unconditional, help: ArgumentHelp("Audio kept from before a spurt starts (default 60 in vox, 0 otherwise); it delays the whole spurt by as much.", valueName: "ms"))
+    @Option(name: .customLong("pre-roll-ms"), help: ArgumentHelp("Audio kept from before a spurt starts (default 60 in vox, 0 otherwise); it delays the whole spurt by as much.", valueName: "ms"))
     var preRollMillis: Double?
 
     @Option(name: .customLong("vox-threshold"), parsing: .unconditional, help: ArgumentHelp("VOX opens when the voice level reaches this many dBFS.", valueName: "dBFS"))
@@ -54,9 +54,10 @@ struct AudioOptions: ParsableArguments {
     static func parseBitrate(_ text: String) throws -> Int {
         let lower = text.lowercased()
         let (digits, factor) = lower.hasSuffix("k") ? (String(lower.dropLast()), 1000.0) : (lower, 1.0)
-        // (far beyond Opus' range is refused here, before it could overflow an Int)
-        guard let v = Double(digits), v > 0, v * factor < 1e9 else {
-            throw ValidationError("invalid bitrate '\(text)': give bit/s (24000) or kbit/s (24k)")
+        guard let v = Double(digits), v > 0 else { throw ValidationError("invalid bitrate '\(text)': give bit/s (24000) or kbit/s (24k)") }
+        // (refused here, before it could overflow an Int)
+        guard v * factor < 1e9 else {
+            throw ValidationError("invalid bitrate '\(text)': Opus accepts \(OpusSettings.bitrateRange.lowerBound) to \(OpusSettings.bitrateRange.upperBound) bit/s")
         }
         return Int(v * factor)
     }

@@ -7,7 +7,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Relay base URL (default ws://127.0.0.1:7700).", valueName: "url"))
     var relay: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Token for relays that require one (sent as Authorization: Bearer).", valueName: "token"))
+    @Option(help: ArgumentHelp("Token for relays that require one (sent as Authorization: Bearer).", valueName: "token"))
     var token: String?
 
     @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM file of certificates to trust for wss:// relays.", valueName: "file"))

@@ -16,10 +16,10 @@ struct EchoCommand: AsyncParsableCommand {
 
     @OptionGroup var audio: AudioOptions
 
-    @Option(name: .customLong("delay-ms"), parsing: .unconditional, help: ArgumentHelp("How long before you hear yourself.", valueName: "ms"))
+    @Option(name: .customLong("delay-ms"), help: ArgumentHelp("How long before you hear yourself.", valueName: "ms"))
     var delayMillis = 1000
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds (0: until Ctrl-C).", valueName: "s"))
+    @Option(help: ArgumentHelp("Stop after this many seconds (0: until Ctrl-C).", valueName: "s"))
     var seconds = 0.0
 
     func validate() throws {

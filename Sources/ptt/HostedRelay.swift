@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import PTTCore
 import PTTRelay
@@ -42,11 +41,13 @@ struct HostedRelay: Sendable {
         guard let address else {
             server.shutdown()
             let reason: String
+            var inUse = false
             switch await task.result {
-            case .failure(let error): reason = RelayServer.describe(listenError: error)
+            case .failure(let error):
+                reason = RelayServer.describe(listenError: error)
+                inUse = RelayServer.isAddressInUse(error)
             case .success: reason = "the relay stopped"
             }
-            let inUse = reason == String(cString: strerror(EADDRINUSE))
             throw StartError(description: "cannot host on \(bind.host):\(bind.port): \(reason)"
                 + (inUse ? " (is another relay running there? join it with --relay)" : ""))
         }

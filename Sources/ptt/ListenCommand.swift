@@ -21,7 +21,7 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the room's mixed audio here instead of playing it.", valueName: "file"))
     var out: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds (default: until Ctrl-C).", valueName: "s"))
+    @Option(help: ArgumentHelp("Stop after this many seconds (default: until Ctrl-C).", valueName: "s"))
     var seconds: Double?
 
     /// Ten years: any longer is "until Ctrl-C".

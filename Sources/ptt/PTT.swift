@@ -12,7 +12,7 @@ struct PTT: AsyncParsableCommand {
         discussion: """
             Defaults for join, echo, send, listen and rooms come from ~/.config/ptt/config.toml (or \
             $PTT_CONFIG) and PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...), \
-            each command taking the keys it has options for; flags win.
+            each command taking the keys that apply to it; flags win.
             """,
         version: PTTVersion.string,
         subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]

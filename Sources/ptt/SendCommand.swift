@@ -19,7 +19,7 @@ struct SendCommand: AsyncParsableCommand {
     @Argument(help: "The name others see.")
     var name: String
 
-    @Argument(help: "A WAV (PCM) or Ogg Opus file.")
+    @Argument(help: "A WAV (integer or float samples) or Ogg Opus file.")
     var file: String
 
     @Flag(help: "Print events as JSON lines on stdout.")
@@ -52,10 +52,13 @@ struct SendCommand: AsyncParsableCommand {
         let config = SessionCore.Configuration(room: room, name: name, listen: false, url: url)
         let (progress, report) = AsyncStream.makeStream(of: Progress.self)
         let json = self.json
+        let joins = Atomic<Int>(0)   // `ready` events: a second one is a reconnect
         let session = ClientSession(config: config, connector: connector, handlers: .init(event: { event in
             if json { JSONMode.emit(event.jsonObject) }
             switch event {
-            case .ready: report.yield(.ready)
+            case .ready:
+                joins.add(1, ordering: .relaxed)
+                report.yield(.ready)
             case .denied(let reason, let holder): report.yield(.denied(holder.map { "\(reason.rawValue) (\($0) is talking)" } ?? reason.rawValue))
             case .ended(let reason): report.yield(.over(reason))
             default: break
@@ -67,7 +70,7 @@ struct SendCommand: AsyncParsableCommand {
         loop: for await p in progress {
             switch p {
             case .ready:
-                outcome = await Self.stream(samples, encoder: encoder, to: session)
+                outcome = await Self.stream(samples, encoder: encoder, to: session) { joins.load(ordering: .relaxed) == 1 }
                 break loop
             case .denied(let why):
                 outcome = "the relay denied talking: \(why)"
@@ -97,17 +100,22 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     /// Encodes and sends every frame on its real-time deadline; nil when all went out.
-    static func stream(_ samples: [Int16], encoder: OpusEncoder, to session: ClientSession) async -> String? {
+    /// `sameConnection` says whether the connection the spurt started on is still the one.
+    static func stream(_ samples: [Int16], encoder: OpusEncoder, to session: ClientSession,
+                       sameConnection: () -> Bool) async -> String? {
         let n = encoder.frameSamples
         let frames = (samples.count + n - 1) / n
         let period = Duration.microseconds(n * 1_000_000 / OpusSettings.sampleRate)
         var deadline = ContinuousClock.now
+        // A spurt cannot go on across a reconnect: what was not sent is said, not hidden.
+        func lost(after frame: Int) -> String? {
+            if case .joined = session.snapshot.phase, sameConnection() { return nil }
+            return "the connection to the relay was lost after \(Self.seconds(min(frame * n, samples.count))) of \(Self.seconds(samples.count)) s; "
+                + (frame < frames ? "the rest was not sent" : "the last frames may not have arrived")
+        }
         for i in 0..<frames {
             if Signals.received.load(ordering: .relaxed) != 0 { return "interrupted" }
-            // A spurt cannot go on across a reconnect: what was not sent is said, not hidden.
-            guard case .joined = session.snapshot.phase else {
-                return "the connection to the relay was lost after \(Self.seconds(i * n)) of \(Self.seconds(samples.count)) s; the rest was not sent"
-            }
+            if let message = lost(after: i) { return message }
             var pcm = Array(samples[(i * n)..<min(samples.count, (i + 1) * n)])
             if pcm.count < n { pcm += [Int16](repeating: 0, count: n - pcm.count) }
             let packet: [UInt8]
@@ -120,6 +128,6 @@ struct SendCommand: AsyncParsableCommand {
             deadline += period
             try? await Task.sleep(until: deadline, clock: .continuous)
         }
-        return nil
+        return lost(after: frames)
     }
 }

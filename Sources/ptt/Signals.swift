@@ -12,6 +12,13 @@ enum Signals {
     static let wakeReadFD = Atomic<Int32>(-1)
     static let wakeWriteFD = Atomic<Int32>(-1)
 
+    /// The SIGQUIT action before `install` (set there, read by the handler).
+    nonisolated(unsafe) static let previousQuit: UnsafeMutablePointer<sigaction> = {
+        let p = UnsafeMutablePointer<sigaction>.allocate(capacity: 1)
+        p.initialize(to: sigaction())
+        return p
+    }()
+
     static func install() {
         var fds: [Int32] = [-1, -1]
         if wakeReadFD.load(ordering: .relaxed) < 0, pipe(&fds) == 0 {
@@ -21,13 +28,18 @@ enum Signals {
             wakeReadFD.store(fds[0], ordering: .relaxed)
             wakeWriteFD.store(fds[1], ordering: .relaxed)
         }
-        // SIGQUIT too: a recording is finished properly, not left to a core dump.
+        // SIGQUIT too: a recording is finished properly, not left to a core dump. The action
+        // before ours (the Swift runtime's backtracer) is kept for a second SIGQUIT.
+        sigaction(SIGQUIT, nil, previousQuit)
         for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             signal(s) { sig in
                 Signals.received.store(sig, ordering: .relaxed)
                 // write() is async-signal-safe; a full pipe already wakes the waiter.
                 var byte: UInt8 = 1
                 _ = write(Signals.wakeWriteFD.load(ordering: .relaxed), &byte, 1)
+                // One clean shutdown per signal: the same signal again acts as it would have
+                // without ptt (a hung shutdown can still be interrupted or dumped).
+                if sig == SIGQUIT { sigaction(SIGQUIT, Signals.previousQuit, nil) } else { signal(sig, SIG_DFL) }
             }
         }
         signal(SIGPIPE, SIG_IGN)

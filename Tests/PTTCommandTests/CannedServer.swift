@@ -29,6 +29,12 @@ final class CannedServer: @unchecked Sendable {
                 var request = [UInt8](repeating: 0, count: 4096)
                 _ = read(client, &request, request.count)
                 _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                // End the answer, then let the client close first: closing with unread bytes
+                // would reset the connection and the client could see that instead of the answer.
+                shutdown(client, Int32(SHUT_WR))
+                var limit = timeval(tv_sec: 2, tv_usec: 0)
+                setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+                while read(client, &request, request.count) > 0 {}
                 close(client)
             }
         }

@@ -62,16 +62,6 @@ import Testing
     }
 }
 
-/// `ptt relay`, the relay inside the ptt command.
-@Suite struct RelaySubcommandTests {
-    @Test func aBadSettingIsShownWithTheRelaysUsage() async throws {
-        let relay = try ChildProcess("ptt", ["relay", "--bind", "127.0.0.1:0", "--max-rooms", "0"])
-        #expect(await relay.waitForExit() == 64)
-        #expect(relay.errorText.contains("--max-rooms: 0 is out of range 1...1000000"), "\(relay.errorText)")
-        #expect(relay.errorText.contains("Usage: ptt relay <options>"), "\(relay.errorText)")
-    }
-}
-
 /// Where the client's config file comes from, and what a bad one says.
 @Suite struct ConfigFileRunTests {
     @Test func aDirectoryIsAnErrorAndAnEmptyVariableIsUnset() async throws {

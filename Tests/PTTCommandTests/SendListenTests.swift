@@ -65,27 +65,33 @@ import Testing
     /// disk) ends `ptt listen` with an error; what was written stays a valid WAV.
     @Test func listenEndsWhenTheRecordingCannotBeWritten() async throws {
         let tmp = try TemporaryDirectory()
-        try TestSignal.writeWAV(TestSignal.speechLike(seconds: 4, pad: 0), to: tmp.path("speech.wav"))
+        let speech = TestSignal.speechLike(seconds: 3, pad: 0.2)
+        try TestSignal.writeWAV(speech, to: tmp.path("speech.wav"))
         let (relay, port) = try await startRelay()
         defer { relay.stop() }
         let url = "ws://127.0.0.1:\(port)"
-        // 200 kB: about 2 s of 48 kHz 16-bit mono. SIGXFSZ ignored, so the write fails instead.
+        // 800 kB: about 8.3 s of 48 kHz 16-bit mono from the listener's start, room for the
+        // speech sent after it joined. SIGXFSZ ignored, so the write fails instead.
         let ptt = ChildProcess.binDirectory.appendingPathComponent("ptt").path
-        let listen = try ChildProcess("sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=200000 \(ptt) listen r --out \(tmp.path("room.wav")) --relay \(url) --json"],
+        let listen = try ChildProcess("sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=800000 \(ptt) listen r --out \(tmp.path("room.wav")) --relay \(url) --json"],
                                       absolute: "/bin/sh")
         defer { listen.stop() }
         #expect(await listen.waitForLine { $0.contains(#""event":"ready""#) } != nil, "\(listen.errorText)")
         let send = try ChildProcess("ptt", ["send", "r", "alice", tmp.path("speech.wav"), "--relay", url])
         defer { send.stop() }
-        #expect(await listen.waitForExit(timeout: .seconds(15)) == 1)
+        #expect(await listen.waitForExit(timeout: .seconds(20)) == 1)
         #expect(listen.errorText.contains("cannot write '\(tmp.path("room.wav"))': File too large; the recording so far is kept"),
                 "\(listen.errorText)")
         let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("room.wav")))
-        #expect(recorded.count > 100_000 && recorded.count <= 200_000)
+        #expect(recorded.count > 700_000 && recorded.count <= 800_000)
         let dataBytes = recorded[40..<44].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
         // The header counts the periods written whole (a partial last write may follow them).
-        #expect(dataBytes > 100_000 && dataBytes % 2 == 0 && Int(dataBytes) <= recorded.count - 44,
+        #expect(dataBytes > 700_000 && dataBytes % 2 == 0 && Int(dataBytes) <= recorded.count - 44,
                 "the WAV header says \(dataBytes) bytes of \(recorded.count - 44)")
+        // What was recorded holds the speech.
+        let samples = recorded[44..<(44 + Int(dataBytes))].withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        let (correlation, _) = TestSignal.envelopeCorrelation(probe: speech, in: samples)
+        #expect(correlation > 0.9, "envelope correlation \(correlation)")
     }
 
     /// Ctrl-\ (SIGQUIT) ends a recording like Ctrl-C: the WAV header counts every byte.

@@ -14,18 +14,20 @@ import Testing
             """)
         let args = try ClientConfig.arguments(file: file, environment: ["PTT_MODE": "vox", "PTT_INPUT": "hw:1"],
                                               accepted: ClientConfig.joinKeys)
-        #expect(args == ["--bitrate", "32000", "--no-cues", "--input", "hw:1", "--mode", "vox",
-                         "--relay", "ws://team.example.org:7700", "--stereo"])
+        #expect(args == ["--bitrate=32000", "--no-cues", "--input=hw:1", "--mode=vox",
+                         "--relay=ws://team.example.org:7700", "--stereo"])
+        // A value that starts with '-' stays one argument with its option.
+        #expect(try ClientConfig.arguments(file: nil, environment: ["PTT_TOKEN": "-k3y"], accepted: ClientConfig.connectionKeys) == ["--token=-k3y"])
     }
 
     @Test func onlyTheCommandsKeysAreUsed() throws {
         let file = try table("relay = \"ws://x\"\ninput = \"hw:2\"")
-        #expect(try ClientConfig.arguments(file: file, environment: ["PTT_TOKEN": "t"], accepted: ClientConfig.audioKeys) == ["--input", "hw:2"])
-        // send encodes (codec keys, no devices or talk mode); listen also plays (output, cues).
-        let shared = try table("bitrate = \"16k\"\nmode = \"vox\"\ninput = \"hw:2\"\noutput = \"hw:3\"\ncues = false")
-        #expect(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.sendKeys) == ["--bitrate", "16k"])
-        #expect(Set(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.listenKeys))
-                == Set(["--bitrate", "16k", "--output", "hw:3", "--no-cues"]))
+        #expect(try ClientConfig.arguments(file: file, environment: ["PTT_TOKEN": "t"], accepted: ClientConfig.audioKeys) == ["--input=hw:2"])
+        // send encodes (codec keys, no devices or talk mode); listen also plays (output, cues),
+        // but takes no file-wide stereo (its .opus recordings are mono).
+        let shared = try table("bitrate = \"16k\"\nmode = \"vox\"\ninput = \"hw:2\"\noutput = \"hw:3\"\ncues = false\nstereo = true")
+        #expect(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.sendKeys) == ["--bitrate=16k"])
+        #expect(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.listenKeys) == ["--bitrate=16k", "--no-cues", "--output=hw:3"])
     }
 
     @Test func mistakesAreClearErrors() throws {
