@@ -49,6 +49,13 @@ public enum ClientConfig {
     /// silently ignored); keys known to other commands are skipped.
     public static func arguments(file: TOMLTable?, environment: [String: String], accepted: [String: Kind],
                                  path: String = "config.toml") throws(ConfigError) -> [String] {
+        try sourcedArguments(file: file, environment: environment, accepted: accepted, path: path).map(\.argument)
+    }
+
+    /// `arguments`, each with where it came from ("/home/a/.config/ptt/config.toml line 3",
+    /// "PTT_BITRATE"), so that a value the command refuses can be traced to its source.
+    public static func sourcedArguments(file: TOMLTable?, environment: [String: String], accepted: [String: Kind],
+                                        path: String = "config.toml") throws(ConfigError) -> [(argument: String, origin: String)] {
         var values: [String: (String, String)] = [:] // key → (value, origin)
         if let file {
             for key in file.keys {
@@ -82,14 +89,14 @@ public enum ClientConfig {
                 }
             }
         }
-        var args: [String] = []
+        var args: [(argument: String, origin: String)] = []
         for key in values.keys.sorted() {
-            guard let (value, _) = values[key], let kind = accepted[key] else { continue }
+            guard let (value, origin) = values[key], let kind = accepted[key] else { continue }
             switch kind {
             // One argument, `--key=value`: a value starting with '-' (a token, say) stays a value.
-            case .value: args.append("--\(key)=\(value)")
-            case .flag: if value == "true" { args.append("--\(key)") }
-            case .negatedFlag(let option): if value == "false" { args.append("--\(option)") }
+            case .value: args.append(("--\(key)=\(value)", origin))
+            case .flag: if value == "true" { args.append(("--\(key)", origin)) }
+            case .negatedFlag(let option): if value == "false" { args.append(("--\(option)", origin)) }
             }
         }
         return args

@@ -74,6 +74,23 @@ import Testing
         #expect(empty.errorText.contains("cannot reach the relay"), "\(empty.errorText)")
     }
 
+    /// A refused value that the user did not type says where it came from; a typed flag wins
+    /// over a bad value in the environment.
+    @Test func aRefusedSettingNamesItsSource() async throws {
+        let dir = try TemporaryDirectory()
+        let env = try ChildProcess("ptt", ["send", "r", "alice", "/nonexistent-dir/x.wav"], environment: ["PTT_BITRATE": "abc"])
+        #expect(await env.waitForExit() == 64)
+        #expect(env.errorText.contains("invalid bitrate 'abc'") && env.errorText.contains("(--bitrate comes from PTT_BITRATE)"), "\(env.errorText)")
+        let typed = try ChildProcess("ptt", ["send", "r", "alice", "/nonexistent-dir/x.wav", "--bitrate", "16k"], environment: ["PTT_BITRATE": "abc"])
+        #expect(await typed.waitForExit() == 1)
+        #expect(typed.errorText.contains("cannot read '/nonexistent-dir/x.wav'"), "\(typed.errorText)")
+        try "\ntail-ms = 5000\n".write(toFile: dir.path("config.toml"), atomically: true, encoding: .utf8)
+        let file = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--relay", "ws://127.0.0.1:9"], environment: ["PTT_CONFIG": dir.path("config.toml")])
+        #expect(await file.waitForExit() == 64)
+        #expect(file.errorText.contains("invalid --tail-ms 5000.0: use 0 to 2000"), "\(file.errorText)")
+        #expect(file.errorText.contains("(--tail-ms comes from \(dir.path("config.toml")) line 2)"), "\(file.errorText)")
+    }
+
     @Test func sendTakesTheEncoderKeysOfTheSharedFile() async throws {
         let dir = try TemporaryDirectory()
         try "mode = \"vox\"\nbitrate = \"1k\"\n".write(toFile: dir.path("config.toml"), atomically: true, encoding: .utf8)

@@ -16,6 +16,9 @@ import Testing
                                               accepted: ClientConfig.joinKeys)
         #expect(args == ["--bitrate=32000", "--no-cues", "--input=hw:1", "--mode=vox",
                          "--relay=ws://team.example.org:7700", "--stereo"])
+        let sourced = try ClientConfig.sourcedArguments(file: file, environment: ["PTT_MODE": "vox"], accepted: ClientConfig.joinKeys, path: "/c.toml")
+        #expect(sourced.first { $0.argument == "--mode=vox" }?.origin == "PTT_MODE")
+        #expect(sourced.first { $0.argument == "--bitrate=32000" }?.origin == "/c.toml line 2")
         // A value that starts with '-' stays one argument with its option.
         #expect(try ClientConfig.arguments(file: nil, environment: ["PTT_TOKEN": "-k3y"], accepted: ClientConfig.connectionKeys) == ["--token=-k3y"])
     }
