@@ -82,6 +82,9 @@ public struct RelayConnection: Sendable {
     private var nextPing: UInt64
     private var binaryBucket: TokenBucket
     private var textBucket: TokenBucket
+    /// WebSocket pings and pongs from the client, at the text rate: each costs a reply or a
+    /// wake-up, and unlike messages they were not counted at all.
+    private var controlBucket: TokenBucket
 
     public init(now: UInt64, limits: Limits = Limits()) {
         self.limits = limits
@@ -90,6 +93,14 @@ public struct RelayConnection: Sendable {
         nextPing = now &+ limits.pingInterval
         binaryBucket = TokenBucket(rate: limits.binaryRate, burst: limits.binaryBurst, now: now)
         textBucket = TokenBucket(rate: limits.textRate, burst: limits.textBurst, now: now)
+        controlBucket = TokenBucket(rate: limits.textRate, burst: limits.textBurst, now: now)
+    }
+
+    /// A ping or pong frame from the client. False when over the rate: close with `rateLimit`.
+    public mutating func receiveControl(now: UInt64) -> Bool {
+        guard phase != .closed else { return true }
+        heard(now: now)
+        return controlBucket.take(now: now)
     }
 
     /// The id the room assigned, once welcomed.

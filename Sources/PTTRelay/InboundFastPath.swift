@@ -58,6 +58,12 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 process(frame)
             }
+        case .ping, .pong:
+            guard conn.receiveControl(now: monotonicNanos()) else {
+                conn.close(.rateLimit)
+                return
+            }
+            context.fireChannelRead(data)
         default:
             context.fireChannelRead(data)
         }

@@ -74,6 +74,10 @@ final class MemberConnection: Sendable {
         state.withLock { $0.protocolState.receiveText(bytes, now: now) }
     }
 
+    func receiveControl(now: UInt64) -> Bool {
+        state.withLock { $0.protocolState.receiveControl(now: now) }
+    }
+
     func receiveBinary(count: Int, kind: UInt8, flags: UInt8, now: UInt64) -> (RelayConnection.BinaryDecision, (id: UInt32, room: RoomBox)?) {
         state.withLock { s in (s.protocolState.receiveBinary(count: count, kind: kind, flags: flags, now: now), s.membership) }
     }

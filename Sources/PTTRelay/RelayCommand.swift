@@ -110,6 +110,7 @@ public struct RelayOptions: ParsableArguments {
     /// Runs the relay until SIGINT or SIGTERM.
     public func runRelay() async throws {
         let settings = try settings(environment: Self.processEnvironment())
+        Self.raiseOpenFileLimit()
         let logger = RelayLogHandler.logger(for: settings)
         let relay: RelayServer
         do { relay = try RelayServer(settings: settings, logger: logger) } catch {
@@ -125,6 +126,18 @@ public struct RelayOptions: ParsableArguments {
             if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(RelayServer.describe(listenError: error))") }
             throw RelayFailure("the relay stopped: \(error)")
         }
+    }
+
+    /// Raises the soft limit on open files to the hard one: each connection takes a descriptor,
+    /// and with a common soft limit of 1024 the relay ran out far below its connection limit
+    /// (and NIO's accept loop spun on EMFILE meanwhile).
+    static func raiseOpenFileLimit() {
+        #if os(Linux)
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        #endif
     }
 
     /// Calls `action` on SIGINT and SIGTERM (instead of dying).

@@ -15,6 +15,19 @@ import Testing
         #expect(h.name == "alice")
     }
 
+    /// Pings and pongs from the client: the text rate (40/s, bursts of 80), on a bucket of their own.
+    @Test func controlFramesHaveARate() {
+        var c = RelayConnection(now: 0)
+        var accepted = 0
+        for _ in 0..<81 where c.receiveControl(now: 0) { accepted += 1 }
+        #expect(accepted == 80)
+        let later = c.receiveControl(now: 1_000 * ms)   // a second later: 40 more
+        #expect(later)
+        // Text messages are not charged for them.
+        let hello = c.receiveText(b(#"{"t":"hello","v":1,"name":"alice"}"#), now: 1_000 * ms)
+        #expect(hello != .close(.rateLimit))
+    }
+
     @Test func invalidHelloAndVersion() {
         var c = RelayConnection(now: 0)
         guard case .close(let r) = c.receiveText(b(#"{"t":"hello","v":1,"name":" bad"}"#), now: 0) else { Issue.record("not closed"); return }

@@ -127,6 +127,18 @@ import Testing
         }
     }
 
+    /// WebSocket pings count too (at the text rate): a ping flood is closed, not answered
+    /// at the cost of everyone else's CPU.
+    @Test func pingFloodCloses1008() async throws {
+        try await withRelay { relay in
+            let a = try await TestClient.connect(relay.url("r"))
+            try await a.hello("alice")
+            do { for _ in 0..<400 { try await a.sendPing() } } catch {}   // the relay may close mid-flood
+            let r = try await a.closeCode()
+            #expect(r.code == 1008 && r.word == "rate-limit")
+        }
+    }
+
     @Test func slowMemberIsDroppedAndClosedWithoutDelayingOthers() async throws {
         try await withRelay({ $0.queue.tooSlowAfter = 500_000_000; $0.socketSendBuffer = 4096 }) { relay in
             let talker = try await TestClient.connect(relay.url("r"))

@@ -141,6 +141,25 @@ import Testing
         #expect(text.contains("--floor: floor must be open or single, not 'loud'"))
     }
 
+    /// Started with a low soft limit on open files, the relay raises it to the hard limit.
+    @Test func raisesTheOpenFileLimit() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        p.arguments = ["--nofile=256:", Self.relayExecutable, "--bind", "127.0.0.1:0"]
+        p.environment = Self.relayEnvironment
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() }; p.waitUntilExit() }
+        _ = out.fileHandleForReading.availableData   // the "listening on" line: limits are set by then
+        let limits = try String(contentsOfFile: "/proc/\(p.processIdentifier)/limits", encoding: .utf8)
+        let row = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+        let numbers = row.split(separator: " ").compactMap { Int($0) }
+        try #require(numbers.count == 2 && numbers[1] > 256, "\(row)")
+        #expect(numbers[0] == numbers[1], "\(row)")
+    }
+
     @Test func portInUseFailsWithAMessage() async throws {
         try await withRelay { relay in
             let (status, text) = try Self.relayFailing(["--bind", "127.0.0.1:\(relay.address.port)"])

@@ -188,6 +188,13 @@ final class TestClient: Sendable {
         }
     }
 
+    /// A WebSocket ping frame (control, masked as a client's must be).
+    func sendPing() async throws {
+        guard let w = writer.withLock({ $0 }) else { throw TimeoutError(what: "an open connection") }
+        let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: .random(), data: ByteBuffer(string: "p"))
+        do { try await w.write(.custom(ping)) } catch { throw await closedError(error) }
+    }
+
     func send(binary: [UInt8]) async throws {
         guard let w = writer.withLock({ $0 }) else { throw TimeoutError(what: "an open connection") }
         do { try await w.write(.binary(ByteBuffer(bytes: binary))) } catch { throw await closedError(error) }
