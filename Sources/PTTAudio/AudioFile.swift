@@ -48,22 +48,25 @@ public enum AudioFile {
         if length == 0 || offset + length > b.count { length = b.count - offset } // streamed or cut short
         let width = bits / 8
         let count = length / width
+        /// `n` bytes at `at`, little-endian.
+        func word(_ at: Int, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for k in 0..<n { v |= UInt64(b[at + k]) << (8 * k) }
+            return v
+        }
         var samples = [Float](repeating: 0, count: count)
         for i in 0..<count {
             let at = offset + i * width
-            if isFloat {
-                var bits: UInt64 = 0
-                for k in 0..<width { bits |= UInt64(b[at + k]) << (8 * k) }
-                let v = width == 4 ? Float(bitPattern: UInt32(truncatingIfNeeded: bits)) : Float(Double(bitPattern: bits))
-                samples[i] = v.isFinite ? v : 0
-                continue
+            let v: Float
+            switch (isFloat, width) {
+            case (true, 4): v = Float(bitPattern: UInt32(truncatingIfNeeded: word(at, 4)))
+            case (true, _): v = Float(Double(bitPattern: word(at, 8)))
+            case (false, 1): v = (Float(b[at]) - 128) / 128
+            case (false, 2): v = Float(Int16(bitPattern: UInt16(truncatingIfNeeded: word(at, 2)))) / 32768
+            case (false, 3): v = Float(Int32(bitPattern: UInt32(truncatingIfNeeded: word(at, 3)) << 8) >> 8) / 8_388_608
+            default: v = Float(Int32(bitPattern: UInt32(truncatingIfNeeded: word(at, 4)))) / 2_147_483_648
             }
-            switch width {
-            case 1: samples[i] = (Float(b[at]) - 128) / 128
-            case 2: samples[i] = Float(Int16(bitPattern: UInt16(b[at]) | UInt16(b[at + 1]) << 8)) / 32768
-            case 3: samples[i] = Float(Int32(bitPattern: UInt32(b[at]) << 8 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 24) >> 8) / 8_388_608
-            default: samples[i] = Float(Int32(bitPattern: UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24)) / 2_147_483_648
-            }
+            samples[i] = v.isFinite ? v : 0   // (a float file may hold NaN or infinity)
         }
         let mono = Resampler.downmix(samples, channels: channels)
         return Resampler.toInt16(Resampler.resample(mono, from: rate, to: OpusSettings.sampleRate))

@@ -5,7 +5,7 @@ import PTTCore
 /// recovered and the delay the device last reported. All of it is protected by `lock`;
 /// `start` and `stop` belong to the engine's owner.
 final class DeviceThread: @unchecked Sendable {
-    let lock = ConditionLock()
+    private let lock = ConditionLock()
     private let name: String
     private var thread: AudioThread?
     // Protected by lock:

@@ -1,4 +1,5 @@
 import PTTCore
+import Synchronization
 
 /// Runs a playback device on its own thread: asks `render` for one period at a time
 /// (the mixer runs there) and writes it.
@@ -18,7 +19,7 @@ public final class PlaybackEngine: @unchecked Sendable {
     private let render: Render
     private let fallbackPeriodFrames: Int
     private let control = DeviceThread(name: "ptt-playback")
-    private var framesPlayed = 0   // protected by control.lock
+    private let framesPlayed = Atomic<Int>(0)
 
     public init(channels: Int = 1, periodMillis: Int = 10, opener: @escaping Opener, render: @escaping Render) {
         self.channels = channels
@@ -39,7 +40,7 @@ public final class PlaybackEngine: @unchecked Sendable {
     /// What the device last reported as its delay to the speaker (sampled every 100 periods).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
     /// Frames rendered so far (played or, without a device, discarded).
-    public var frames: Int { control.lock.withLock { framesPlayed } }
+    public var frames: Int { framesPlayed.load(ordering: .relaxed) }
 
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
         control.onStatusChange(handler)
@@ -101,7 +102,7 @@ public final class PlaybackEngine: @unchecked Sendable {
             }
             periods += 1
             if periods % 100 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
-            control.lock.withLock { framesPlayed += periodFrames }
+            framesPlayed.add(periodFrames, ordering: .relaxed)
             MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.nanos()))
         }
         device?.drain()

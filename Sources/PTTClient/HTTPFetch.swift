@@ -52,8 +52,7 @@ public enum HTTPFetch {
             throw Failure(description: "cannot reach the relay at \(relay): \(WebSocketConnector.describe(error))")
         }
         let timer = channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(Failure(description: "the relay at \(relay) did not answer in time"
-                + (relay.secure ? " (if it serves plain ws://, use a ws:// URL)" : "")))
+            promise.fail(Failure(description: "the relay at \(relay) did not answer in time" + (relay.secure ? WebSocketConnector.plainRelayHint : "")))
             channel.close(promise: nil)
         }
         defer { timer.cancel() }

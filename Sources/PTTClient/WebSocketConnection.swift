@@ -62,8 +62,7 @@ final class WebSocketConnection: RelayTransport {
 
     /// `secure`: a wss:// URL, where a relay without TLS waits for a request it never gets.
     func handshakeTimedOut(secure: Bool) {
-        fail(.unreachable("the relay did not complete the WebSocket handshake"
-            + (secure ? " (if it serves plain ws://, use a ws:// URL)" : "")))
+        fail(.unreachable("the relay did not complete the WebSocket handshake" + (secure ? WebSocketConnector.plainRelayHint : "")))
     }
 
     func receivedClose(code: UInt16?) {

@@ -117,6 +117,10 @@ public struct WebSocketConnector: RelayConnector {
         return connection
     }
 
+    /// Added when a wss:// URL got no answer in time: a relay without TLS waits for a request
+    /// it never gets.
+    static let plainRelayHint = " (if it serves plain ws://, use a ws:// URL)"
+
     static func describe(_ error: any Error) -> String {
         if let e = error as? NIOConnectionError {
             if let first = e.connectionErrors.first { return describe(first.error) }

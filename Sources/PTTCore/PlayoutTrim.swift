@@ -7,8 +7,8 @@
 /// frames) and how loud the period is. When the lead stayed at least two periods for a
 /// whole window, the next quiet period is skipped: playout moves forward by one period, still
 /// a period ahead of the latest arrivals seen, and the window starts again (at most one
-/// period per window). A lead under two periods starts the window over. Trimming down to no margin at all
-/// would make the next small delay an underrun again: conceal, skip, conceal, ...
+/// period per window). A lead under two periods starts the window over. Trimming down to no
+/// margin at all would make the next small delay an underrun again: conceal, skip, conceal, ...
 /// Pure; time comes from the caller (microseconds on any monotonic clock).
 public struct PlayoutTrim: Sendable {
     public struct Configuration: Equatable, Sendable {

@@ -19,7 +19,7 @@ public struct RoomActivity: Sendable {
 
         /// The end of the spurt under way, if any.
         func stopped(_ id: UInt32) -> Event? {
-            since.map { .talkStopped(id: id, name: name, seconds: last > $0 ? Double(last - $0) / 1e9 : 0) }
+            since.map { .talkStopped(id: id, name: name, seconds: Double(elapsed(from: $0, to: last)) / 1e9) }
         }
     }
 

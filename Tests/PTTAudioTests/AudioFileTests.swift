@@ -35,16 +35,19 @@ import Testing
         #expect(abs(level.rms * 32768 - 8000 / 2.squareRoot()) < 200)
     }
 
-    /// Float WAVs (as editors export them), 32 and 64 bits, plain and extensible headers, made by sox.
-    @Test(arguments: [("32", "2"), ("64", "1"), ("32", "3")])
-    func readsFloatWAVs(bits: String, channels: String) throws {
-        let path = TestALSA.tempPath("float\(bits)-\(channels).wav")
+    /// Every sample format ptt reads, made by sox: float WAVs as editors export them (32 and 64
+    /// bits, plain and extensible headers) and 8/24/32-bit integers.
+    @Test(arguments: [("floating-point", "32", "2"), ("floating-point", "64", "1"), ("floating-point", "32", "3"),
+                      ("unsigned-integer", "8", "1"), ("signed-integer", "24", "2"), ("signed-integer", "32", "1")])
+    func readsEverySampleFormat(encoding: String, bits: String, channels: String) throws {
+        let path = TestALSA.tempPath("\(encoding)\(bits)-\(channels).wav")
         defer { unlink(path) }
-        try #require(run("sox -n -r 44100 -c \(channels) -e floating-point -b \(bits) \(path) synth 1 sine 440 vol 0.25") == 0,
-                     "sox could not write a float WAV")
+        try #require(run("sox -n -r 44100 -c \(channels) -e \(encoding) -b \(bits) \(path) synth 1 sine 440 vol 0.25") == 0,
+                     "sox could not write the WAV")
         let out = try AudioFile.read48kMono(path)
         #expect(abs(out.count - 48000) <= 3)
         let level = AudioLevel(measuring: out[4800..<43200])
+        // (8 bits: about -48 dB of quantisation noise on top)
         #expect(abs(level.rms * 32768 - 0.25 * 32768 / 2.squareRoot()) < 200, "rms \(level.rms * 32768)")
     }
 
