@@ -35,8 +35,8 @@ import Testing
         #expect(abs(level.rms * 32768 - 8000 / 2.squareRoot()) < 200)
     }
 
-    /// Every sample format ptt reads, made by sox: float WAVs as editors export them (32 and 64
-    /// bits, plain and extensible headers) and 8/24/32-bit integers.
+    /// Every sample format ptt reads, made by sox: float WAVs (32 and 64 bits; sox writes them
+    /// with the plain format tag) and 8/24/32-bit integers (24 and 32 with extensible headers).
     @Test(arguments: [("floating-point", "32", "2"), ("floating-point", "64", "1"), ("floating-point", "32", "3"),
                       ("unsigned-integer", "8", "1"), ("signed-integer", "24", "2"), ("signed-integer", "32", "1")])
     func readsEverySampleFormat(encoding: String, bits: String, channels: String) throws {

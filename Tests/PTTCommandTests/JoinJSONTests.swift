@@ -165,6 +165,6 @@ import Testing
         #expect(await a.waitForLine { $0.contains(#""event":"ready""#) } != nil)
         a.signal(signal)
         #expect(await a.waitForExit() == 0, "\(a.errorText)")
-        #expect(a.output.last?.contains(#""event":"device""#) == true || a.output.contains { $0.contains(#""reason":"quit""#) })
+        #expect(a.output.contains { $0.contains(#""event":"ended""#) && $0.contains(#""reason":"quit""#) }, "\(a.output)")
     }
 }

@@ -68,4 +68,35 @@ import Testing
         #expect(f.sampleRate == 48000 && f.channels == 1 && f.bitsPerSample == 16 && f.dataOffset == 44)
         #expect(WAVHeader.parse(Array("RIFX".utf8)) == nil)
     }
+
+    /// WAVE_FORMAT_EXTENSIBLE (as ffmpeg writes float audio of more than two channels): the
+    /// subformat GUID's first two bytes say what the samples are.
+    @Test(arguments: [(UInt16(3), true), (UInt16(1), false)])
+    func extensibleHeadersSayTheirSubformat(subformat: UInt16, isFloat: Bool) throws {
+        func header(subformat: UInt16) -> [UInt8] {
+            var h: [UInt8] = Array("RIFF".utf8)
+            h.appendLittleEndian(UInt32(60 + 8))
+            h += Array("WAVEfmt ".utf8)
+            h.appendLittleEndian(UInt32(40))
+            h.appendLittleEndian(UInt16(0xFFFE))
+            h.appendLittleEndian(UInt16(6))                 // channels
+            h.appendLittleEndian(UInt32(48000))
+            h.appendLittleEndian(UInt32(48000 * 6 * 4))
+            h.appendLittleEndian(UInt16(6 * 4))
+            h.appendLittleEndian(UInt16(32))                // bits per sample
+            h.appendLittleEndian(UInt16(22))                // extension size
+            h.appendLittleEndian(UInt16(32))                // valid bits
+            h.appendLittleEndian(UInt32(0x3F))              // channel mask (5.1)
+            h.appendLittleEndian(subformat)
+            h += [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71]
+            h += Array("data".utf8)
+            h.appendLittleEndian(UInt32(8))
+            return h + [UInt8](repeating: 0, count: 8)
+        }
+        let f = try #require(WAVHeader.parseFormat(header(subformat: subformat)))
+        #expect(f.isFloat == isFloat && f.channels == 6 && f.bitsPerSample == 32 && f.dataOffset == 68)
+        // The integer-only parse refuses float; another subformat (ADPCM) is nothing ptt reads.
+        #expect((WAVHeader.parse(header(subformat: subformat)) == nil) == isFloat)
+        #expect(WAVHeader.parseFormat(header(subformat: 2)) == nil)
+    }
 }
