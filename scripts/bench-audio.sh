@@ -118,7 +118,7 @@ echo "| encode | $enc µs per frame | $(share "$enc") % |"
 echo "| decode | $dec µs per frame | $(share "$dec") % |"
 echo "| bitrate | $(field bitrate_kbps "$CODEC") kbit/s | - |"
 echo
-echo "**Encoder complexity** (encode cost as above; PESQ-WB of the codec alone: no loss, no jitter;"
+echo "**Encoder complexity** (encode cost measured as above, one run per row: runs of one setting differ by about 5 %; PESQ-WB of the codec alone: no loss, no jitter;"
 echo "the end-to-end target is PESQ-WB ≥ 4.0):"
 echo
 echo "| complexity | encode per frame | share of one core | PESQ-WB | ≥ 4.0? |"
