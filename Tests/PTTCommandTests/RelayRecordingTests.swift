@@ -61,8 +61,7 @@ import Testing
             #expect(!info.contains("WARNING"), "\(info)")
             let (decoded, _) = try run("/usr/bin/opusdec", ["--quiet", "--rate", "48000", dir + "/" + file, tmp.path("d.wav")])
             #expect(decoded == 0)
-            let wav = try Data(contentsOf: URL(fileURLWithPath: tmp.path("d.wav")))
-            let samples = wav.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+            let samples = try TestSignal.readWAV(tmp.path("d.wav")).samples
             // The same length within a frame, and the same speech.
             #expect(abs(samples.count - said.count) <= 960, "\(file): \(samples.count) samples for \(said.count)")
             #expect(TestSignal.envelopeCorrelation(probe: Array(said.prefix(samples.count - 960)), in: samples).correlation > 0.9)

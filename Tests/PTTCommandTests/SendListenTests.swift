@@ -29,10 +29,9 @@ import Testing
         #expect(wavOut.output.contains { $0.contains(#""event":"talk""#) && $0.contains(#""on":true"#) && $0.contains("alice") })
         #expect(wavOut.output.contains { $0.contains(#""event":"talk""#) && $0.contains(#""on":false"#) })
 
-        let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("room.wav")))
-        #expect(recorded.count > 44 + 4 * 48000 * 2)
-        let samples = recorded.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-        let (correlation, lag) = TestSignal.envelopeCorrelation(probe: speech, in: samples)
+        let recorded = try TestSignal.readWAV(tmp.path("room.wav"))
+        #expect(recorded.fileBytes > 4 * 48000 * 2)
+        let (correlation, lag) = TestSignal.envelopeCorrelation(probe: speech, in: recorded.samples)
         #expect(correlation > 0.9, "envelope correlation \(correlation) at \(lag * 10) ms")
 
         let info = Process()
@@ -82,15 +81,13 @@ import Testing
         #expect(await listen.waitForExit(timeout: .seconds(20)) == 1)
         #expect(listen.errorText.contains("cannot write '\(tmp.path("room.wav"))': File too large; the recording so far is kept"),
                 "\(listen.errorText)")
-        let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("room.wav")))
-        #expect(recorded.count > 700_000 && recorded.count <= 800_000)
-        let dataBytes = recorded[40..<44].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+        let recorded = try TestSignal.readWAV(tmp.path("room.wav"))
+        #expect(recorded.fileBytes > 700_000 && recorded.fileBytes + 44 <= 800_000)
         // The header counts the periods written whole (a partial last write may follow them).
-        #expect(dataBytes > 700_000 && dataBytes % 2 == 0 && Int(dataBytes) <= recorded.count - 44,
-                "the WAV header says \(dataBytes) bytes of \(recorded.count - 44)")
+        #expect(recorded.headerBytes > 700_000 && recorded.headerBytes % 2 == 0 && recorded.headerBytes <= recorded.fileBytes,
+                "the WAV header says \(recorded.headerBytes) bytes of \(recorded.fileBytes)")
         // What was recorded holds the speech.
-        let samples = recorded[44..<(44 + Int(dataBytes))].withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-        let (correlation, _) = TestSignal.envelopeCorrelation(probe: speech, in: samples)
+        let (correlation, _) = TestSignal.envelopeCorrelation(probe: speech, in: Array(recorded.samples.prefix(recorded.headerBytes / 2)))
         #expect(correlation > 0.9, "envelope correlation \(correlation)")
     }
 
@@ -106,9 +103,8 @@ import Testing
         listen.signal(SIGQUIT)
         #expect(await listen.waitForExit() == 0, "\(listen.errorText)")
         #expect(!listen.errorText.contains("crashed"), "\(listen.errorText)")
-        let recorded = try Data(contentsOf: URL(fileURLWithPath: tmp.path("room.wav")))
-        let dataBytes = recorded[40..<44].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
-        #expect(recorded.count > 44 + 48_000 && Int(dataBytes) == recorded.count - 44, "header \(dataBytes), file \(recorded.count)")
+        let recorded = try TestSignal.readWAV(tmp.path("room.wav"))
+        #expect(recorded.fileBytes > 48_000 && recorded.headerBytes == recorded.fileBytes, "header \(recorded.headerBytes), file \(recorded.fileBytes)")
     }
 
     @Test func badFilesAreClearErrors() async throws {

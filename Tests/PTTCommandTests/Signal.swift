@@ -36,6 +36,16 @@ enum TestSignal {
         return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
     }
 
+    /// A 16-bit WAV with the canonical 44-byte header, as ptt and opusdec write it: the data size
+    /// its header gives, the bytes after the header, and those bytes as samples.
+    static func readWAV(_ path: String) throws -> (headerBytes: Int, fileBytes: Int, samples: [Int16]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard data.count >= WAVHeader.size else { throw TestFailure("\(path): \(data.count) bytes, no WAV header") }
+        let header = data[data.startIndex + 40 ..< data.startIndex + 44].withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
+        let samples = data.dropFirst(WAVHeader.size).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        return (header, data.count - WAVHeader.size, samples)
+    }
+
     static func rms(_ s: ArraySlice<Int16>) -> Double {
         guard !s.isEmpty else { return 0 }
         return (s.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(s.count)).squareRoot()
