@@ -1,12 +1,20 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Target graph (see README "Layout"):
-//   PTTCore     pure Swift, imports nothing but the standard library
+// Target graph (see README "Layout"): one pure core per domain beside its shell.
+//   PTTProtocol        the wire: frames, control messages, JSON, validation, close codes, URLs
+//   PTTConfig          the TOML config file, typed settings and where each value came from
+//   PTTRecordingCore   Ogg Opus and WAV containers (written by the relay and the client)
+//   PTTAudioCore       gate, jitter buffer and playout, mixer, levels, cues, pacing, resampler
+//   PTTSessionCore     the client session state machine, roster, backoff, events, script commands
+//   PTTRelayCore       rooms, connection rules, queues, token buckets, ids, statistics, settings
+//   PTTTerminalCore    key decoding, hold detection, line editor, input mapping, screen layout
+// Every core imports the standard library and PTTProtocol (settings also PTTConfig), nothing else
+// (checked by ShapeTests). The shells:
 //   CALSA, COpus, CNCurses   system libraries behind prefixed shims
-//   PTTAudio    ALSA devices and the Opus codec (links ALSA, Opus)
+//   PTTAudio    ALSA devices and the Opus codec, audio threads (links ALSA, Opus)
 //   PTTClient   a session's connection to a relay (SwiftNIO WebSocket); no devices
-//   PTTRelay    the relay on Hummingbird; never links ALSA, Opus or ncurses
+//   PTTRelay    the relay on Hummingbird; never links audio, terminal or client code
 //   PTTTerminal the ncurses screen and the key reader (links ncurses; never audio or network)
 //   ptt-tui-demo  test harness for PTTTerminal, driven through tmux by PTTTerminalTests
 //   ptt         the command line: the only place that wires pieces together
@@ -28,18 +36,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
     ],
     targets: [
-        .target(name: "PTTCore"),
+        .target(name: "PTTProtocol"),
+        .target(name: "PTTConfig", dependencies: ["PTTProtocol"]),
+        .target(name: "PTTRecordingCore", dependencies: ["PTTProtocol"]),
+        .target(name: "PTTAudioCore", dependencies: ["PTTProtocol"]),
+        .target(name: "PTTSessionCore", dependencies: ["PTTProtocol"]),
+        .target(name: "PTTRelayCore", dependencies: ["PTTProtocol", "PTTConfig"]),
+        .target(name: "PTTTerminalCore", dependencies: ["PTTProtocol"]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
-        .target(name: "PTTAudio", dependencies: ["PTTCore", "CALSA", "COpus"]),
-        .target(name: "PTTTerminal", dependencies: ["PTTCore", "CNCurses"]),
+        .target(name: "PTTAudio", dependencies: ["PTTProtocol", "PTTAudioCore", "PTTRecordingCore", "CALSA", "COpus"]),
+        .target(name: "PTTTerminal", dependencies: ["PTTProtocol", "PTTTerminalCore", "CNCurses"]),
         // A test harness for PTTTerminal: draws a scripted ScreenModel; driven by the tmux tests.
-        .executableTarget(name: "ptt-tui-demo", dependencies: ["PTTTerminal", "PTTCore"]),
+        .executableTarget(name: "ptt-tui-demo", dependencies: ["PTTTerminal", "PTTTerminalCore", "PTTProtocol"]),
         .target(
             name: "PTTClient",
             dependencies: [
-                "PTTCore",
+                "PTTProtocol", "PTTSessionCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -50,7 +64,7 @@ let package = Package(
         .target(
             name: "PTTRelay",
             dependencies: [
-                "PTTCore",
+                "PTTProtocol", "PTTConfig", "PTTRelayCore", "PTTRecordingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -80,24 +94,31 @@ let package = Package(
         .executableTarget(
             name: "ptt",
             dependencies: [
-                "PTTCore", "PTTAudio", "PTTClient", "PTTRelay", "PTTTerminal",
+                "PTTProtocol", "PTTConfig", "PTTAudioCore", "PTTRecordingCore", "PTTSessionCore", "PTTRelayCore",
+                "PTTTerminalCore", "PTTAudio", "PTTClient", "PTTRelay", "PTTTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.
-        .executableTarget(name: "PTTAudioBench", dependencies: ["PTTCore", "PTTAudio"]),
-        .testTarget(name: "PTTCoreTests", dependencies: ["PTTCore"]),
+        .executableTarget(name: "PTTAudioBench", dependencies: ["PTTProtocol", "PTTAudioCore", "PTTAudio"]),
+        .testTarget(name: "PTTProtocolTests", dependencies: ["PTTProtocol"]),
+        .testTarget(name: "PTTConfigTests", dependencies: ["PTTConfig", "PTTProtocol"]),
+        .testTarget(name: "PTTRecordingCoreTests", dependencies: ["PTTRecordingCore", "PTTProtocol"]),
+        .testTarget(name: "PTTAudioCoreTests", dependencies: ["PTTAudioCore", "PTTProtocol"]),
+        .testTarget(name: "PTTSessionCoreTests", dependencies: ["PTTSessionCore", "PTTAudioCore", "PTTProtocol"]),
+        .testTarget(name: "PTTRelayCoreTests", dependencies: ["PTTRelayCore", "PTTConfig", "PTTProtocol"]),
+        .testTarget(name: "PTTTerminalCoreTests", dependencies: ["PTTTerminalCore", "PTTProtocol"]),
         .testTarget(
             name: "PTTClientTests",
             dependencies: [
-                "PTTClient", "PTTCore", "PTTTestSupport",
+                "PTTClient", "PTTSessionCore", "PTTProtocol", "PTTTestSupport",
             ]
         ),
         .testTarget(
             name: "PTTRelayTests",
             dependencies: [
-                "PTTRelay", "PTTCore",
+                "PTTRelay", "PTTRelayCore", "PTTProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,11 +140,11 @@ let package = Package(
             ],
             path: "Tests/PTTTestSupport"
         ),
-        .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTCore", "PTTTestSupport"]),
-        .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTCore", "COpus", "CALSA", "CNCurses"]),
+        .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTTerminalCore", "PTTProtocol", "PTTTestSupport"]),
+        .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "COpus", "CALSA", "CNCurses"]),
         // Runs the built `ptt` and `ptt-relay` executables as a person or script would, and
         // checks the command-line options (`@testable import ptt`).
-        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTCore", "PTTTestSupport"]),
+        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "PTTTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

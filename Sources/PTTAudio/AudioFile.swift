@@ -1,5 +1,6 @@
 import Glibc
-import PTTCore
+import PTTAudioCore
+import PTTRecordingCore
 
 /// Audio files ptt reads (`ptt send`): WAV (8/16/24/32-bit integer or 32/64-bit float, 4 to
 /// 192 kHz, 1 to 8 channels) and Ogg Opus, returned as 48 kHz mono 16-bit samples.

@@ -1,4 +1,4 @@
-import PTTCore
+import PTTAudioCore
 
 /// Runs a capture device on its own thread and hands periods to a `SampleRing`.
 ///

@@ -1,4 +1,3 @@
-import PTTCore
 
 /// What a device engine (capture or playback) shares between its device thread and everyone
 /// else: the running flag, the device's status and who is told when it changes, the xruns

@@ -1,5 +1,7 @@
 import Glibc
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
+import PTTRecordingCore
 
 /// Playback into a file instead of a sound card (`ptt listen --out`): an `AudioOutput` that
 /// does not block, so the playback engine paces it in real time like any such device.

@@ -1,5 +1,5 @@
 import COpus
-import PTTCore
+import PTTAudioCore
 
 /// An Opus encoder for 48 kHz mono speech. Not thread-safe: owned by the one thread
 /// that encodes (the transmit thread).

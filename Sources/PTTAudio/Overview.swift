@@ -1,4 +1,5 @@
-// PTTAudio: ALSA devices, the Opus codec and the audio threads of a ptt client.
+// PTTAudio: ALSA devices, the Opus codec and the audio threads of a ptt client: the shell
+// of PTTAudioCore. Imports PTTProtocol, PTTAudioCore, PTTRecordingCore, ALSA and Opus.
 //
 // Sending:   CaptureEngine (thread "ptt-capture": device → SampleRing)
 //            → Transmitter (thread "ptt-transmit", woken once per frame: ring → TalkGate →

@@ -1,4 +1,4 @@
-import PTTCore
+import PTTAudioCore
 import Synchronization
 
 /// Runs a playback device on its own thread: asks `render` for one period at a time

@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
 
 /// The receiving half: one jitter buffer and one decoder per remote speaker, the mixer and
 /// the cue tones. `receive` takes frames from the network; the playback engine calls

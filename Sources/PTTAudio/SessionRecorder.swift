@@ -1,4 +1,4 @@
-import PTTCore
+import PTTProtocol
 import Synchronization
 
 /// Records a session as its user lived it (`ptt join --record`): the mix that was played plus

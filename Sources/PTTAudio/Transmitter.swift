@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
 
 /// The sending half: takes captured audio from a `SampleRing`, runs it through the
 /// `TalkGate` and the `OpusEncoder`, and hands each `AudioFrame` (START/END set, seq

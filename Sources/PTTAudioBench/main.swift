@@ -9,7 +9,8 @@
 // Raw files: 48 kHz mono S16_LE.
 import Glibc
 import PTTAudio
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
 
 func fail(_ message: String) -> Never {
     // On fd 2: stdout carries the measurements the bench script parses.

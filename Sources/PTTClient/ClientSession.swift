@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 import Synchronization
 
 /// Runs a `SessionCore` over real connections: executes its actions, feeds it transport

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import PTTCore
+import PTTProtocol
 import Synchronization
 
 /// A single HTTP GET to a relay's plain endpoints (`/rooms`, `/stats`), on the relay's

@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 
 /// What a connection to a relay reports. Events of one connection arrive in order, on one
 /// thread at a time; `opened` comes before any message, and exactly one of `failed` (before

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 import Synchronization
 
 /// One WebSocket connection: the `RelayTransport` a session writes to.

@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
-import PTTCore
+import PTTProtocol
 
 /// Where and how to connect.
 public struct ConnectOptions: Sendable {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import NIOCore
 
-/// Nanoseconds on the monotonic clock: the time every PTTCore state machine is fed.
+/// Nanoseconds on the monotonic clock: the time every PTTRelayCore state machine is fed.
 @inline(__always) func monotonicNanos() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
 /// Nanoseconds since the Unix epoch on the wall clock: for timestamps, never for timeouts.

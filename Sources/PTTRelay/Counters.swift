@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 import Synchronization
 
 /// The relay's counters: atomics, bumped from any task, read for `/metrics`.

@@ -1,5 +1,5 @@
 import Hummingbird
-import PTTCore
+import PTTProtocol
 
 /// Plain HTTP next to the WebSocket rooms: `/healthz`, `/rooms` (JSON), `/metrics` (Prometheus).
 enum HTTPEndpoints {

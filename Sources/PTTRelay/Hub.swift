@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 import Synchronization
 
 /// One room: its state machine and the connections of its members, behind one mutex.

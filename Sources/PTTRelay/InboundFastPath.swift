@@ -1,7 +1,6 @@
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
-import PTTCore
 
 /// Handles a connection's data frames on its event loop instead of the reader task: one task
 /// wake-up less per message. It sits right after the WebSocket frame decoder and passes

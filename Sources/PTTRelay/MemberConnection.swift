@@ -2,7 +2,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
-import PTTCore
+import PTTRelayCore
 import Synchronization
 
 /// One WebSocket connection to the relay.

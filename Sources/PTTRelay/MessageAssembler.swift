@@ -1,5 +1,6 @@
 import NIOCore
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 
 /// Reassembles fragmented WebSocket messages under the protocol's limits (4096 bytes of text,
 /// 1500 of binary), so an oversized message is refused while it is still arriving.

@@ -6,7 +6,9 @@ import Darwin
 import ArgumentParser
 import Dispatch
 import Logging
-import PTTCore
+import PTTProtocol
+import PTTConfig
+import PTTRelayCore
 
 /// `ptt relay`: runs a ptt relay until SIGINT or SIGTERM (`ptt-relay` runs the same options).
 public struct RelayCommand: AsyncParsableCommand {

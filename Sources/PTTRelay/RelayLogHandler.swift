@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 import Logging
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 import Synchronization
 
 /// Writes one line per log event to stderr, as text (`2026-01-02T03:04:05.678Z info join room=x id=7`)

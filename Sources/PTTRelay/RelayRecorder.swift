@@ -4,7 +4,8 @@ import Glibc
 import Logging
 import NIOCore
 import NIOPosix
-import PTTCore
+import PTTRecordingCore
+import PTTRelayCore
 import Synchronization
 
 /// `ptt relay --record DIR`: every talk spurt as an Ogg Opus file of the packets as received

@@ -8,7 +8,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
-import PTTCore
+import PTTRelayCore
 import Synchronization
 
 /// Where a running relay listens.

@@ -1,5 +1,5 @@
 import Hummingbird
-import PTTCore
+import PTTRelayCore
 
 /// `GET /stats` (speaking statistics as JSON) and `GET /` (the dashboard page that shows
 /// them). With `--stats-token`, both need the token, as `Authorization: Bearer` or `?token=`

@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 
 /// The decision on a WebSocket upgrade request (PROTOCOL.md §1): pure, tested directly.
 enum UpgradeCheck {

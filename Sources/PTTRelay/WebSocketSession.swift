@@ -2,7 +2,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
-import PTTCore
+import PTTProtocol
 
 /// The reader side of one connection: runs as the WebSocket handler's task, reassembles
 /// messages under the protocol's size limits, and hands them to the connection's state

@@ -1,6 +1,6 @@
 import CNCurses
 import Glibc
-import PTTCore
+import PTTTerminalCore
 
 /// Draws ``RenderedScreen``s with ncurses. Terminal thread only (after ``open`` on the starting
 /// thread): ncurses is not thread-safe, and nothing else in the process calls it.

@@ -1,5 +1,5 @@
 import Glibc
-import PTTCore
+import PTTTerminalCore
 
 /// The terminal thread's state and loop. Everything here is owned by the terminal thread once
 /// ``run()`` starts; other threads reach it only through ``TerminalUI/shared`` and the wake pipe.

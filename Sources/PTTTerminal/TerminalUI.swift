@@ -1,5 +1,6 @@
 import Glibc
-import PTTCore
+import PTTProtocol
+import PTTTerminalCore
 import Synchronization
 
 /// The terminal UI: an ncurses screen that renders ``ScreenModel``s and a key reader that turns

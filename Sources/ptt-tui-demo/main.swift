@@ -9,7 +9,7 @@
 // --crash-after MS calls fatalError after MS milliseconds, and --exit-after MS calls exit(3)
 // without stopping the UI: they test the terminal restore on a crash and on a bare exit.
 import Glibc
-import PTTCore
+import PTTTerminalCore
 import PTTTerminal
 
 var options = TerminalUI.Options()

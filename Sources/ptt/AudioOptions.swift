@@ -1,6 +1,6 @@
 import ArgumentParser
 import PTTAudio
-import PTTCore
+import PTTAudioCore
 
 /// Audio options shared by every command that opens devices (`ptt echo`, `ptt join`).
 struct AudioOptions: ParsableArguments {

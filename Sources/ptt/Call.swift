@@ -1,6 +1,8 @@
 import PTTAudio
 import PTTClient
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
+import PTTSessionCore
 import Synchronization
 
 /// One person in one room: the session wired to the audio engine.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import PTTClient
-import PTTCore
+import PTTProtocol
 
 /// Where to connect and as whom: shared by the commands that join a room.
 struct ClientOptions: ParsableArguments {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Glibc
 import PTTAudio
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
 import Synchronization
 
 /// `ptt echo`: a microphone test. What you say comes back after about a second through the

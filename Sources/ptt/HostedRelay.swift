@@ -1,5 +1,6 @@
 import Logging
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 import PTTRelay
 
 /// `ptt join --host`: a relay inside the client, so a team can talk with no server.

@@ -1,6 +1,7 @@
 import Glibc
 import PTTAudio
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 import Synchronization
 
 /// `ptt join --json`: no screen; one JSON object per line on stdout for every event, and

@@ -2,7 +2,8 @@ import ArgumentParser
 import Glibc
 import PTTAudio
 import PTTClient
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 
 /// `ptt join ROOM NAME`: join a room and talk.
 struct JoinCommand: AsyncParsableCommand {

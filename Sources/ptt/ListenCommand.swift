@@ -1,7 +1,7 @@
 import ArgumentParser
 import PTTAudio
 import PTTClient
-import PTTCore
+import PTTSessionCore
 import Synchronization
 
 /// `ptt listen ROOM`: join as a listener and play the room, or write it to a file.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
-import PTTCore
+import PTTProtocol
+import PTTConfig
 import PTTRelay
 
 /// The `ptt` command line: push-to-talk voice rooms in the terminal.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import PTTClient
-import PTTCore
+import PTTProtocol
 
 /// `ptt rooms`: the listed rooms of a relay, with member and talker counts.
 struct RoomsCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import Glibc
 import PTTAudio
-import PTTCore
+import PTTSessionCore
+import PTTTerminalCore
 import Synchronization
 
 /// What the screen shows that the session does not keep: the chat log, notices, device

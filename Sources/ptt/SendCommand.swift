@@ -1,7 +1,8 @@
 import ArgumentParser
 import PTTAudio
 import PTTClient
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 import Synchronization
 
 /// `ptt send ROOM NAME FILE`: stream a file into a room as one talk spurt, at real-time

@@ -1,5 +1,6 @@
 import Glibc
-import PTTCore
+import PTTSessionCore
+import PTTTerminalCore
 import PTTTerminal
 
 /// `ptt join` with a screen: the call drives a `ScreenState`, the terminal's intents drive

@@ -1,5 +1,6 @@
 import Glibc
-import PTTCore
+import PTTAudioCore
+import PTTRecordingCore
 import Testing
 @testable import PTTAudio
 

@@ -1,4 +1,5 @@
-import PTTCore
+import PTTProtocol
+import PTTAudioCore
 import Testing
 @testable import PTTAudio
 

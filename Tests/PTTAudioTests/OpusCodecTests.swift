@@ -1,4 +1,4 @@
-import PTTCore
+import PTTProtocol
 import Testing
 @testable import PTTAudio
 

@@ -1,5 +1,5 @@
 import Glibc
-import PTTCore
+import PTTProtocol
 import Testing
 @testable import PTTAudio
 

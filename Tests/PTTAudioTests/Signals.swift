@@ -1,4 +1,3 @@
-import PTTCore
 
 /// Test signals and measures: speech-like audio, correlation, energy, tone power.
 enum Signals {

@@ -1,6 +1,7 @@
 @testable import PTTClient
 import PTTTestSupport
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 import Testing
 
 /// Real sessions over real WebSockets on 127.0.0.1, through a plain forwarder.

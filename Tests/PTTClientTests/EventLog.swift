@@ -1,5 +1,6 @@
 import PTTClient
-import PTTCore
+import PTTProtocol
+import PTTSessionCore
 import PTTTestSupport
 import Synchronization
 

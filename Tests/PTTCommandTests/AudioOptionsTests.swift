@@ -1,6 +1,5 @@
 import ArgumentParser
 import PTTAudio
-import PTTCore
 import Testing
 @testable import ptt
 

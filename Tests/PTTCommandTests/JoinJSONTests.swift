@@ -1,5 +1,5 @@
 import Foundation
-import PTTCore
+import PTTProtocol
 import PTTTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
-import PTTCore
+import PTTAudioCore
+import PTTRecordingCore
 
 /// Test signals as raw S16LE mono 48 kHz, the format the ALSA file plugin passes through.
 enum TestSignal {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PTTCore
 @testable import PTTRelay
 import Testing
 

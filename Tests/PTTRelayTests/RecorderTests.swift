@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PTTCore
 @testable import PTTRelay
 import Testing
 

@@ -1,4 +1,4 @@
-import PTTCore
+import PTTProtocol
 @testable import PTTRelay
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 @testable import PTTRelay
 import NIOSSL
 import Testing

@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
-import PTTCore
+import PTTProtocol
+import PTTRelayCore
 @testable import PTTRelay
 import Synchronization
 import Testing

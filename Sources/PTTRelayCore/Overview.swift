@@ -1,0 +1,13 @@
+// PTTRelayCore: the relay's rules.
+//
+// Holds: a room's state machine (`RoomState`: members, ids, floor, talk-time limits), a
+// connection's rules (`RelayConnection`: handshake, rates, sizes, timeouts), the send queue
+// for slow receivers (`SendQueue`), token buckets, id allocation, speaking statistics and
+// the activity they are computed from, the metrics snapshot and the relay's settings
+// (`RelaySettings`, from flags, `PTT_RELAY_*` and the TOML file).
+//
+// Imports: the standard library, `PTTProtocol` and `PTTConfig`. `PTTRelay` is its shell
+// (Hummingbird and SwiftNIO); neither links audio, terminal or client code.
+//
+// Threads: value types driven by actions and time passed in as nanoseconds of the monotonic
+// clock; the shell keeps each room behind one mutex and each connection on its event loop.

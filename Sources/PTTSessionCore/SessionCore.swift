@@ -1,0 +1,474 @@
+import PTTProtocol
+
+/// The client side of one room: connection phases, hello/welcome, roster, talking state,
+/// pings, reconnects, and what to send when the talk gate opens and closes.
+///
+/// A value-type state machine: every input is a method that takes the
+/// current time and returns actions for a shell to carry out. It owns no socket, device or
+/// clock; `Duration` values are time since any fixed origin. Not thread-safe: one owner.
+public struct SessionCore: Sendable {
+    public enum Link: String, Equatable, Sendable {
+        /// A ptt relay selected `ptt.v1`.
+        case relay
+        /// The handshake selected no subprotocol: a plain forwarder (PROTOCOL.md §6).
+        case forwarder
+    }
+
+    public enum Phase: Equatable, Sendable {
+        case idle
+        /// A connection attempt is under way.
+        case connecting(attempt: Int)
+        /// Open, `hello` sent, waiting for `welcome`.
+        case joining(since: Duration)
+        case joined(Link)
+        /// Waiting to reconnect; the UI shows the countdown.
+        case waiting(until: Duration, attempt: Int)
+        case ended(EndReason)
+    }
+
+    public enum EndReason: Equatable, Sendable {
+        case quit
+        /// The relay refused the upgrade (HTTP 400, 401, 403) or the URL.
+        case refused(status: Int, message: String)
+        /// Closed with a code that forbids reconnecting.
+        case closed(code: UInt16, message: String)
+        /// The relay could not be reached at start.
+        case unreachable(String)
+
+        /// Whether this is a failure (non-zero exit).
+        public var isFailure: Bool { self != .quit }
+
+        public var message: String {
+            switch self {
+            case .quit: return "left the room"
+            case .refused(_, let m), .closed(_, let m), .unreachable(let m): return m
+            }
+        }
+    }
+
+    /// How a connection attempt failed before the WebSocket opened.
+    public enum ConnectFailure: Equatable, Sendable {
+        /// The server answered the upgrade with an HTTP status.
+        case http(status: Int)
+        /// No answer: refused, unresolvable, timed out, TLS failure…
+        case unreachable(String)
+    }
+
+    public enum Action: Equatable, Sendable {
+        /// Open a WebSocket to the relay, offering `ptt.v1`.
+        case connect
+        case sendText([UInt8])
+        case sendBinary([UInt8])
+        /// Close the WebSocket with this code (the session has already moved on).
+        case close(CloseCode)
+        /// Stop transmitting: the relay denied or ended our talking.
+        case stopTransmitting(Deny.Reason)
+        /// Decode and play this frame through the speaker's jitter buffer.
+        case play(AudioFrame)
+        case event(SessionEvent)
+    }
+
+    public struct Configuration: Equatable, Sendable {
+        public var room: String
+        public var name: String
+        public var listen: Bool
+        public var url: String
+        public var agent: String = PTTVersion.clientAgent
+        public var pingInterval: Duration = .seconds(5)
+        public var welcomeTimeout: Duration = .seconds(10)
+
+        public init(room: String, name: String, listen: Bool, url: String) {
+            self.room = room
+            self.name = name
+            self.listen = listen
+            self.url = url
+        }
+    }
+
+    public let config: Configuration
+    public private(set) var phase: Phase = .idle
+    public private(set) var roster = Roster()
+    /// Our id: random until a relay's `welcome` assigns one.
+    public private(set) var myID: UInt32
+    public private(set) var floor: Floor = .open
+    public private(set) var roundTrip: Duration?
+    /// Whether a spurt of ours is under way (as far as the relay was told).
+    public private(set) var transmitting = false
+    /// Set by a `deny`: the rest of the current spurt is not sent.
+    public private(set) var deniedUntilNextSpurt = false
+    public var backoff = ReconnectBackoff()
+
+    var seq: UInt16 = 0
+    var lastPing: Duration?
+    var openedAt: Duration?
+    var everJoined = false
+    let randomID: UInt32
+
+    /// `randomID` must be non-zero and random: it is our id through a plain forwarder.
+    public init(config: Configuration, randomID: UInt32) {
+        precondition(randomID != 0, "ids are never 0")
+        self.config = config
+        self.randomID = randomID
+        self.myID = randomID
+    }
+
+    public var link: Link? {
+        if case .joined(let l) = phase { return l }
+        if case .joining = phase { return .relay }
+        return nil
+    }
+
+    public var isOpen: Bool {
+        switch phase {
+        case .joining, .joined: return true
+        default: return false
+        }
+    }
+
+    // MARK: Connection
+
+    /// Begins the session.
+    public mutating func start() -> [Action] {
+        guard phase == .idle else { return [] }
+        phase = .connecting(attempt: 1)
+        return [.connect]
+    }
+
+    /// The WebSocket opened; `subprotocol` is what the handshake selected.
+    public mutating func opened(subprotocol: String?, now: Duration) -> [Action] {
+        guard case .connecting = phase else { return [] }
+        openedAt = now
+        lastPing = now
+        myID = randomID
+        let link: Link = subprotocol == "ptt.v1" ? .relay : .forwarder
+        var actions: [Action] = [.event(.connected(link: link, url: config.url)), sendHello(re: nil)]
+        switch link {
+        case .relay:
+            phase = .joining(since: now)
+        case .forwarder:
+            phase = .joined(.forwarder)
+            everJoined = true
+            floor = .open
+            actions.append(.event(.ready(you: myID, room: config.room, floor: .open)))
+        }
+        return actions
+    }
+
+    /// A connection attempt failed before opening.
+    public mutating func connectFailed(_ failure: ConnectFailure, now: Duration, random: Double) -> [Action] {
+        guard case .connecting(let attempt) = phase else { return [] }
+        switch failure {
+        case .http(let status) where (400..<500).contains(status):
+            return end(.refused(status: status, message: Self.httpMessage(status) + Self.roomTwiceHint(url: config.url, room: config.room)))
+        case .http(let status):
+            return scheduleReconnect(rule: .soon, attempt: attempt, now: now, random: random,
+                                     disconnected: (0, "relay answered HTTP \(status)"))
+        case .unreachable(let why):
+            guard everJoined else { return end(.unreachable("cannot reach the relay at \(config.url): \(why)")) }
+            return scheduleReconnect(rule: .soon, attempt: attempt, now: now, random: random, disconnected: nil)
+        }
+    }
+
+    /// When the room's URL ends in the room twice, the relay URL given already held the room
+    /// (as `--host` prints it, say): what to pass instead.
+    static func roomTwiceHint(url: String, room: String) -> String {
+        guard url.hasSuffix("/\(room)/\(room)") else { return "" }
+        let base = url.dropLast(2 * (room.count + 1))
+        guard !base.hasSuffix("/") else { return "" }   // ws://standup/standup: a host of that name
+        return "; the relay URL already ends in the room: try --relay \(base)"
+    }
+
+    static func httpMessage(_ status: Int) -> String {
+        switch status {
+        case 401: return "the relay needs a valid token (HTTP 401): pass --token"
+        case 403: return "this token is not allowed in this room (HTTP 403)"
+        case 400: return "the relay refused the room or the protocol (HTTP 400)"
+        case 404: return "no relay at that URL (HTTP 404)"
+        default: return "the relay refused the connection (HTTP \(status))"
+        }
+    }
+
+    /// The open connection ended; `code` is nil when no close frame came (1006).
+    public mutating func closed(code: UInt16?, now: Duration, random: Double) -> [Action] {
+        guard isOpen else { return [] }
+        let close = CloseCode(rawValue: code ?? CloseCode.abnormal.rawValue)
+        var actions = dropConnectionState(now: now)
+        let reason = Self.closeMessage(close)
+        if close.reconnect == .never {
+            return actions + end(.closed(code: close.rawValue, message: reason))
+        }
+        actions += scheduleReconnect(rule: close.reconnect, attempt: 1, now: now, random: random,
+                                     disconnected: (close.rawValue, reason))
+        return actions
+    }
+
+    static func closeMessage(_ code: CloseCode) -> String {
+        switch code.rawValue {
+        case 1000: return "the relay closed the connection"
+        case 1001: return "the relay is shutting down"
+        case 1006: return "the connection was lost"
+        case 1008: return "the relay rejected a message"
+        case 1009: return "a message was too big for the relay"
+        case 1011, 1012, 1013: return "the relay had an internal problem"
+        case 4400: return "the relay refused our hello (name or fields invalid)"
+        case 4403: return "not allowed in this room"
+        case 4408: return "the connection could not keep up with the room"
+        case 4410: return "the relay closed an idle connection"
+        case 4413: return "the room is full"
+        case 4426: return "the relay speaks another protocol version"
+        default: return "closed with code \(code.rawValue)"
+        }
+    }
+
+    /// Leaves on purpose: `bye`, then a normal close.
+    public mutating func quit() -> [Action] {
+        var actions: [Action] = []
+        if isOpen {
+            if transmitting { actions += endSpurtMessages() }
+            actions.append(.sendText(ControlMessage.bye(from: myID).encoded()))
+            actions.append(.close(.normal))
+        }
+        roster = Roster()
+        return actions + end(.quit)
+    }
+
+    /// Time passes: pings, silence timeouts, forwarder pruning, welcome timeout, reconnects.
+    public mutating func tick(now: Duration, random: Double) -> [Action] {
+        switch phase {
+        case .waiting(let until, let attempt) where now >= until:
+            phase = .connecting(attempt: attempt)
+            return [.connect]
+        case .joining(let since) where now - since >= config.welcomeTimeout:
+            var actions = dropConnectionState(now: now)
+            actions.append(.close(.goingAway))
+            return actions + scheduleReconnect(rule: .soon, attempt: 1, now: now, random: random,
+                                               disconnected: (0, "no welcome from the relay"))
+        case .joining, .joined:
+            var actions: [Action] = []
+            if let last = lastPing, now - last >= config.pingInterval {
+                lastPing = now
+                actions.append(.sendText(ControlMessage.ping(from: myID, ts: Self.millis(now)).encoded()))
+            }
+            actions += Self.events(roster.expire(now: now, forwarder: link == .forwarder))
+            return actions
+        default:
+            return []
+        }
+    }
+
+    /// The earliest time `tick` has something to do: a reconnect, the welcome timeout, a ping,
+    /// a talker gone silent or a forwarder peer to forget. nil when only an input (a message,
+    /// a frame, a command) can change anything. Shells sleep until then rather than ticking at
+    /// a fixed rate; any input may move it earlier, so they ask again after each one.
+    public var nextDeadline: Duration? {
+        switch phase {
+        case .waiting(let until, _):
+            return until
+        case .joining(let since):
+            var due = since + config.welcomeTimeout
+            if let ping = pingDue { due = min(due, ping) }
+            if let expiry = roster.nextExpiry(forwarder: false) { due = min(due, expiry) }
+            return due
+        case .joined(let link):
+            let expiry = roster.nextExpiry(forwarder: link == .forwarder)
+            guard let ping = pingDue else { return expiry }
+            return expiry.map { min($0, ping) } ?? ping
+        case .idle, .connecting, .ended:
+            return nil
+        }
+    }
+
+    var pingDue: Duration? { lastPing.map { $0 + config.pingInterval } }
+
+    // MARK: Inbound
+
+    /// A text message arrived.
+    public mutating func receivedText(_ bytes: [UInt8], now: Duration) -> [Action] {
+        guard isOpen, let message = try? ControlMessage.decode(bytes, limit: ControlMessage.maxRelayMessageSize) else {
+            return []
+        }
+        return link == .forwarder ? forwarderText(message, now: now) : relayText(message, now: now)
+    }
+
+    mutating func relayText(_ message: ControlMessage, now: Duration) -> [Action] {
+        switch message {
+        case .welcome(let w):
+            guard case .joining = phase else { return [] }
+            myID = w.you
+            floor = w.floor
+            phase = .joined(.relay)
+            everJoined = true
+            var actions: [Action] = [.event(.ready(you: w.you, room: w.room, floor: w.floor))]
+            actions += Self.events(roster.reset(peers: w.peers.filter { $0.id != w.you }, now: now))
+            return actions
+        case .join(let p):
+            return Self.events(roster.upsert(id: p.id, name: p.name, listen: p.listen, now: now))
+        case .leave(let id):
+            return Self.events(roster.remove(id: id))
+        case .talk(let from?, let on):
+            return Self.events(roster.setTalking(id: from, on, now: now))
+        case .chat(let from?, let text):
+            return [.event(.chat(from: from, name: roster[from]?.displayName ?? "#\(from)", text: text, own: false))]
+        case .pong(let ts):
+            let rtt = Self.millis(now) - ts
+            guard rtt >= 0, rtt < 600_000 else { return [] }
+            roundTrip = .milliseconds(rtt)
+            return [.event(.roundTrip(milliseconds: Int(rtt)))]
+        case .deny(let d):
+            deniedUntilNextSpurt = true
+            // The spurt ends here as far as we are concerned; the relay drops the talk off
+            // of a denied spurt, so sending it is harmless and keeps the rule simple.
+            var actions: [Action] = [.stopTransmitting(d.reason)]
+            if transmitting { actions += endSpurtMessages() }
+            let holder = d.holder.flatMap { roster[$0]?.displayName ?? "#\($0)" }
+            actions.append(.event(.denied(reason: d.reason, holder: holder)))
+            return actions
+        case .error(let code, let text):
+            return [.event(.relayError(code: code, text: text))]
+        default:
+            return []
+        }
+    }
+
+    mutating func forwarderText(_ message: ControlMessage, now: Duration) -> [Action] {
+        switch message {
+        case .hello(let h):
+            guard let from = h.from, from != myID else { return [] }
+            var actions = Self.events(roster.upsert(id: from, name: h.name, listen: h.listen, now: now))
+            if h.re != true { actions.append(sendHello(re: true)) }
+            return actions
+        case .talk(let from?, let on) where from != myID:
+            var actions = Self.events(roster.heard(id: from, now: now, addUnknown: true))
+            actions += Self.events(roster.setTalking(id: from, on, now: now))
+            return actions
+        case .chat(let from?, let text) where from != myID:
+            let actions = Self.events(roster.heard(id: from, now: now, addUnknown: true))
+            return actions + [.event(.chat(from: from, name: roster[from]?.displayName ?? "#\(from)", text: text, own: false))]
+        case .bye(let from?) where from != myID:
+            return Self.events(roster.remove(id: from))
+        case .ping(let from?, _) where from != myID:
+            return Self.events(roster.heard(id: from, now: now, addUnknown: true))
+        case .unknown(_, let object):
+            if case .int(let v)? = object["from"], Validation.isValidID(v), UInt32(v) != myID {
+                return Self.events(roster.heard(id: UInt32(v), now: now, addUnknown: true))
+            }
+            return []
+        default:
+            return []
+        }
+    }
+
+    /// A binary message arrived.
+    public mutating func receivedBinary(_ bytes: [UInt8], now: Duration) -> [Action] {
+        guard isOpen, let frame = try? AudioFrame.decode(bytes), frame.source != myID else { return [] }
+        var actions: [Action] = []
+        if link == .forwarder { actions += Self.events(roster.heard(id: frame.source, now: now, addUnknown: true)) }
+        actions += Self.events(roster.frame(from: frame.source, flags: frame.flags, now: now))
+        if frame.kind == .opus { actions.append(.play(frame)) }
+        return actions
+    }
+
+    // MARK: Outbound
+
+    /// One encoded frame from the talk gate, with START on the first of a spurt and END on
+    /// the last. Returns what to send: `talk on` before a START, `talk off` after an END.
+    /// Frames before the room is joined are dropped; the first one after joining starts the
+    /// spurt (as after a reconnect in the middle of one).
+    public mutating func outgoingFrame(payload: [UInt8], flags: AudioFrame.Flags) -> [Action] {
+        guard case .joined = phase, !config.listen, !payload.isEmpty, payload.count <= AudioFrame.maxPayloadSize else {
+            return []
+        }
+        var actions: [Action] = []
+        var flags = flags
+        // A spurt already under way when the session (re)joined starts here for the room.
+        if !transmitting, !deniedUntilNextSpurt { flags.insert(.start) }
+        if flags.contains(.start) {
+            deniedUntilNextSpurt = false
+            if transmitting { actions += endSpurtMessages() }
+            transmitting = true
+            actions.append(.sendText(ControlMessage.talk(from: myID, on: true).encoded()))
+            actions.append(.event(.transmitting(true)))
+        }
+        guard transmitting, !deniedUntilNextSpurt else { return actions }
+        var header: [UInt8] = []
+        header.reserveCapacity(AudioFrame.headerSize + payload.count)
+        AudioFrame.writeHeader(kind: .opus, source: myID, seq: seq, flags: flags, into: &header)
+        header.append(contentsOf: payload)
+        seq &+= 1
+        actions.append(.sendBinary(header))
+        if flags.contains(.end) {
+            transmitting = false
+            actions.append(.sendText(ControlMessage.talk(from: myID, on: false).encoded()))
+            actions.append(.event(.transmitting(false)))
+        }
+        return actions
+    }
+
+    /// Sends a chat line; invalid text is refused (nil) so the UI can say why.
+    public mutating func chat(_ text: String) -> [Action]? {
+        guard Validation.isValidChat(text) else { return nil }
+        guard isOpen else { return [] }
+        return [.sendText(ControlMessage.chat(from: myID, text: text).encoded()),
+                .event(.chat(from: myID, name: config.name, text: text, own: true))]
+    }
+
+    // MARK: Helpers
+
+    mutating func endSpurtMessages() -> [Action] {
+        transmitting = false
+        return [.sendText(ControlMessage.talk(from: myID, on: false).encoded()), .event(.transmitting(false))]
+    }
+
+    func sendHello(re: Bool?) -> Action {
+        .sendText(ControlMessage.hello(Hello(from: myID, name: config.name, agent: config.agent,
+                                             listen: config.listen, re: re)).encoded())
+    }
+
+    mutating func dropConnectionState(now: Duration) -> [Action] {
+        if let openedAt { backoff.connectionEnded(uptime: now - openedAt) }
+        openedAt = nil
+        lastPing = nil
+        roundTrip = nil
+        var actions = Self.events(roster.clear())
+        if transmitting {
+            transmitting = false
+            actions.append(.event(.transmitting(false)))
+        }
+        return actions
+    }
+
+    mutating func scheduleReconnect(rule: ReconnectRule, attempt: Int, now: Duration, random: Double,
+                                    disconnected: (UInt16, String)?) -> [Action] {
+        guard let delay = backoff.nextDelay(rule, random: random) else { return [] }
+        phase = .waiting(until: now + delay, attempt: attempt + 1)
+        var actions: [Action] = []
+        if let (code, reason) = disconnected { actions.append(.event(.disconnected(code: code, reason: reason))) }
+        actions.append(.event(.reconnecting(after: delay, attempt: attempt + 1)))
+        return actions
+    }
+
+    mutating func end(_ reason: EndReason) -> [Action] {
+        if case .ended = phase { return [] }
+        phase = .ended(reason)
+        return [.event(.ended(reason))]
+    }
+
+    /// Static on purpose: as a method, `events(roster.frame(...))` copies the whole core (and
+    /// then its roster, copy-on-write) before the argument mutates it, once per received frame.
+    static func events(_ changes: [Roster.Change]) -> [Action] {
+        changes.map { change in
+            switch change {
+            case .joined(let m): return .event(.memberJoined(m))
+            case .left(let m): return .event(.memberLeft(m))
+            case .renamed(let m): return .event(.memberRenamed(m))
+            case .talkStarted(let m): return .event(.talkStarted(m))
+            case .talkStopped(let m): return .event(.talkStopped(m))
+            }
+        }
+    }
+
+    static func millis(_ d: Duration) -> Int64 {
+        let c = d.components
+        return max(0, c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,25 @@
+import PTTProtocol
+
+/// What happened in a session, for the screen and for `--json` output.
+public enum SessionEvent: Equatable, Sendable {
+    /// The WebSocket is open; `link` says whether a ptt relay or a plain forwarder answered.
+    case connected(link: SessionCore.Link, url: String)
+    /// The room is joined: `you` is our id (assigned by a relay, or our own through a forwarder).
+    case ready(you: UInt32, room: String, floor: Floor)
+    case memberJoined(Roster.Member)
+    case memberLeft(Roster.Member)
+    case memberRenamed(Roster.Member)
+    case talkStarted(Roster.Member)
+    case talkStopped(Roster.Member)
+    /// Our own transmission started or stopped (what the relay was told).
+    case transmitting(Bool)
+    case chat(from: UInt32, name: String, text: String, own: Bool)
+    case denied(reason: Deny.Reason, holder: String?)
+    /// The relay's `error` before it closes.
+    case relayError(code: String, text: String)
+    case roundTrip(milliseconds: Int)
+    case disconnected(code: UInt16, reason: String)
+    case reconnecting(after: Duration, attempt: Int)
+    /// The session is over and will not reconnect.
+    case ended(SessionCore.EndReason)
+}

@@ -1,0 +1,54 @@
+import Testing
+@testable import PTTProtocol
+@testable import PTTAudioCore
+@testable import PTTSessionCore
+
+@Suite struct ScriptModeTests {
+    @Test func parsesCommands() throws {
+        #expect(try ScriptCommand.parse("talk on") == .talk(true))
+        #expect(try ScriptCommand.parse("  talk off \n") == .talk(false))
+        #expect(try ScriptCommand.parse("chat hello  world ") == .chat("hello  world "))
+        #expect(try ScriptCommand.parse("mute on") == .mute(true))
+        #expect(try ScriptCommand.parse("quit") == .quit)
+        #expect(try ScriptCommand.parse(" stats ") == .stats)
+        #expect(try ScriptCommand.parse("exit\r\n") == .quit)
+    }
+
+    @Test func rejectsBadCommands() {
+        #expect(throws: ScriptCommand.ParseError.empty) { try ScriptCommand.parse("   ") }
+        #expect(throws: ScriptCommand.ParseError.unknown("shout")) { try ScriptCommand.parse("shout hi") }
+        #expect(throws: ScriptCommand.ParseError.usage("talk on|off")) { try ScriptCommand.parse("talk maybe") }
+        #expect(throws: ScriptCommand.ParseError.usage("chat TEXT (1 to 1000 characters)")) { try ScriptCommand.parse("chat") }
+        #expect(throws: ScriptCommand.ParseError.usage("chat TEXT (1 to 1000 characters)")) {
+            try ScriptCommand.parse("chat " + String(repeating: "x", count: 1001))
+        }
+        #expect(throws: ScriptCommand.ParseError.usage("quit")) { try ScriptCommand.parse("quit now") }
+        #expect(throws: ScriptCommand.ParseError.usage("stats")) { try ScriptCommand.parse("stats please") }
+        #expect(ScriptCommand.ParseError.unknown("x").description.contains("talk on|off"))
+    }
+
+    @Test func statisticsAreOneObjectPerSpeaker() {
+        var st = JitterBuffer.Statistics()
+        st.received = 50; st.played = 48; st.lost = 2; st.underruns = 1; st.target = 2; st.jitterMicros = 1500
+        let line = JSONValue.object(st.jsonObject(id: 7)).jsonText
+        #expect(line == #"{"id":7,"received":50,"played":48,"lost":2,"late":0,"duplicates":0,"concealed":0,"recovered":0,"underruns":1,"dropped":0,"spurts":0,"trimmed_periods":0,"depth":0,"target":2,"jitter_us":1500}"#)
+    }
+
+    @Test func eventsAreOneJSONObjectPerLine() throws {
+        let bob = Roster.Member(id: 12, name: "bob", listen: false, talking: true, lastHeard: .zero, lastTalkActivity: .zero)
+        #expect(SessionEvent.talkStarted(bob).jsonLine == #"{"event":"talk","id":12,"name":"bob","on":true}"#)
+        #expect(SessionEvent.memberJoined(bob).jsonLine == #"{"event":"joined","id":12,"name":"bob","listen":false}"#)
+        #expect(SessionEvent.reconnecting(after: .milliseconds(1500), attempt: 2).jsonLine == #"{"event":"reconnecting","in_ms":1500,"attempt":2}"#)
+        #expect(SessionEvent.ended(.refused(status: 401, message: "m")).jsonLine == #"{"event":"ended","reason":"refused","status":401,"message":"m"}"#)
+        #expect(SessionEvent.chat(from: 1, name: "a", text: "x\ny", own: true).jsonLine == #"{"event":"chat","id":1,"name":"a","text":"x\ny","own":true}"#)
+        let anonymous = Roster.Member(id: 5, name: nil, listen: false, talking: false, lastHeard: .zero, lastTalkActivity: .zero)
+        #expect(SessionEvent.memberLeft(anonymous).jsonLine == #"{"event":"left","id":5,"name":null}"#)
+        // Every line parses back as a JSON object.
+        for e: SessionEvent in [.connected(link: .relay, url: "ws://h/r"), .ready(you: 1, room: "r", floor: .single),
+                                .transmitting(true), .denied(reason: .busy, holder: "bob"), .relayError(code: "idle", text: "t"),
+                                .roundTrip(milliseconds: 3), .disconnected(code: 1006, reason: "lost"), .ended(.quit)] {
+            guard case .object(let o) = try JSONValue.parse(e.jsonLine) else { Issue.record("not an object"); continue }
+            #expect(o["event"] != nil)
+        }
+    }
+}

@@ -1,0 +1,306 @@
+import Testing
+@testable import PTTProtocol
+@testable import PTTSessionCore
+
+/// Drives `SessionCore` as an in-memory transport would: no socket, a manual clock.
+@Suite struct SessionCoreTests {
+    static let config = SessionCore.Configuration(room: "standup", name: "alice", listen: false, url: "ws://127.0.0.1:7700/standup")
+
+    func texts(_ actions: [SessionCore.Action]) -> [ControlMessage] {
+        actions.compactMap { if case .sendText(let b) = $0 { return try? ControlMessage.decode(b) } else { return nil } }
+    }
+
+    func events(_ actions: [SessionCore.Action]) -> [SessionEvent] {
+        actions.compactMap { if case .event(let e) = $0 { return e } else { return nil } }
+    }
+
+    func text(_ m: ControlMessage) -> [UInt8] { m.encoded() }
+
+    /// A session joined through a ptt relay as id 17, with bob (12) in the room.
+    func joinedSession(listen: Bool = false, floor: Floor = .open) -> SessionCore {
+        var c = Self.config
+        c.listen = listen
+        var s = SessionCore(config: c, randomID: 999)
+        _ = s.start()
+        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
+        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup",
+                                                 peers: [Peer(id: 12, name: "bob", listen: false, talking: false)],
+                                                 agent: "ptt-relay/0.1.0", floor: floor))), now: .zero)
+        return s
+    }
+
+    @Test func helloThenWelcomeBuildsTheRoster() {
+        var s = SessionCore(config: Self.config, randomID: 999)
+        #expect(s.start() == [.connect])
+        let opened = s.opened(subprotocol: "ptt.v1", now: .zero)
+        #expect(texts(opened) == [.hello(Hello(from: 999, name: "alice", agent: PTTVersion.clientAgent, listen: false))])
+        #expect(s.phase == .joining(since: .zero))
+        let w = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup",
+                                                     peers: [Peer(id: 12, name: "bob", listen: false, talking: true),
+                                                             Peer(id: 13, name: "eve", listen: true, talking: false)],
+                                                     agent: "r", floor: .single))), now: .seconds(1))
+        #expect(s.myID == 17 && s.floor == .single && s.phase == .joined(.relay))
+        #expect(events(w).first == .ready(you: 17, room: "standup", floor: .single))
+        #expect(s.roster.sorted.map(\.displayName) == ["bob", "eve"])
+        #expect(s.roster[12]?.talking == true && s.roster[13]?.listen == true)
+    }
+
+    @Test func joinLeaveTalkAndChat() {
+        var s = joinedSession()
+        let j = s.receivedText(text(.join(Peer(id: 20, name: "carol", listen: false))), now: .seconds(1))
+        let names: [String?] = events(j).map { if case .memberJoined(let m) = $0 { m.name } else { nil } }
+        #expect(names == ["carol"])
+        _ = s.receivedText(text(.talk(from: 20, on: true)), now: .seconds(1))
+        #expect(s.roster[20]?.talking == true)
+        let c = s.receivedText(text(.chat(from: 20, text: "hi")), now: .seconds(1))
+        #expect(events(c) == [.chat(from: 20, name: "carol", text: "hi", own: false)])
+        let l = s.receivedText(text(.leave(id: 20)), now: .seconds(2))
+        let kinds = events(l).map { e -> String in
+            switch e { case .talkStopped: "stop"; case .memberLeft: "left"; default: "other" }
+        }
+        #expect(kinds == ["stop", "left"])
+        #expect(s.roster[20] == nil)
+    }
+
+    @Test func framesMarkTalkingAndEndAfterSilence() throws {
+        var s = joinedSession()
+        let f = try AudioFrame(source: 12, seq: 1, flags: .start, payload: [0xF8]).encoded()
+        let a = s.receivedBinary(f, now: .seconds(1))
+        #expect(s.roster[12]?.talking == true)
+        #expect(a.contains { if case .play(let fr) = $0 { fr.source == 12 } else { false } })
+        _ = s.tick(now: .milliseconds(1900), random: 0)
+        #expect(s.roster[12]?.talking == true)
+        let t = s.tick(now: .milliseconds(2000), random: 0)
+        #expect(s.roster[12]?.talking == false)
+        #expect(events(t).contains { if case .talkStopped = $0 { true } else { false } })
+        // Our own frames echoed back are never played; reserved kinds are not played.
+        #expect(s.receivedBinary(try AudioFrame(source: 17, seq: 1, payload: [1]).encoded(), now: .seconds(3)).isEmpty)
+        let sealed = s.receivedBinary(try AudioFrame(kind: .sealed, source: 12, seq: 2, payload: [1]).encoded(), now: .seconds(3))
+        #expect(!sealed.contains { if case .play = $0 { true } else { false } })
+    }
+
+    @Test func outgoingSpurtIsWrappedInTalkMessages() throws {
+        var s = joinedSession()
+        let first = s.outgoingFrame(payload: [0xF8, 1], flags: .start)
+        #expect(texts(first) == [.talk(from: 17, on: true)])
+        guard case .sendBinary(let b0)? = first.first(where: { if case .sendBinary = $0 { true } else { false } }) else {
+            Issue.record("no frame sent"); return
+        }
+        #expect(try AudioFrame.decode(b0) == AudioFrame(source: 17, seq: 0, flags: .start, payload: [0xF8, 1]))
+        #expect(s.outgoingFrame(payload: [2], flags: []).count == 1)
+        let last = s.outgoingFrame(payload: [3], flags: .end)
+        // Frame first, then talk off.
+        guard case .sendBinary(let b2) = last[0] else { Issue.record("frame not first"); return }
+        #expect(try AudioFrame.decode(b2).seq == 2)
+        #expect(texts(last) == [.talk(from: 17, on: false)])
+        #expect(!s.transmitting)
+        // seq continues across spurts.
+        let next = s.outgoingFrame(payload: [4], flags: [.start, .end])
+        let frames = next.compactMap { if case .sendBinary(let b) = $0 { try? AudioFrame.decode(b) } else { nil } }
+        #expect(frames.map(\.seq) == [3])
+    }
+
+    @Test func spurtUnderWayBeforeJoiningStartsOnceJoined() throws {
+        var s = SessionCore(config: Self.config, randomID: 999)
+        _ = s.start()
+        #expect(s.outgoingFrame(payload: [1], flags: .start).isEmpty)
+        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
+        #expect(s.outgoingFrame(payload: [2], flags: []).isEmpty)
+        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: [], agent: "r", floor: .open))), now: .zero)
+        let a = s.outgoingFrame(payload: [3], flags: [])
+        #expect(texts(a) == [.talk(from: 17, on: true)])
+        let frames = a.compactMap { if case .sendBinary(let b) = $0 { try? AudioFrame.decode(b) } else { nil } }
+        #expect(frames.map(\.flags) == [.start])
+        #expect(frames.map(\.payload) == [[3]])
+    }
+
+    @Test func seqWraps() throws {
+        var s = joinedSession()
+        s.seq = 65535
+        let a = s.outgoingFrame(payload: [1], flags: .start) + s.outgoingFrame(payload: [1], flags: .end)
+        let seqs = a.compactMap { if case .sendBinary(let b) = $0 { try? AudioFrame.decode(b).seq } else { nil } }
+        #expect(seqs == [65535, 0])
+    }
+
+    @Test func listenersNeverSend() {
+        var s = joinedSession(listen: true)
+        #expect(s.outgoingFrame(payload: [1], flags: .start).isEmpty)
+    }
+
+    @Test func denyStopsTransmissionUntilTheNextSpurt() {
+        var s = joinedSession(floor: .single)
+        _ = s.outgoingFrame(payload: [1], flags: .start)
+        let d = s.receivedText(text(.deny(Deny(reason: .busy, holder: 12))), now: .seconds(1))
+        #expect(d.contains(.stopTransmitting(.busy)))
+        #expect(events(d).contains(.denied(reason: .busy, holder: "bob")))
+        #expect(s.outgoingFrame(payload: [1], flags: []).isEmpty)
+        #expect(s.outgoingFrame(payload: [1], flags: .end).isEmpty)
+        // A new press sends again.
+        #expect(texts(s.outgoingFrame(payload: [1], flags: .start)) == [.talk(from: 17, on: true)])
+    }
+
+    @Test func pingsEveryFiveSecondsAndMeasuresRoundTrip() {
+        var s = joinedSession()
+        #expect(texts(s.tick(now: .milliseconds(4999), random: 0)).isEmpty)
+        #expect(texts(s.tick(now: .seconds(5), random: 0)) == [.ping(from: 17, ts: 5000)])
+        let p = s.receivedText(text(.pong(ts: 5000)), now: .milliseconds(5042))
+        #expect(events(p) == [.roundTrip(milliseconds: 42)])
+        #expect(s.roundTrip == .milliseconds(42))
+    }
+
+    @Test func reconnectsWithBackoffAndSaysHelloAgain() {
+        var s = joinedSession()
+        let c = s.closed(code: 1001, now: .seconds(3), random: 0.5)
+        #expect(s.roster.members.isEmpty)
+        guard case .waiting(let until, 2) = s.phase else { Issue.record("not waiting: \(s.phase)"); return }
+        #expect(until > .seconds(3) && until <= .milliseconds(3500))
+        #expect(events(c).contains { if case .reconnecting = $0 { true } else { false } })
+        #expect(s.tick(now: until - .milliseconds(1), random: 0).isEmpty)
+        #expect(s.tick(now: until, random: 0) == [.connect])
+        let again = s.opened(subprotocol: "ptt.v1", now: until)
+        let helloName: String? = texts(again).first.flatMap { if case .hello(let h) = $0 { h.name } else { nil } }
+        #expect(helloName == "alice")
+        // A relay that is gone while reconnecting: keep trying, delays growing.
+        var s2 = joinedSession()
+        _ = s2.closed(code: nil, now: .seconds(1), random: 0)
+        var delays: [Duration] = []
+        var now = Duration.seconds(1)
+        for _ in 0..<8 {
+            guard case .waiting(let until, _) = s2.phase else { break }
+            delays.append(until - now)
+            now = until
+            _ = s2.tick(now: now, random: 0)
+            _ = s2.connectFailed(.unreachable("refused"), now: now, random: 0)
+        }
+        #expect(delays.count == 8)
+        #expect(delays == delays.sorted())
+        #expect(delays.last! <= .seconds(30))
+    }
+
+    @Test func finalClosesEndTheSession() {
+        for code: UInt16 in [1000, 1009, 4400, 4403, 4426] {
+            var s = joinedSession()
+            let a = s.closed(code: code, now: .seconds(1), random: 0)
+            guard case .ended(.closed(code, _)) = s.phase else { Issue.record("\(code): \(s.phase)"); continue }
+            #expect(a.contains { if case .event(.ended) = $0 { true } else { false } })
+        }
+    }
+
+    @Test func httpRefusalsAreFinalAndUnreachableAtStartIsAClearMessage() {
+        for status in [400, 401, 403] {
+            var s = SessionCore(config: Self.config, randomID: 5)
+            _ = s.start()
+            _ = s.connectFailed(.http(status: status), now: .zero, random: 0)
+            guard case .ended(.refused(status, let m)) = s.phase else { Issue.record("\(status)"); continue }
+            #expect(m.contains("\(status)"))
+        }
+        // A relay URL that already held the room: the message says what to pass instead.
+        for (url, hint) in [("ws://10.0.0.5:7700/standup/standup", "; the relay URL already ends in the room: try --relay ws://10.0.0.5:7700"),
+                            ("wss://h/ptt/standup/standup", "; the relay URL already ends in the room: try --relay wss://h/ptt"),
+                            ("ws://h:1/x/standup", ""), ("ws://standup/standup", "")] {
+            var s = SessionCore(config: .init(room: "standup", name: "alice", listen: false, url: url), randomID: 5)
+            _ = s.start()
+            _ = s.connectFailed(.http(status: 400), now: .zero, random: 0)
+            guard case .ended(.refused(400, let m)) = s.phase else { Issue.record("\(s.phase)"); continue }
+            #expect(m == "the relay refused the room or the protocol (HTTP 400)" + hint)
+        }
+        var s = SessionCore(config: Self.config, randomID: 5)
+        _ = s.start()
+        _ = s.connectFailed(.unreachable("Connection refused"), now: .zero, random: 0)
+        guard case .ended(.unreachable(let m)) = s.phase else { Issue.record("\(s.phase)"); return }
+        #expect(m.contains("ws://127.0.0.1:7700/standup") && m.contains("Connection refused"))
+    }
+
+    /// `nextDeadline` is exactly when `tick` first acts: ticking a millisecond before it does
+    /// nothing, ticking at it does something, and without one ticking never acts. Checked after
+    /// every step of random sessions through relays and forwarders (joins, talk, frames, pings,
+    /// closes, failed connects, reconnects).
+    @Test func nextDeadlineIsWhenTickFirstActs() throws {
+        var rng = SplitMix64(seed: 77)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        var checkedDeadlines = 0
+        for _ in 0..<60 {
+            var s = SessionCore(config: Self.config, randomID: 999)
+            var now = Duration.zero
+            var seq: UInt16 = 0
+            for _ in 0..<120 {
+                if let due = s.nextDeadline {
+                    if due - .milliseconds(1) >= now {
+                        var early = s
+                        #expect(early.tick(now: due - .milliseconds(1), random: 0.5).isEmpty, "\(s.phase) \(due)")
+                    }
+                    var onTime = s
+                    #expect(!onTime.tick(now: max(now, due), random: 0.5).isEmpty, "\(s.phase) \(due)")
+                    checkedDeadlines += 1
+                } else {
+                    var later = s
+                    #expect(later.tick(now: now + .seconds(3600), random: 0.5).isEmpty, "\(s.phase)")
+                }
+                // Time passes: up to 3 s, or straight to the deadline.
+                if let due = s.nextDeadline, pick(3) == 0 { now = max(now, due) } else { now += .milliseconds(pick(3000)) }
+                let peer = UInt32(10 + pick(4))
+                switch s.phase {
+                case .idle:
+                    _ = s.start()
+                case .connecting:
+                    switch pick(4) {
+                    case 0: _ = s.connectFailed(.http(status: 503), now: now, random: rng.unit())
+                    case 1: _ = s.opened(subprotocol: nil, now: now)
+                    default: _ = s.opened(subprotocol: "ptt.v1", now: now)
+                    }
+                case .joining:
+                    if pick(3) == 0 {
+                        _ = s.tick(now: now, random: rng.unit())
+                    } else {
+                        let peers = (10..<(10 + UInt32(pick(4)))).map { Peer(id: $0, name: "p\($0)", listen: false, talking: pick(2) == 0) }
+                        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: peers, agent: "r", floor: .open))), now: now)
+                    }
+                case .joined(let link):
+                    switch pick(8) {
+                    case 0: _ = s.receivedText(text(.talk(from: peer, on: pick(2) == 0)), now: now)
+                    case 1: _ = s.receivedText(text(link == .relay ? .join(Peer(id: peer, name: "p", listen: false))
+                                                                     : .hello(Hello(from: peer, name: "p", agent: nil))), now: now)
+                    case 2: _ = s.receivedText(text(link == .relay ? .leave(id: peer) : .ping(from: peer, ts: 1)), now: now)
+                    case 3, 4:
+                        let flags: AudioFrame.Flags = [[], .start, .end][pick(3)]
+                        seq &+= 1
+                        _ = s.receivedBinary(try AudioFrame(source: peer, seq: seq, flags: flags, payload: [0xF8]).encoded(), now: now)
+                    case 5: _ = s.tick(now: now, random: rng.unit())
+                    case 6: _ = s.outgoingFrame(payload: [0xF8], flags: pick(2) == 0 ? .start : .end)
+                    default: if pick(4) == 0 { _ = s.closed(code: [1001, 1006, 4408][pick(3)], now: now, random: rng.unit()) }
+                    }
+                case .waiting:
+                    _ = s.tick(now: now, random: rng.unit())
+                case .ended:
+                    break
+                }
+            }
+        }
+        #expect(checkedDeadlines > 2000)
+    }
+
+    @Test func welcomeTimeoutReconnects() {
+        var s = SessionCore(config: Self.config, randomID: 5)
+        _ = s.start()
+        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
+        let a = s.tick(now: .seconds(10), random: 0)
+        #expect(a.contains(.close(.goingAway)))
+        guard case .waiting = s.phase else { Issue.record("\(s.phase)"); return }
+    }
+
+    @Test func quitSaysByeAndCloses() {
+        var s = joinedSession()
+        _ = s.outgoingFrame(payload: [1], flags: .start)
+        let q = s.quit()
+        #expect(texts(q) == [.talk(from: 17, on: false), .bye(from: 17)])
+        #expect(q.contains(.close(.normal)))
+        #expect(s.phase == .ended(.quit))
+    }
+
+    @Test func chatIsValidated() {
+        var s = joinedSession()
+        #expect(s.chat("") == nil)
+        #expect(s.chat(String(repeating: "x", count: 1001)) == nil)
+        #expect(texts(s.chat("hello") ?? []) == [.chat(from: 17, text: "hello")])
+    }
+}
