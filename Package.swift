@@ -11,6 +11,7 @@ import PackageDescription
 //   PTTTerminalCore    key decoding, hold detection, line editor, input mapping, screen layout
 // Every core imports the standard library and PTTProtocol (settings also PTTConfig), nothing else
 // (checked by ShapeTests). The shells:
+//   PTTSystem   the one POSIX funnel (EINTR, typed Errno), file reads and writes, the monotonic clock
 //   CALSA, COpus, CNCurses   system libraries behind prefixed shims
 //   PTTAudio    ALSA devices and the Opus codec, audio threads (links ALSA, Opus)
 //   PTTClient   a session's connection to a relay (SwiftNIO WebSocket); no devices
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-system.git", exact: "1.8.1"),
     ],
     targets: [
         .target(name: "PTTProtocol"),
@@ -43,17 +45,19 @@ let package = Package(
         .target(name: "PTTSessionCore", dependencies: ["PTTProtocol"]),
         .target(name: "PTTRelayCore", dependencies: ["PTTProtocol", "PTTConfig"]),
         .target(name: "PTTTerminalCore", dependencies: ["PTTProtocol"]),
+        // The shells' one POSIX funnel (EINTR, typed errno), whole-file reads and the monotonic clock.
+        .target(name: "PTTSystem", dependencies: ["PTTProtocol", .product(name: "SystemPackage", package: "swift-system")]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
-        .target(name: "PTTAudio", dependencies: ["PTTProtocol", "PTTAudioCore", "PTTRecordingCore", "CALSA", "COpus"]),
-        .target(name: "PTTTerminal", dependencies: ["PTTProtocol", "PTTTerminalCore", "CNCurses"]),
+        .target(name: "PTTAudio", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "CALSA", "COpus"]),
+        .target(name: "PTTTerminal", dependencies: ["PTTProtocol", "PTTSystem", "PTTTerminalCore", "CNCurses"]),
         // A test harness for PTTTerminal: draws a scripted ScreenModel; driven by the tmux tests.
         .executableTarget(name: "ptt-tui-demo", dependencies: ["PTTTerminal", "PTTTerminalCore", "PTTProtocol"]),
         .target(
             name: "PTTClient",
             dependencies: [
-                "PTTProtocol", "PTTSessionCore",
+                "PTTProtocol", "PTTSystem", "PTTSessionCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,7 +68,7 @@ let package = Package(
         .target(
             name: "PTTRelay",
             dependencies: [
-                "PTTProtocol", "PTTConfig", "PTTRelayCore", "PTTRecordingCore",
+                "PTTProtocol", "PTTSystem", "PTTConfig", "PTTRelayCore", "PTTRecordingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -84,6 +88,7 @@ let package = Package(
         .executableTarget(
             name: "ptt-loadgen",
             dependencies: [
+                "PTTSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -94,15 +99,16 @@ let package = Package(
         .executableTarget(
             name: "ptt",
             dependencies: [
-                "PTTProtocol", "PTTConfig", "PTTAudioCore", "PTTRecordingCore", "PTTSessionCore", "PTTRelayCore",
+                "PTTProtocol", "PTTSystem", "PTTConfig", "PTTAudioCore", "PTTRecordingCore", "PTTSessionCore", "PTTRelayCore",
                 "PTTTerminalCore", "PTTAudio", "PTTClient", "PTTRelay", "PTTTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.
-        .executableTarget(name: "PTTAudioBench", dependencies: ["PTTProtocol", "PTTAudioCore", "PTTAudio"]),
+        .executableTarget(name: "PTTAudioBench", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTAudio"]),
         .testTarget(name: "PTTProtocolTests", dependencies: ["PTTProtocol"]),
+        .testTarget(name: "PTTSystemTests", dependencies: ["PTTSystem", "PTTProtocol"]),
         .testTarget(name: "PTTConfigTests", dependencies: ["PTTConfig", "PTTProtocol"]),
         .testTarget(name: "PTTRecordingCoreTests", dependencies: ["PTTRecordingCore", "PTTProtocol"]),
         .testTarget(name: "PTTAudioCoreTests", dependencies: ["PTTAudioCore", "PTTProtocol"]),
@@ -118,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "PTTRelayTests",
             dependencies: [
-                "PTTRelay", "PTTRelayCore", "PTTProtocol",
+                "PTTRelay", "PTTRelayCore", "PTTProtocol", "PTTSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,7 +147,7 @@ let package = Package(
             path: "Tests/PTTTestSupport"
         ),
         .testTarget(name: "PTTTerminalTests", dependencies: ["PTTTerminal", "PTTTerminalCore", "PTTProtocol", "PTTTestSupport"]),
-        .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "COpus", "CALSA", "CNCurses"]),
+        .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "COpus", "CALSA", "CNCurses"]),
         // Runs the built `ptt` and `ptt-relay` executables as a person or script would, and
         // checks the command-line options (`@testable import ptt`).
         .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "PTTTestSupport"]),

@@ -1,5 +1,6 @@
 import CALSA
 import Glibc
+import PTTSystem
 
 /// An ALSA PCM opened for capture or playback: 48 kHz, S16, mono (or stereo for playback),
 /// with short periods (5 or 10 ms) for low latency. Every return code goes through
@@ -155,7 +156,7 @@ public final class ALSADevice: AudioInput, AudioOutput {
             let queued = bufferFrames - Int(avail)
             let excess = queued + frames - maxQueuedFrames
             guard excess > 0, queued > 0 else { return }
-            MonotonicClock.sleep(nanos: Int64(excess) * 1_000_000_000 / Int64(Self.sampleRate))
+            MonotonicClock.sleep(nanos: UInt64(excess) * 1_000_000_000 / UInt64(Self.sampleRate))
         }
     }
 

@@ -1,3 +1,5 @@
+import PTTSystem
+import SystemPackage
 /// The two small protocols every audio device implements: ALSA PCMs (`ALSADevice`) and
 /// the in-memory ideal devices the tests run the whole path with (`MemoryInput`,
 /// `MemoryOutput`). A device is created, used and closed by one thread: the engine
@@ -86,7 +88,7 @@ public enum AudioDeviceError: Error, Sendable, CustomStringConvertible {
     /// A device in use failed for good (unplugged, server gone); the engine reopens it.
     case lost(device: String, cause: ALSAError)
     /// A file standing in for a device (`ptt listen --out`) cannot be created or written.
-    case fileFailed(path: String, cause: ALSAError)
+    case fileFailed(path: String, cause: PosixError)
 
     public var device: String {
         switch self {
@@ -98,9 +100,9 @@ public enum AudioDeviceError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .cannotOpen(let device, let direction, let cause, let available):
             let why: String
-            switch -cause.code {
-            case 16: why = "it is busy (another program is using it)"
-            case 2, 19: why = "no such device"
+            switch Errno(rawValue: -cause.code) {
+            case .resourceBusy: why = "it is busy (another program is using it)"
+            case .noSuchFileOrDirectory, .operationNotSupportedByDevice: why = "no such device"  // ENOENT, ENODEV
             default: why = cause.reason
             }
             let names = available.filter { direction == .capture ? $0.capture : $0.playback }.map(\.name)

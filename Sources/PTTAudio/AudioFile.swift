@@ -1,6 +1,7 @@
 import Glibc
 import PTTAudioCore
 import PTTRecordingCore
+import PTTSystem
 
 /// Audio files ptt reads (`ptt send`): WAV (8/16/24/32-bit integer or 32/64-bit float, 4 to
 /// 192 kHz, 1 to 8 channels) and Ogg Opus, returned as 48 kHz mono 16-bit samples.
@@ -22,20 +23,9 @@ public enum AudioFile {
     }
 
     static func readBytes(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
-            if n == 0 { break }
-            out += chunk[0..<n]
-            guard out.count <= maxBytes else { throw ReadError(path: path, reason: "larger than \(maxBytes >> 20) MiB") }
+        do { return try Posix.readFile(path, limit: maxBytes) } catch {
+            throw ReadError(path: path, reason: error.errno == .fileTooLarge ? "larger than \(maxBytes >> 20) MiB" : error.reason)
         }
-        return out
     }
 
     static func decodeWAV(_ b: [UInt8], path: String) throws -> [Int16] {

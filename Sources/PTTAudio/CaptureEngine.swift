@@ -1,4 +1,5 @@
 import PTTAudioCore
+import PTTSystem
 
 /// Runs a capture device on its own thread and hands periods to a `SampleRing`.
 ///
@@ -59,9 +60,9 @@ public final class CaptureEngine: @unchecked Sendable {
                     buffer = [Int16](repeating: 0, count: d.periodSamples)
                     // A real device cannot run ahead; allow for clock drift before pacing.
                     pacer = Pacer(slackSamples: d.isRealTime ? d.periodSamples + 24_000 : d.periodSamples)
-                    pacer.reset(at: MonotonicClock.nanos())
+                    pacer.reset(at: MonotonicClock.now())
                     lastXruns = 0
-                    backoff.opened(at: MonotonicClock.nanos())
+                    backoff.opened(at: MonotonicClock.now())
                     control.setStatus(.running(device: d.name))
                 } catch {
                     let delay = backoff.failed()
@@ -75,16 +76,16 @@ public final class CaptureEngine: @unchecked Sendable {
             } catch {
                 dev.close()
                 device = nil
-                let delay = backoff.lost(at: MonotonicClock.nanos())
+                let delay = backoff.lost(at: MonotonicClock.now())
                 control.setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
                 control.pause(delay)
                 continue
             }
-            if control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns) { pacer.reset(at: MonotonicClock.nanos()) }
+            if control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns) { pacer.reset(at: MonotonicClock.now()) }
             ring.write(buffer)
             reads += 1
             if reads % 100 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
-            MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.nanos()))
+            MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.now()))
         }
         device?.close()
     }

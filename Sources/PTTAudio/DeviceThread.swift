@@ -1,3 +1,4 @@
+import PTTSystem
 
 /// What a device engine (capture or playback) shares between its device thread and everyone
 /// else: the running flag, the device's status and who is told when it changes, the xruns
@@ -69,10 +70,10 @@ final class DeviceThread: @unchecked Sendable {
     func noteDelay(frames: Int) { lock.withLock { lastDelayFrames = frames } }
 
     /// Sleeps up to `nanos`, waking early on `stop`.
-    func pause(_ nanos: Int64) {
-        let deadline = MonotonicClock.nanos() + nanos
+    func pause(_ nanos: UInt64) {
+        let deadline = MonotonicClock.now() + nanos
         lock.withLock {
-            while running && MonotonicClock.nanos() < deadline { _ = lock.wait(until: deadline) }
+            while running && MonotonicClock.now() < deadline { _ = lock.wait(until: deadline) }
         }
     }
 }

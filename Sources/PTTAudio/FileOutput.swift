@@ -2,6 +2,7 @@ import Glibc
 import PTTProtocol
 import PTTAudioCore
 import PTTRecordingCore
+import PTTSystem
 
 /// Playback into a file instead of a sound card (`ptt listen --out`): an `AudioOutput` that
 /// does not block, so the playback engine paces it in real time like any such device.
@@ -45,7 +46,7 @@ public final class FileOutput: AudioOutput, @unchecked Sendable {
         case .oggOpus: self.channels = 1
         }
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .fileFailed(path: path, cause: ALSAError(code: -errno, call: "open")) }
+        guard fd >= 0 else { throw .fileFailed(path: path, cause: .current("open")) }
         do {
             switch format {
             case .wav:
@@ -67,13 +68,7 @@ public final class FileOutput: AudioOutput, @unchecked Sendable {
     deinit { close() }
 
     func append(_ bytes: [UInt8]) throws(AudioDeviceError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw .fileFailed(path: name, cause: ALSAError(code: -errno, call: "write")) }
-            offset += n
-        }
+        do { try Posix.writeAll(fd, bytes) } catch { throw .fileFailed(path: name, cause: error) }
     }
 
     public func write(_ samples: [Int16]) throws(AudioDeviceError) {

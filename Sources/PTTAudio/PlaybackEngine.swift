@@ -1,5 +1,6 @@
 import PTTAudioCore
 import Synchronization
+import PTTSystem
 
 /// Runs a playback device on its own thread: asks `render` for one period at a time
 /// (the mixer runs there) and writes it.
@@ -56,13 +57,13 @@ public final class PlaybackEngine: @unchecked Sendable {
         var periodFrames = fallbackPeriodFrames
         var buffer = [Int16](repeating: 0, count: periodFrames * channels)
         var pacer = Pacer(slackSamples: 0)
-        pacer.reset(at: MonotonicClock.nanos())
+        pacer.reset(at: MonotonicClock.now())
         var backoff = RetryBackoff()
-        var nextAttempt: Int64 = 0
+        var nextAttempt: UInt64 = 0
         var lastXruns = 0
         var periods = 0
         while control.isRunning {
-            let now = MonotonicClock.nanos()
+            let now = MonotonicClock.now()
             if device == nil && now >= nextAttempt {
                 do {
                     let d = try opener()
@@ -93,17 +94,17 @@ public final class PlaybackEngine: @unchecked Sendable {
                 } catch {
                     dev.close()
                     device = nil
-                    let delay = backoff.lost(at: MonotonicClock.nanos())
+                    let delay = backoff.lost(at: MonotonicClock.now())
                     control.setStatus(.unavailable(message: error.description, retryInMillis: Int(delay / 1_000_000)))
-                    nextAttempt = MonotonicClock.nanos() + delay
+                    nextAttempt = MonotonicClock.now() + delay
                     pacer = Pacer(slackSamples: 0)
-                    pacer.reset(at: MonotonicClock.nanos())
+                    pacer.reset(at: MonotonicClock.now())
                 }
             }
             periods += 1
             if periods % 100 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
             framesPlayed.add(periodFrames, ordering: .relaxed)
-            MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.nanos()))
+            MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.now()))
         }
         device?.drain()
         device?.close()

@@ -1,5 +1,6 @@
 import PTTProtocol
 import PTTAudioCore
+import PTTSystem
 
 /// The receiving half: one jitter buffer and one decoder per remote speaker, the mixer and
 /// the cue tones. `receive` takes frames from the network; the playback engine calls
@@ -62,7 +63,7 @@ public final class Receiver: @unchecked Sendable {
     }
 
     /// Adds one received frame (any thread). Frames of kinds other than Opus are dropped.
-    public func receive(_ frame: AudioFrame, at now: Int = MonotonicClock.micros()) {
+    public func receive(_ frame: AudioFrame, at now: Int = Int(MonotonicClock.now() / 1_000)) {
         guard frame.kind == .opus, frame.source != Self.cueChannel else { return }
         lock.withLock {
             if speakers[frame.source] == nil {
@@ -137,7 +138,7 @@ public final class Receiver: @unchecked Sendable {
     }
 
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
-    public func render(into buffer: inout [Int16], frames: Int, at now: Int = MonotonicClock.micros()) {
+    public func render(into buffer: inout [Int16], frames: Int, at now: Int = Int(MonotonicClock.now() / 1_000)) {
         // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
         // Jitter buffers are changed in place through the dictionary's indices: a loop over a
         // copy (or a copied buffer written back) would copy them every period.

@@ -86,7 +86,7 @@ public final class SampleRing: @unchecked Sendable {
 
     /// Waits until `n` samples are waiting (or the monotonic `deadline` passes, or `wakeReaders`
     /// or `close` is called) and takes them, with how many samples are still waiting after them.
-    public func read(_ n: Int, waitingUntil deadline: Int64) -> (samples: [Int16], remaining: Int)? {
+    public func read(_ n: Int, waitingUntil deadline: UInt64) -> (samples: [Int16], remaining: Int)? {
         lock.withLock {
             let generation = wakeups
             if count < n && !closed {

@@ -1,5 +1,6 @@
 import PTTProtocol
 import Synchronization
+import PTTSystem
 
 /// Records a session as its user lived it (`ptt join --record`): the mix that was played plus
 /// the user's own speech, into a WAV or Ogg Opus file.

@@ -37,29 +37,9 @@ final class ConditionLock: @unchecked Sendable {
 
     /// Waits (the lock must be held) until signalled or `deadline` (monotonic ns) passes.
     /// Returns false on timeout.
-    func wait(until deadline: Int64) -> Bool {
+    func wait(until deadline: UInt64) -> Bool {
         var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         return pthread_cond_timedwait(cond, mutex, &ts) == 0
-    }
-}
-
-/// The monotonic clock every audio decision is timed on.
-public enum MonotonicClock {
-    /// Nanoseconds since an arbitrary fixed point.
-    public static func nanos() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
-    public static func micros() -> Int { Int(nanos() / 1000) }
-
-    /// Sleeps for `nanos` nanoseconds (no-op for 0 or less).
-    public static func sleep(nanos: Int64) {
-        guard nanos > 0 else { return }
-        var ts = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
-        var rest = timespec()
-        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
     }
 }
 

@@ -1,5 +1,6 @@
 import PTTProtocol
 import PTTAudioCore
+import PTTSystem
 
 /// The sending half: takes captured audio from a `SampleRing`, runs it through the
 /// `TalkGate` and the `OpusEncoder`, and hands each `AudioFrame` (START/END set, seq
@@ -84,7 +85,7 @@ public final class Transmitter: @unchecked Sendable {
     private func run() {
         let n = encoder.frameSamples
         while lock.withLock({ running }) {
-            guard let (samples, remaining) = ring.read(n, waitingUntil: MonotonicClock.nanos() + 100_000_000) else { continue }
+            guard let (samples, remaining) = ring.read(n, waitingUntil: MonotonicClock.now() + 100_000_000) else { continue }
             let (step, source, loss) = lock.withLock { () -> (TalkGate.Step, UInt32, Int?) in
                 level = AudioLevel(measuring: samples)
                 let step = gate.process(samples, backlog: remaining / n)

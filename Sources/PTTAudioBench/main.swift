@@ -11,6 +11,7 @@ import Glibc
 import PTTAudio
 import PTTProtocol
 import PTTAudioCore
+import PTTSystem
 
 func fail(_ message: String) -> Never {
     // On fd 2: stdout carries the measurements the bench script parses.
@@ -68,7 +69,7 @@ func codec(_ path: String, complexity: Int?) throws {
     let input = frames(pcm, enc.frameSamples)
     var packets: [[UInt8]] = []
     let rounds = 5
-    var t0 = MonotonicClock.nanos()
+    var t0 = MonotonicClock.now()
     for r in 0..<rounds {
         try enc.reset()
         for f in input {
@@ -76,13 +77,13 @@ func codec(_ path: String, complexity: Int?) throws {
             if r == 0 { packets.append(p) }
         }
     }
-    let encodeMicros = Double(MonotonicClock.nanos() - t0) / 1000 / Double(rounds * input.count)
-    t0 = MonotonicClock.nanos()
+    let encodeMicros = Double(MonotonicClock.now() - t0) / 1000 / Double(rounds * input.count)
+    t0 = MonotonicClock.now()
     for _ in 0..<rounds {
         let dec = try OpusDecoder()
         for p in packets { _ = try dec.decode(p) }
     }
-    let decodeMicros = Double(MonotonicClock.nanos() - t0) / 1000 / Double(rounds * packets.count)
+    let decodeMicros = Double(MonotonicClock.now() - t0) / 1000 / Double(rounds * packets.count)
     let bytes = packets.reduce(0) { $0 + $1.count }
     let kbps = Double(bytes * 8) / (Double(packets.count) * 0.02) / 1000
     print("frames \(input.count)")
@@ -159,19 +160,19 @@ func cpu(_ path: String, seconds: Double) throws {
     playback.start(); tx.start(); capture.start()
     // Three speakers, each one frame per 20 ms, offset in the file so they differ.
     let warmup = 1.0
-    let start = MonotonicClock.nanos()
+    let start = MonotonicClock.now()
     var cpuStart = 0.0
-    var measuredFrom: Int64 = 0
+    var measuredFrom: UInt64 = 0
     var i = 0
     while true {
-        let due = start + Int64(i) * 20_000_000
-        MonotonicClock.sleep(nanos: due - MonotonicClock.nanos())
-        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
-        if measuredFrom == 0 && elapsed >= warmup {
+        let due = start + UInt64(i) * 20_000_000
+        MonotonicClock.sleep(nanos: elapsed(from: MonotonicClock.now(), to: due))
+        let sinceStart = Double(MonotonicClock.now() - start) / 1e9
+        if measuredFrom == 0 && sinceStart >= warmup {
             cpuStart = cpuSeconds()
-            measuredFrom = MonotonicClock.nanos()
+            measuredFrom = MonotonicClock.now()
         }
-        if elapsed >= warmup + seconds { break }
+        if sinceStart >= warmup + seconds { break }
         for s in 0..<3 {
             let p = packets[(i + s * 37) % packets.count]
             receiver.receive(AudioFrame(source: UInt32(10 + s), seq: UInt16(truncatingIfNeeded: i), flags: i == 0 ? .start : [], payload: p))
@@ -179,7 +180,7 @@ func cpu(_ path: String, seconds: Double) throws {
         i += 1
     }
     let cpuUsed = cpuSeconds() - cpuStart
-    let wall = Double(MonotonicClock.nanos() - measuredFrom) / 1e9
+    let wall = Double(MonotonicClock.now() - measuredFrom) / 1e9
     let active = receiver.activeSpeakers.count
     capture.stop(); tx.stop(); playback.stop()
     print("wall_s \(format3(wall))")

@@ -21,16 +21,17 @@ public struct Pacer: Sendable {
     }
 
     /// Starts counting from `now` (monotonic nanoseconds).
-    public mutating func reset(at now: Int64) {
-        originNanos = now
+    public mutating func reset(at now: UInt64) {
+        originNanos = Int64(clamping: now)
         samples = 0
     }
 
     /// Records `count` more samples done at monotonic time `now`; returns the nanoseconds
     /// to sleep before the next block (0 when not ahead of real time).
-    public mutating func advance(by count: Int, at now: Int64) -> Int64 {
+    public mutating func advance(by count: Int, at nowNanos: UInt64) -> UInt64 {
+        let now = Int64(clamping: nowNanos)
         guard let origin = originNanos else {
-            reset(at: now)
+            reset(at: nowNanos)
             samples = Int64(count)
             return sleepNeeded(origin: now, now: now)
         }
@@ -38,15 +39,15 @@ public struct Pacer: Sendable {
         let elapsedSamples = (now - origin) * Int64(sampleRate) / 1_000_000_000
         if elapsedSamples - samples > Int64(stallSamples) {
             stalls += 1
-            reset(at: now)
+            reset(at: nowNanos)
             return 0
         }
         return sleepNeeded(origin: origin, now: now)
     }
 
-    private func sleepNeeded(origin: Int64, now: Int64) -> Int64 {
+    private func sleepNeeded(origin: Int64, now: Int64) -> UInt64 {
         let ahead = samples - Int64(slackSamples)
         let due = origin + ahead * 1_000_000_000 / Int64(sampleRate)
-        return max(0, due - now)
+        return UInt64(max(0, due - now))
     }
 }

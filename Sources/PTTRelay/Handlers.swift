@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import PTTSystem
 
 /// Tells a connection what the WebSocket layer does not: the time bytes last arrived (WebSocket
 /// pings and pongs included), for the idle timeout, and when a full socket can take writes
@@ -22,7 +23,7 @@ final class ConnectionEventsHandler: ChannelInboundHandler, RemovableChannelHand
     init(box: Box) { self.box = box }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        box.connection?.lastHeard.store(monotonicNanos(), ordering: .relaxed)
+        box.connection?.lastHeard.store(MonotonicClock.now(), ordering: .relaxed)
         context.fireChannelRead(data)
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 import PTTProtocol
 import PTTRelayCore
 import Synchronization
+import PTTSystem
 
 /// One room: its state machine and the connections of its members, behind one mutex.
 /// Everything a room sends is queued while that mutex is held, so every member sees the
@@ -248,7 +249,7 @@ final class Hub: Sendable {
     /// Carries out a room's actions and notes what changed; called with the room's mutex held.
     private func execute(_ actions: [RoomAction], in core: inout RoomBox.Core) {
         observe(actions, in: &core)
-        let now = monotonicNanos()
+        let now = MonotonicClock.now()
         for action in actions {
             switch action {
             case .send(let to, let message):

@@ -1,6 +1,7 @@
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import PTTSystem
 
 /// Handles a connection's data frames on its event loop instead of the reader task: one task
 /// wake-up less per message. It sits right after the WebSocket frame decoder and passes
@@ -58,7 +59,7 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 process(frame)
             }
         case .ping, .pong:
-            guard conn.receiveControl(now: monotonicNanos()) else {
+            guard conn.receiveControl(now: MonotonicClock.now()) else {
                 conn.close(.rateLimit)
                 return
             }

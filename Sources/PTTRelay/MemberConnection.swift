@@ -4,6 +4,7 @@ import NIOCore
 import NIOWebSocket
 import PTTRelayCore
 import Synchronization
+import PTTSystem
 
 /// One WebSocket connection to the relay.
 ///
@@ -200,7 +201,7 @@ final class MemberConnection: Sendable {
         case .text(let b, _): return WebSocketFrame(fin: true, opcode: .text, data: b)
         case .ping:
             var data = channel.allocator.buffer(capacity: 8)
-            data.writeInteger(monotonicNanos())
+            data.writeInteger(MonotonicClock.now())
             return WebSocketFrame(fin: true, opcode: .ping, data: data)
         }
     }

@@ -9,6 +9,7 @@ import Logging
 import PTTProtocol
 import PTTConfig
 import PTTRelayCore
+import PTTSystem
 
 /// `ptt relay`: runs a ptt relay until SIGINT or SIGTERM (`ptt-relay` runs the same options).
 public struct RelayCommand: AsyncParsableCommand {
@@ -174,17 +175,11 @@ struct RelayFailure: Error, CustomStringConvertible {
 
 /// Reads a whole text file (configuration, tokens), or throws a `ConfigError` naming it.
 func readTextFile(_ path: String) throws -> String {
-    guard let f = fopen(path, "rb") else { throw ConfigError("\(path): cannot open (\(String(cString: strerror(errno))))") }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-        if n < chunk.count { break }
-        guard bytes.count <= 1 << 20 else { throw ConfigError("\(path): larger than 1 MiB") }
+    let bytes: [UInt8]
+    do { bytes = try Posix.readFile(path, limit: 1 << 20) } catch {
+        if error.errno == .fileTooLarge { throw ConfigError("\(path): larger than 1 MiB") }
+        throw ConfigError("\(path): cannot \(error.call == "open" ? "open" : "read") (\(error.reason))")
     }
-    guard ferror(f) == 0 else { throw ConfigError("\(path): read error") }
     guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path): not UTF-8 text") }
     return text
 }

@@ -7,6 +7,8 @@ import Logging
 import PTTProtocol
 import PTTRelayCore
 import Synchronization
+import PTTSystem
+import SystemPackage
 
 /// Writes one line per log event to stderr, as text (`2026-01-02T03:04:05.678Z info join room=x id=7`)
 /// or as JSON (`{"ts":…,"level":"info","msg":"join","room":"x","id":"7"}`).
@@ -90,16 +92,9 @@ func writeOut(_ text: String, fd: Int32) {
     writeAll(Array(text.utf8), to: fd)
 }
 
-/// Writes all of `bytes` to a file descriptor, again after an interrupted write; false if a
-/// write failed (errno tells why).
+/// Writes all of `bytes` to a file descriptor (`Posix.writeAll`); the error, or nil when all
+/// was written.
 @discardableResult
-func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-        if n < 0, errno == EINTR { continue }
-        guard n > 0 else { return false }
-        offset += n
-    }
-    return true
+func writeAll(_ bytes: [UInt8], to fd: Int32) -> Errno? {
+    bytes.withUnsafeBytes { buffer in buffer.baseAddress.flatMap { Posix.writeAll(fd, $0, buffer.count) } }
 }

@@ -7,6 +7,8 @@ import NIOPosix
 import PTTRecordingCore
 import PTTRelayCore
 import Synchronization
+import PTTSystem
+import SystemPackage
 
 /// `ptt relay --record DIR`: every talk spurt as an Ogg Opus file of the packets as received
 /// (no re-encoding) under `DIR/ROOM/DATE/`, and a JSON-lines telemetry log per room beside them.
@@ -115,8 +117,8 @@ final class RelayRecorder: Sendable {
             case .audio(let room, let id, let payload):
                 // Through the index: a copy of the spurt would copy its writer's pending packets.
                 guard let i = spurts.index(forKey: SpurtKey(room: room, id: id)) else { return }
-                if let page = spurts.values[i].ogg.append(Array(payload.readableBytesView)), !page.isEmpty, !writeAll(page, to: spurts.values[i].fd) {
-                    fail("writing \(spurts.values[i].path)")
+                if let page = spurts.values[i].ogg.append(Array(payload.readableBytesView)), !page.isEmpty, let error = writeAll(page, to: spurts.values[i].fd) {
+                    fail("writing \(spurts.values[i].path)", error)
                 }
             }
         }
@@ -128,8 +130,8 @@ final class RelayRecorder: Sendable {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return fail("creating \(path)") }
             var ogg = OggOpusWriter(serial: id, preSkip: 312)
-            guard writeAll(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) else {
-                fail("writing \(path)")
+            if let error = writeAll(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) {
+                fail("writing \(path)", error)
                 close(fd)
                 return
             }
@@ -138,11 +140,11 @@ final class RelayRecorder: Sendable {
 
         mutating func closeSpurt(_ key: SpurtKey) {
             guard var spurt = spurts.removeValue(forKey: key) else { return }
-            if writeAll(spurt.ogg.finish(), to: spurt.fd) {
+            if let error = writeAll(spurt.ogg.finish(), to: spurt.fd) {
+                fail("writing \(spurt.path)", error)
+            } else {
                 counters.recordedSpurts.add(1)
                 failing = false
-            } else {
-                fail("writing \(spurt.path)")
             }
             close(spurt.fd)
         }
@@ -166,20 +168,21 @@ final class RelayRecorder: Sendable {
                 telemetry[room] = (fd, date)
             }
             guard let t = telemetry[room] else { return }
-            if writeAll(Array(line.utf8), to: t.fd) {
-                failing = false
+            if let error = writeAll(Array(line.utf8), to: t.fd) {
+                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl", error)
             } else {
-                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl")
+                failing = false
             }
         }
 
         /// Counts every failure; logs the first of a run of failures, not each one (a spurt or
         /// telemetry line written ends the run).
-        mutating func fail(_ what: String) {
+        /// `error`: what the failed call said (by default the thread's errno, read at the call).
+        mutating func fail(_ what: String, _ error: Errno = Errno(rawValue: errno)) {
             counters.recordingErrors.add(1)
             if !failing {
                 failing = true
-                logger.error("recording failed; relaying goes on", metadata: ["what": "\(what)", "error": "\(String(cString: strerror(errno)))"])
+                logger.error("recording failed; relaying goes on", metadata: ["what": "\(what)", "error": "\(PosixError(error, call: "write").reason)"])
             }
         }
 

@@ -10,6 +10,7 @@ import NIOCore
 import NIOSSL
 import PTTRelayCore
 import Synchronization
+import PTTSystem
 
 /// Where a running relay listens.
 public struct RelayAddress: Equatable, Sendable, CustomStringConvertible {
@@ -143,7 +144,7 @@ public final class RelayServer: Sendable {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .nanoseconds(Self.tickNanos))
                     n += 1
-                    hub.tick(now: monotonicNanos(), connections: n % every == 0)
+                    hub.tick(now: MonotonicClock.now(), connections: n % every == 0)
                 }
             }
             group.addTask { [stopRequests] in

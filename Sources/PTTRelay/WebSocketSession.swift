@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import PTTProtocol
+import PTTSystem
 
 /// The reader side of one connection: runs as the WebSocket handler's task, reassembles
 /// messages under the protocol's size limits, and hands them to the connection's state
@@ -10,7 +11,7 @@ import PTTProtocol
 enum WebSocketSession {
     static func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, room: String,
                     channel: any Channel, activity: ConnectionEventsHandler.Box, hub: Hub) async {
-        let now = monotonicNanos()
+        let now = MonotonicClock.now()
         guard let conn = hub.connect(room: room, channel: channel, now: now) else {
             try? await outbound.close(.goingAway, reason: "shutting down")
             return
@@ -81,7 +82,7 @@ enum WebSocketSession {
         case .tooBig(let reason):
             conn.close(reason)
         case .message(let text, let buffer):
-            let now = monotonicNanos()
+            let now = MonotonicClock.now()
             if text {
                 handleText(buffer, conn: conn, hub: hub, now: now)
             } else {

@@ -1,5 +1,6 @@
 import Glibc
 import PTTTerminalCore
+import PTTSystem
 
 /// The terminal thread's state and loop. Everything here is owned by the terminal thread once
 /// ``run()`` starts; other threads reach it only through ``TerminalUI/shared`` and the wake pipe.
@@ -44,7 +45,7 @@ final class TerminalLoop {
         deliver(mapper.setTalkMode(model.talkMode))
         let early = pending
         pending = []
-        for item in early { deliver(mapper.handle(item, now: Monotonic.now())) }
+        for item in early { deliver(mapper.handle(item, now: MonotonicClock.now())) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !ui.shared.withLock({ $0.stopRequested }) {
             if dirty { draw() }
@@ -52,21 +53,29 @@ final class TerminalLoop {
                 pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
             ]
-            let r = poll(&fds, 2, timeoutMilliseconds())
-            if r < 0 {
-                if errno == EINTR { continue }
+            let polled: Int32?
+            do { polled = try Posix.interruptible("poll") { poll(&fds, 2, timeoutMilliseconds()) } } catch {
                 terminate(signal: SIGHUP)
                 break
             }
-            let now = Monotonic.now()
+            guard polled != nil else { continue }
+            let now = MonotonicClock.now()
             if fds[1].revents != 0, !drainWakePipe() { break }
             if fds[0].revents & Int16(POLLIN) != 0 {
-                let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-                if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) {
+                // nil: interrupted, or nothing there after all (EAGAIN); the loop polls again.
+                let got: Int?
+                do throws(PosixError) {
+                    got = try Posix.interruptible("read") { buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) } }
+                } catch where error.errno == .resourceTemporarilyUnavailable {
+                    got = nil
+                } catch {
+                    got = 0
+                }
+                if got == 0 {
                     terminate(signal: SIGHUP) // the terminal went away
                     break
                 }
-                if n > 0 {
+                if let n = got, n > 0 {
                     for item in decoder.feed(buffer[0..<n], now: now) {
                         deliver(mapper.handle(item, now: now))
                     }
@@ -94,7 +103,7 @@ final class TerminalLoop {
     private func timeoutMilliseconds() -> Int32 {
         let deadlines = [decoder.deadline, mapper.deadline].compactMap { $0 }
         guard let next = deadlines.min() else { return -1 }
-        let now = Monotonic.now()
+        let now = MonotonicClock.now()
         guard next > now else { return 0 }
         return Int32(min((next - now + 999_999) / 1_000_000, 60_000))
     }

@@ -1,4 +1,5 @@
 import Glibc
+import PTTSystem
 
 /// What a signal handler needs to put the terminal back, prepared before any handler runs.
 ///
@@ -141,13 +142,7 @@ enum TerminalRestore {
     }()
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafePointer<UInt8>, _ count: Int) {
-        var done = 0
-        while done < count {
-            let n = write(fd, bytes + done, count - done)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return }
-            done += n
-        }
+        Posix.writeAll(fd, bytes, count)
     }
 
     static func wake(_ byte: UInt8) {

@@ -2,6 +2,7 @@ import Glibc
 import PTTProtocol
 import PTTTerminalCore
 import Synchronization
+import PTTSystem
 
 /// The terminal UI: an ncurses screen that renders ``ScreenModel``s and a key reader that turns
 /// keys into ``UIIntent``s.
@@ -224,21 +225,23 @@ public final class TerminalUI: Sendable {
     /// Keys typed meanwhile are kept in `early`.
     private static func detectKitty(decoder: inout KeyDecoder, early: inout [TerminalInput], timeoutMs: Int) -> Bool {
         Escape.write("\u{1B}[?u\u{1B}[c")
-        let start = Monotonic.now()
+        let start = MonotonicClock.now()
         let limit = UInt64(max(0, timeoutMs)) * 1_000_000
         var supported = false
         var buffer = [UInt8](repeating: 0, count: 256)
         while true {
-            let elapsed = Monotonic.now() - start
+            let elapsed = MonotonicClock.now() - start
             guard elapsed < limit else { return supported }
             var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
             let remaining = Int32((limit - elapsed) / 1_000_000) + 1
-            let r = poll(&pfd, 1, remaining)
-            if r < 0, errno == EINTR { continue }
+            let polled: Int32?
+            do { polled = try Posix.interruptible("poll") { poll(&pfd, 1, remaining) } } catch { return supported }
+            guard let r = polled else { continue }
             guard r > 0 else { return supported }
-            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            let n: Int
+            do { n = try Posix.call("read") { buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) } } } catch { return supported }
             guard n > 0 else { return supported }
-            for item in decoder.feed(buffer[0..<n], now: Monotonic.now()) {
+            for item in decoder.feed(buffer[0..<n], now: MonotonicClock.now()) {
                 switch item {
                 case .kittyFlags: supported = true
                 case .deviceAttributes: return supported
@@ -263,14 +266,5 @@ enum Escape {
             guard let base = buffer.baseAddress else { return }
             TerminalRestore.writeAll(1, base, buffer.count)
         }
-    }
-}
-
-/// The monotonic clock in nanoseconds, the time base of the decoder and the hold detector.
-enum Monotonic {
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import Synchronization
+import PTTSystem
 
 /// `ptt-loadgen`: drives a relay with R rooms × M members, K of them talking at 50 frames/s,
 /// and reports delivered frames/s, delivery ratio, sender-to-receiver latency, and the relay
@@ -161,13 +162,8 @@ struct LoadGen: AsyncParsableCommand {
     }
 
     static func readProc(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 8192)
-        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return String(decoding: bytes[0..<n], as: UTF8.self)
+        guard let bytes = try? Posix.readFile(path, limit: 1 << 20), !bytes.isEmpty else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func f(_ x: Double, _ digits: Int) -> String {

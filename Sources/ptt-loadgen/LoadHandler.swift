@@ -1,4 +1,5 @@
 import NIOCore
+import PTTSystem
 import NIOWebSocket
 import Synchronization
 
@@ -12,7 +13,7 @@ final class Window: Sendable {
     func contains(_ t: UInt64) -> Bool { t >= start.load(ordering: .relaxed) && t < end.load(ordering: .relaxed) }
 }
 
-@inline(__always) func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+@inline(__always) func now() -> UInt64 { MonotonicClock.now() }
 
 /// Latencies in 10 µs buckets up to 200 ms.
 struct Histogram: Sendable {

@@ -4,6 +4,7 @@ import PTTAudio
 import PTTProtocol
 import PTTAudioCore
 import Synchronization
+import PTTSystem
 
 /// `ptt echo`: a microphone test. What you say comes back after about a second through the
 /// whole path a call uses: capture → talk gate → Opus encoder → jitter buffer → decoder →
@@ -48,7 +49,7 @@ struct EchoCommand: AsyncParsableCommand {
             if frame.isEnd { receiver.play(.talkEnd) }
         }
         let playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis) { buffer, frames in
-            let now = MonotonicClock.micros()
+            let now = Int(MonotonicClock.now() / 1_000)
             for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
             receiver.render(into: &buffer, frames: frames, at: now)
         }
@@ -66,9 +67,9 @@ struct EchoCommand: AsyncParsableCommand {
         transmitter.start()
         capture.start()
 
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.now()
         while !Self.interrupted.load(ordering: .relaxed) {
-            if seconds > 0 && Double(MonotonicClock.nanos() - start) / 1e9 >= seconds { break }
+            if seconds > 0 && Double(elapsed(from: start, to: MonotonicClock.now())) / 1e9 >= seconds { break }
             try await Task.sleep(for: .milliseconds(100))
             for line in messages.take() { print("\r\u{1B}[K" + line) }
             let mic = transmitter.captureLevel
@@ -103,7 +104,7 @@ final class DelayLine: @unchecked Sendable {
     init(delayMicros: Int) { delay = delayMicros }
 
     func push(_ frame: AudioFrame) {
-        let due = MonotonicClock.micros() + delay
+        let due = Int(MonotonicClock.now() / 1_000) + delay
         lock.withLock { $0.append((due, frame)) }
     }
 

@@ -3,6 +3,7 @@ import PTTAudio
 import PTTProtocol
 import PTTSessionCore
 import Synchronization
+import PTTSystem
 
 /// `ptt join --json`: no screen; one JSON object per line on stdout for every event, and
 /// commands on stdin (`talk on`, `talk off`, `chat TEXT`, `mute on|off`, `stats`, `quit`).
@@ -38,9 +39,7 @@ enum JSONMode {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return }
+                guard let n = try? Posix.call("read", { buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) } }), n > 0 else { return }
                 pending.append(contentsOf: buffer[0..<n])
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[..<newline], as: UTF8.self)

@@ -3,6 +3,7 @@ import Glibc
 import PTTProtocol
 import PTTConfig
 import PTTRelay
+import PTTSystem
 
 /// The `ptt` command line: push-to-talk voice rooms in the terminal.
 @main
@@ -87,22 +88,11 @@ struct PTT: AsyncParsableCommand {
 
     /// The file's text; nil when it does not exist and is not required.
     static func readFile(_ path: String, required: Bool) throws -> String? {
-        guard let f = fopen(path, "r") else {
-            if errno == ENOENT, !required { return nil }
-            throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, f)
-            if n == 0 {
-                // (a directory opens, and fails here with EISDIR)
-                if ferror(f) != 0 { throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))") }
-                break
-            }
-            bytes += chunk[0..<n]
-            if bytes.count > 1 << 20 { throw ConfigError("\(path) is larger than 1 MiB") }
+        let bytes: [UInt8]
+        do { bytes = try Posix.readFile(path, limit: 1 << 20) } catch {
+            if error.errno == .noSuchFileOrDirectory, !required { return nil }
+            if error.errno == .fileTooLarge { throw ConfigError("\(path) is larger than 1 MiB") }
+            throw ConfigError("cannot read \(path): \(error.reason)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path) is not UTF-8") }
         return text

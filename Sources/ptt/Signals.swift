@@ -1,6 +1,7 @@
 import Glibc
 import PTTAudio
 import Synchronization
+import PTTSystem
 
 /// Ctrl-C, SIGTERM, SIGHUP and SIGQUIT (Ctrl-\) for the commands without a screen
 /// (`join --json`, `listen`, `send`). The handler records the signal and writes a byte to a
@@ -49,17 +50,18 @@ enum Signals {
     /// that came before this call) or, with `seconds`, when that much time has passed.
     /// Call `install` first.
     static func onSignal(orAfter seconds: Double? = nil, _ action: @escaping @Sendable () -> Void) {
-        let deadline = seconds.map { MonotonicClock.nanos() + Int64($0 * 1e9) }
+        let deadline = seconds.map { MonotonicClock.now() + UInt64(max(0, $0) * 1e9) }
         _ = AudioThread(name: "signals") {
             var wake = pollfd(fd: wakeReadFD.load(ordering: .relaxed), events: Int16(POLLIN), revents: 0)
             while received.load(ordering: .relaxed) == 0 {
                 var timeout: Int32 = -1
                 if let deadline {
-                    let left = deadline - MonotonicClock.nanos()
-                    if left <= 0 { break }
-                    timeout = Int32(min(left / 1_000_000 + 1, Int64(Int32.max)))
+                    let now = MonotonicClock.now()
+                    if now >= deadline { break }
+                    timeout = Int32(min((deadline - now) / 1_000_000 + 1, UInt64(Int32.max)))
                 }
-                _ = poll(&wake, 1, timeout)
+                // Interrupted or not, the loop looks at the flag and the deadline again.
+                _ = try? Posix.interruptible("poll") { poll(&wake, 1, timeout) }
             }
             action()
         }

@@ -99,7 +99,7 @@ import Testing
 }
 
 @Suite struct PacerTests {
-    let ms: Int64 = 1_000_000
+    let ms: UInt64 = 1_000_000
 
     @Test func sleepsWhenAheadOfRealTime() {
         var p = Pacer(sampleRate: 48_000)
@@ -125,7 +125,7 @@ import Testing
 }
 
 @Suite struct RetryBackoffTests {
-    let s: Int64 = 1_000_000_000
+    let s: UInt64 = 1_000_000_000
 
     @Test func doublesUpToTheMaximum() {
         var b = RetryBackoff()

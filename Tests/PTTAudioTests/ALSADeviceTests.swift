@@ -1,5 +1,6 @@
 import Glibc
 import PTTProtocol
+import PTTSystem
 import Testing
 @testable import PTTAudio
 
@@ -69,10 +70,10 @@ import Testing
         let engine = PlaybackEngine(device: "default", periodMillis: 10) { buffer, frames in
             for i in 0..<frames { buffer[i] = 1000 }
         }
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.now()
         engine.start()
-        while engine.frames < 48_000 && MonotonicClock.nanos() - start < 5_000_000_000 { await pause(2_000_000) }
-        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
+        while engine.frames < 48_000 && MonotonicClock.now() - start < 5_000_000_000 { await pause(2_000_000) }
+        let elapsed = Double(MonotonicClock.now() - start) / 1e9
         engine.stop()
         #expect(engine.status == .stopped)
         // One second of audio took about a second (the device buffer may run a little ahead).
@@ -90,12 +91,12 @@ import Testing
     @Test func captureEnginePacesANonBlockingDevice() async throws {
         TestALSA.use()
         let engine = CaptureEngine(device: "default", periodMillis: 10, ringMillis: 2000)
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.now()
         engine.start()
         await pause(500_000_000)
         let got = engine.ring.available
         engine.stop()
-        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
+        let elapsed = Double(MonotonicClock.now() - start) / 1e9
         // /dev/zero could be read at gigabytes per second; paced, it gives real time.
         #expect(Double(got) <= elapsed * 48_000 + 480 * 2, "\(got) samples in \(elapsed) s")
         #expect(got >= 48_000 / 4)

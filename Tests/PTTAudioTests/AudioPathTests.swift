@@ -1,5 +1,6 @@
 import PTTProtocol
 import PTTAudioCore
+import PTTSystem
 import Testing
 @testable import PTTAudio
 
@@ -137,11 +138,11 @@ import Testing
         let playback = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in output }) { buffer, frames in
             receiver.render(into: &buffer, frames: frames)
         }
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.now()
         playback.start(); tx.start(); capture.start()
         await pause(900_000_000)
         capture.stop(); tx.stop(); playback.stop()
-        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
+        let elapsed = Double(MonotonicClock.now() - start) / 1e9
         let frames = sent.value
         // Real-time pace: about 45 frames of 20 ms in 0.9 s, never a burst of the whole input.
         #expect(frames.count >= 25 && Double(frames.count) <= elapsed * 50 + 3, "\(frames.count) frames in \(elapsed) s")
@@ -192,8 +193,8 @@ import Testing
         ring.write([Int16](repeating: 100, count: 960 * 15))
         tx.keyDown()
         tx.start()
-        let deadline = MonotonicClock.nanos() + 5_000_000_000
-        while ring.available > 0 && MonotonicClock.nanos() < deadline { await pause(1_000_000) }
+        let deadline = MonotonicClock.now() + 5_000_000_000
+        while ring.available > 0 && MonotonicClock.now() < deadline { await pause(1_000_000) }
         ring.write([Int16](repeating: 200, count: 960))
         await pause(100_000_000)
         tx.stop()
@@ -239,11 +240,11 @@ import Testing
         let engine = PlaybackEngine(opener: { () throws(AudioDeviceError) -> any AudioOutput in
             throw .unsupported(device: "none", direction: .playback, what: "test")
         }) { _, frames in rendered.mutate { $0 += frames } }
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.now()
         engine.start()
         await pause(300_000_000)
         engine.stop()
-        let elapsed = Double(MonotonicClock.nanos() - start) / 1e9
+        let elapsed = Double(MonotonicClock.now() - start) / 1e9
         // Rendering continued in real time (the jitter buffers drain), device absent.
         #expect(rendered.value >= 48_000 / 5)
         #expect(Double(rendered.value) <= elapsed * 48_000 + 480, "\(rendered.value) frames in \(elapsed) s")
@@ -280,7 +281,7 @@ import Testing
             MonotonicClock.sleep(nanos: 20_000_000)
             ring.write([Int16](repeating: 7, count: 480))
         }
-        let got = ring.read(480, waitingUntil: MonotonicClock.nanos() + 2_000_000_000)
+        let got = ring.read(480, waitingUntil: MonotonicClock.now() + 2_000_000_000)
         writer.join()
         #expect(got?.samples.count == 480 && got?.remaining == 0)
         // A stopping consumer is woken long before its deadline; the ring stays usable.
@@ -288,12 +289,12 @@ import Testing
             MonotonicClock.sleep(nanos: 20_000_000)
             ring.wakeReaders()
         }
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.now()
         #expect(ring.read(480, waitingUntil: start + 5_000_000_000) == nil)
         waker.join()
-        #expect(MonotonicClock.nanos() - start < 2_000_000_000)
+        #expect(MonotonicClock.now() - start < 2_000_000_000)
         ring.write([Int16](repeating: 1, count: 480))
-        #expect(ring.read(480, waitingUntil: MonotonicClock.nanos())?.samples.count == 480)
+        #expect(ring.read(480, waitingUntil: MonotonicClock.now())?.samples.count == 480)
     }
 
     /// Block copies behave exactly like writing and reading one sample at a time: random
@@ -341,10 +342,10 @@ import Testing
         let ring = SampleRing(capacity: 4800)
         let got = Box<[Int16]?>(nil)
         let reader = AudioThread(name: "reader") {
-            got.mutate { $0 = ring.read(960, waitingUntil: MonotonicClock.nanos() + 5_000_000_000)?.samples }
+            got.mutate { $0 = ring.read(960, waitingUntil: MonotonicClock.now() + 5_000_000_000)?.samples }
         }
-        let deadline = MonotonicClock.nanos() + 5_000_000_000
-        while ring.waitingReaderCount == 0 && MonotonicClock.nanos() < deadline { MonotonicClock.sleep(nanos: 1_000_000) }
+        let deadline = MonotonicClock.now() + 5_000_000_000
+        while ring.waitingReaderCount == 0 && MonotonicClock.now() < deadline { MonotonicClock.sleep(nanos: 1_000_000) }
         ring.write([Int16](repeating: 1, count: 480))
         #expect(ring.readerWakeCount == 0)
         ring.write([Int16](repeating: 2, count: 480))

@@ -1,17 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-
-/// Nanoseconds on the monotonic clock: the time every PTTRelayCore state machine is fed.
-@inline(__always) func monotonicNanos() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
-
-/// Nanoseconds since the Unix epoch on the wall clock: for timestamps, never for timeouts.
-func wallNanos() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-}
 
 /// A wall-clock time in UTC, as log lines, telemetry and recording names write it.
 struct UTCTime {

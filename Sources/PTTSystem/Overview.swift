@@ -1,0 +1,11 @@
+// PTTSystem: the one place the shells meet the operating system's plain calls.
+//
+// Holds: the POSIX funnel (`Posix.call`: a call retried on EINTR, a failure as `PosixError`
+// with a typed `Errno` and the call's name), whole-file reads and whole-buffer writes built on
+// it, and the monotonic clock (`MonotonicClock`) every shell reads time from.
+//
+// Imports: Glibc and swift-system (for `Errno`). Every shell may import it; no core does: the
+// cores take time as `UInt64` nanoseconds passed in (see `Clock` in PTTProtocol).
+//
+// Threads: stateless; safe from any thread. `Posix.writeAll(_:_:_:)` on a raw pointer
+// allocates nothing and may run in a signal handler.
