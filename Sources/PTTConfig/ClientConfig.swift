@@ -1,17 +1,17 @@
 /// Defaults for the client's commands from `~/.config/ptt/config.toml` and `PTT_*`
-/// environment variables, turned into command-line arguments placed before the user's own.
+/// environment variables, read once into a `ConfigTable` (each value with its source).
 ///
-/// Argument parsing keeps the last value of an option, so flags typed by the user win over
-/// the environment, which wins over the file. A boolean setting can switch a flag on (or,
-/// for `cues = false`, its negative form); it cannot switch off a flag the user typed.
+/// The command takes from the table what the user did not type: flags win over the
+/// environment, which wins over the file. A boolean setting can switch a flag on (or, for
+/// `cues = false`, its negative form); it cannot switch off a flag the user typed.
 public enum ClientConfig {
-    /// How a setting becomes an argument.
+    /// What kind of option a setting stands for.
     public enum Kind: Equatable, Sendable {
         /// `--key VALUE`; the file may give a string or an integer.
         case value
-        /// `--key` when true.
+        /// `--key`, switched on by true.
         case flag
-        /// `--OPTION` when false: `cues = false` gives `--no-cues`.
+        /// `--OPTION`, switched on by false: `cues = false` is `--no-cues`.
         case negatedFlag(String)
     }
 
@@ -44,62 +44,48 @@ public enum ClientConfig {
         "PTT_" + key.uppercased().map { $0 == "-" ? "_" : $0 }.map(String.init).joined()
     }
 
-    /// Arguments for the keys a command accepts, from the file's table and the environment.
-    /// Keys the file sets that no client command knows are an error (a typo should not be
-    /// silently ignored); keys known to other commands are skipped.
-    public static func arguments(file: TOMLTable?, environment: [String: String], accepted: [String: Kind],
-                                 path: String = "config.toml") throws(ConfigError) -> [String] {
-        try sourcedArguments(file: file, environment: environment, accepted: accepted, path: path).map(\.argument)
-    }
-
-    /// `arguments`, each with where it came from ("/home/a/.config/ptt/config.toml line 3",
-    /// "PTT_BITRATE"), so that a value the command refuses can be traced to its source.
-    public static func sourcedArguments(file: TOMLTable?, environment: [String: String], accepted: [String: Kind],
-                                        path: String = "config.toml") throws(ConfigError) -> [(argument: String, origin: String)] {
-        var values: [String: (String, String)] = [:] // key → (value, origin)
+    /// The settings a command accepts, from the file's table and the environment, each with
+    /// its source; a variable wins over the file. Keys the file sets that no client command
+    /// knows are an error (a typo should not be silently ignored); keys known to other
+    /// commands are skipped. Values are checked for their kind here (text or number, true or
+    /// false); the command checks what they say.
+    public static func table(file: TOMLTable?, environment: [String: String], accepted: [String: Kind],
+                             path: String = "config.toml") throws(ConfigError) -> ConfigTable {
+        var table = ConfigTable()
         if let file {
             for key in file.keys {
                 guard let value = file[key] else { continue }
-                let origin = "\(path) line \(file.lines[key] ?? 0)"
+                let origin = ConfigSource.file(path: path, line: file.lines[key] ?? 0)
                 guard joinKeys[key] != nil else {
                     throw ConfigError("\(origin): unknown setting '\(key)' (known: \(joinKeys.keys.sorted().joined(separator: ", ")))")
                 }
                 guard let kind = accepted[key] else { continue }
                 switch (kind, value) {
-                case (.value, .string(let s)): values[key] = (s, origin)
-                case (.value, .integer(let i)): values[key] = (String(i), origin)
-                case (.flag, .boolean(let b)), (.negatedFlag, .boolean(let b)): values[key] = (b ? "true" : "false", origin)
+                case (.value, .string(let s)): table.set(key, .text(s), from: origin)
+                case (.value, .integer(let i)): table.set(key, .integer(i), from: origin)
+                case (.flag, .boolean(let b)), (.negatedFlag, .boolean(let b)): table.set(key, .boolean(b), from: origin)
                 case (.value, _): throw ConfigError("\(origin): '\(key)' takes a string or a number, not \(value.typeName)")
                 default: throw ConfigError("\(origin): '\(key)' takes true or false, not \(value.typeName)")
                 }
             }
         }
-        for (key, kind) in accepted {
+        for key in accepted.keys.sorted() {
+            guard let kind = accepted[key] else { continue }
             let name = environmentName(key)
             guard let text = environment[name] else { continue }
             switch kind {
             case .value:
                 guard !text.isEmpty else { throw ConfigError("\(name) is empty") }
-                values[key] = (text, name)
+                table.set(key, .text(text), from: .environment(name))
             case .flag, .negatedFlag:
                 switch text.lowercased() {
-                case "1", "true", "yes", "on": values[key] = ("true", name)
-                case "0", "false", "no", "off", "": values[key] = ("false", name)
+                case "1", "true", "yes", "on": table.set(key, .boolean(true), from: .environment(name))
+                case "0", "false", "no", "off", "": table.set(key, .boolean(false), from: .environment(name))
                 default: throw ConfigError("\(name): use true or false, not '\(text)'")
                 }
             }
         }
-        var args: [(argument: String, origin: String)] = []
-        for key in values.keys.sorted() {
-            guard let (value, origin) = values[key], let kind = accepted[key] else { continue }
-            switch kind {
-            // One argument, `--key=value`: a value starting with '-' (a token, say) stays a value.
-            case .value: args.append(("--\(key)=\(value)", origin))
-            case .flag: if value == "true" { args.append(("--\(key)", origin)) }
-            case .negatedFlag(let option): if value == "false" { args.append(("--\(option)", origin)) }
-            }
-        }
-        return args
+        return table
     }
 
     /// Where the file is: `$PTT_CONFIG`, else `$XDG_CONFIG_HOME/ptt/config.toml`, else

@@ -84,7 +84,34 @@ public struct RelayOptions: ParsableArguments {
     /// The relay's version, as `--version` shows it.
     public static let version = PTTVersion.string
 
-    /// Merges file, environment and flags into settings.
+    /// The settings typed on the command line, each from its flag.
+    var typed: ConfigTable {
+        var table = ConfigTable()
+        func text(_ key: String, _ value: String?) { if let value { table.set(key, .text(value), from: .flag("--\(key)")) } }
+        func integer(_ key: String, _ value: Int?) { if let value { table.set(key, .integer(Int64(value)), from: .flag("--\(key)")) } }
+        text("bind", bind)
+        text("tls-cert", tlsCert)
+        text("tls-key", tlsKey)
+        text("token-file", tokenFile)
+        text("floor", floor)
+        text("log-level", logLevel)
+        text("log-format", logFormat)
+        text("record", record)
+        text("stats-token", statsToken)
+        integer("max-room-members", maxRoomMembers)
+        integer("max-rooms", maxRooms)
+        integer("max-connections", maxConnections)
+        integer("max-talk-seconds", maxTalkSeconds)
+        integer("hello-timeout-ms", helloTimeoutMs)
+        integer("idle-timeout-ms", idleTimeoutMs)
+        integer("ping-interval-ms", pingIntervalMs)
+        integer("too-slow-ms", tooSlowMs)
+        integer("socket-send-buffer", socketSendBuffer)
+        if !token.isEmpty { table.set("token", .list(token), from: .flag("--token")) }
+        return table
+    }
+
+    /// Merges file, environment and flags into settings, each value checked where it came from.
     public func settings(environment: [String: String]) throws -> RelaySettings {
         var s = RelaySettings()
         do {
@@ -92,16 +119,7 @@ public struct RelayOptions: ParsableArguments {
                 try s.applyFile(try readTextFile(path), path: path)
             }
             try s.applyEnvironment(environment)
-            let texts: [(String, String?)] = [("bind", bind), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("token-file", tokenFile),
-                                              ("floor", floor), ("log-level", logLevel), ("log-format", logFormat),
-                                              ("record", record), ("stats-token", statsToken)]
-            for (key, value) in texts { if let value { try s.apply(key, .text(value), origin: "--\(key)") } }
-            let ints: [(String, Int?)] = [("max-room-members", maxRoomMembers), ("max-rooms", maxRooms), ("max-connections", maxConnections),
-                                          ("max-talk-seconds", maxTalkSeconds), ("hello-timeout-ms", helloTimeoutMs),
-                                          ("idle-timeout-ms", idleTimeoutMs), ("ping-interval-ms", pingIntervalMs), ("too-slow-ms", tooSlowMs),
-                                          ("socket-send-buffer", socketSendBuffer)]
-            for (key, value) in ints { if let value { try s.apply(key, .integer(Int64(value)), origin: "--\(key)") } }
-            if !token.isEmpty { try s.apply("token", .list(token), origin: "--token") }
+            try s.apply(typed)
             if let file = s.tokenFile { try s.addTokens(fromFile: try readTextFile(file), path: file) }
             try s.validate()
         } catch let error as ConfigError {
@@ -112,7 +130,7 @@ public struct RelayOptions: ParsableArguments {
 
     /// Runs the relay until SIGINT or SIGTERM.
     public func runRelay() async throws {
-        let settings = try settings(environment: Self.processEnvironment())
+        let settings = try settings(environment: Environment.variables())
         Self.raiseOpenFileLimit()
         let logger = RelayLogHandler.logger(for: settings)
         let relay: RelayServer
@@ -152,18 +170,6 @@ public struct RelayOptions: ParsableArguments {
             source.resume()
             return source
         }
-    }
-
-    /// This process's environment variables.
-    public static func processEnvironment() -> [String: String] {
-        var env: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return env
     }
 }
 

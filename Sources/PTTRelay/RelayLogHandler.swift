@@ -4,14 +4,12 @@ import Glibc
 import Darwin
 #endif
 import Logging
-import PTTProtocol
 import PTTRelayCore
 import Synchronization
 import PTTSystem
 import SystemPackage
 
-/// Writes one line per log event to stderr, as text (`2026-01-02T03:04:05.678Z info join room=x id=7`)
-/// or as JSON (`{"ts":…,"level":"info","msg":"join","room":"x","id":"7"}`).
+/// Writes one line per log event to stderr (`LogLine`: text or JSON).
 public struct RelayLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -41,19 +39,8 @@ public struct RelayLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var all = metadata
         if let m = event.metadata { all.merge(m) { $1 } }
-        let keys = all.keys.sorted()
-        let time = UTCTime(wallNanos: wallNanos()).iso8601
-        let line: String
-        switch format {
-        case .text:
-            var s = "\(time) \(event.level) \(event.message)"
-            for k in keys { s += " \(k)=\(all[k].map { "\($0)" } ?? "")" }
-            line = s
-        case .json:
-            var o = JSONObject([("ts", .string(time)), ("level", .string(event.level.rawValue)), ("msg", .string("\(event.message)"))])
-            for k in keys where o[k] == nil { o[k] = .string(all[k].map { "\($0)" } ?? "") }
-            line = JSONValue.object(o).jsonText
-        }
+        let line = LogLine.render(format == .json ? .json : .text, wallNanos: wallNanos(), level: event.level.rawValue,
+                                  message: "\(event.message)", metadata: all.mapValues { "\($0)" })
         writeOut(line + "\n", fd: fd)
     }
 }

@@ -58,11 +58,7 @@ public struct RelaySettings: Equatable, Sendable {
     ]
 
     /// A value as a source gives it.
-    public enum Value: Equatable, Sendable {
-        case text(String)
-        case integer(Int64)
-        case list([String])
-    }
+    public typealias Value = ConfigValue
 
     /// The floor and talk limit of `room`.
     public func floor(for room: String) -> Floor { rooms[room]?.floor ?? floor }
@@ -71,12 +67,23 @@ public struct RelaySettings: Equatable, Sendable {
         return s > 0 ? UInt64(s) * 1_000_000_000 : nil
     }
 
-    /// Sets `key` from a source named by `origin` (`--bind`, `PTT_RELAY_BIND`, `relay.toml line 3`).
-    public mutating func apply(_ key: String, _ value: Value, origin: String) throws(ConfigError) {
+    /// Sets every key of `table` in its order, each from its source.
+    public mutating func apply(_ table: ConfigTable) throws(ConfigError) {
+        for key in table.keys {
+            guard let entry = table[key] else { continue }
+            try apply(key, entry.value, origin: entry.source)
+        }
+    }
+
+    /// Sets `key` from `origin` (`--bind`, `PTT_RELAY_BIND`, `relay.toml line 3`), which a
+    /// refusal names.
+    public mutating func apply(_ key: String, _ value: Value, origin: ConfigSource) throws(ConfigError) {
+        if case .boolean = value { throw ConfigError("\(origin): \(key) cannot be a boolean") }
         func text() throws(ConfigError) -> String {
             switch value {
             case .text(let s): return s
             case .integer(let n): return String(n)
+            case .boolean(let b): return b ? "true" : "false"
             case .list: throw ConfigError("\(origin): expected a single value, not a list")
             }
         }
@@ -87,7 +94,7 @@ public struct RelaySettings: Equatable, Sendable {
             case .text(let s):
                 guard let v = Int64(s.trimmingSpaces) else { throw ConfigError("\(origin): '\(s)' is not an integer") }
                 n = v
-            case .list: throw ConfigError("\(origin): expected an integer, not a list")
+            case .boolean, .list: throw ConfigError("\(origin): expected an integer, not a list")
             }
             guard range.contains(n) else { throw ConfigError("\(origin): \(n) is out of range \(range.lowerBound)...\(range.upperBound)") }
             return Int(n)
@@ -107,6 +114,7 @@ public struct RelaySettings: Equatable, Sendable {
             case .list(let l): list = l
             case .text(let s): list = s.split(separator: ",").map { String($0).trimmingSpaces }
             case .integer(let n): list = [String(n)]
+            case .boolean(let b): list = [b ? "true" : "false"]
             }
             for t in list { try Self.checkToken(t, origin: origin) }
             tokens = list
@@ -143,18 +151,18 @@ public struct RelaySettings: Equatable, Sendable {
         let table: TOMLTable
         do { table = try TOML.parse(text) } catch { throw ConfigError("\(path): \(error)") }
         for key in table.keys {
-            let origin = "\(path) line \(table.lines[key] ?? 0)"
+            let origin = ConfigSource.file(path: path, line: table.lines[key] ?? 0)
             guard let v = table[key] else { continue }
             let normal = key.replacingUnderscores
             if normal == "rooms" {
                 guard case .table(let rooms) = v else { throw ConfigError("\(origin): rooms must be a table of [rooms.NAME] tables") }
                 for name in rooms.keys {
-                    let rOrigin = "\(path) line \(rooms.lines[name] ?? 0)"
+                    let rOrigin = ConfigSource.file(path: path, line: rooms.lines[name] ?? 0)
                     guard Validation.isValidRoom(name) else { throw ConfigError("\(rOrigin): '\(name)' is not a valid room name") }
                     guard case .table(let r)? = rooms[name] else { throw ConfigError("\(rOrigin): rooms.\(name) must be a table") }
                     var o = RoomOverride()
                     for k in r.keys {
-                        let kOrigin = "\(path) line \(r.lines[k] ?? 0)"
+                        let kOrigin = ConfigSource.file(path: path, line: r.lines[k] ?? 0)
                         switch (k.replacingUnderscores, r[k]) {
                         case ("floor", .string(let s)?): o.floor = try Self.parseFloor(s, origin: kOrigin)
                         case ("max-talk-seconds", .integer(let n)?):
@@ -174,7 +182,7 @@ public struct RelaySettings: Equatable, Sendable {
             switch v {
             case .string(let s): value = .text(s)
             case .integer(let n): value = .integer(n)
-            case .boolean: throw ConfigError("\(origin): \(key) cannot be a boolean")
+            case .boolean(let b): value = .boolean(b)
             case .table: throw ConfigError("\(origin): unknown table [\(key)]")
             case .array(let items):
                 var list: [String] = []
@@ -188,14 +196,22 @@ public struct RelaySettings: Equatable, Sendable {
         }
     }
 
-    /// Applies `PTT_RELAY_*` variables (others are ignored; an unknown `PTT_RELAY_` one is an error).
+    /// Applies `PTT_RELAY_*` variables (`environmentTable`).
     public mutating func applyEnvironment(_ env: [String: String]) throws(ConfigError) {
+        try apply(try Self.environmentTable(env))
+    }
+
+    /// The settings `PTT_RELAY_*` variables give, in name order (others are ignored; an
+    /// unknown `PTT_RELAY_` one is an error).
+    public static func environmentTable(_ env: [String: String]) throws(ConfigError) -> ConfigTable {
+        var table = ConfigTable()
         for (name, value) in env.sorted(by: { $0.key < $1.key }) where name.hasPrefix("PTT_RELAY_") {
             let key = String(name.dropFirst("PTT_RELAY_".count)).lowercased().replacingUnderscores
             if key == "config" { continue }
-            guard Self.keys.contains(key) else { throw ConfigError("\(name): unknown setting") }
-            try apply(key, .text(value), origin: name)
+            guard keys.contains(key) else { throw ConfigError("\(name): unknown setting") }
+            table.set(key, .text(value), from: .environment(name))
         }
+        return table
     }
 
     /// Adds tokens from a token file's text: one per line, blank lines and `#` comments skipped.
@@ -207,7 +223,7 @@ public struct RelaySettings: Equatable, Sendable {
             n += 1
             let t = String(line).trimmingSpaces
             if t.isEmpty || t.hasPrefix("#") { continue }
-            try Self.checkToken(t, origin: "\(path) line \(n)")
+            try Self.checkToken(t, origin: .file(path: path, line: n))
             tokens.append(t)
             found += 1
         }
@@ -220,7 +236,7 @@ public struct RelaySettings: Equatable, Sendable {
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (all addresses).
-    public static func parseBind(_ s: String, origin: String) throws(ConfigError) -> (String, Int) {
+    public static func parseBind(_ s: String, origin: ConfigSource) throws(ConfigError) -> (String, Int) {
         var hostPart: Substring
         let portPart: Substring
         if s.hasPrefix("[") {
@@ -240,17 +256,17 @@ public struct RelaySettings: Equatable, Sendable {
         return (String(hostPart), port)
     }
 
-    static func parseFloor(_ s: String, origin: String) throws(ConfigError) -> Floor {
+    static func parseFloor(_ s: String, origin: ConfigSource) throws(ConfigError) -> Floor {
         guard let f = Floor(rawValue: s.lowercased()) else { throw ConfigError("\(origin): floor must be open or single, not '\(s)'") }
         return f
     }
 
-    static func nonEmpty(_ s: String, origin: String) throws(ConfigError) -> String {
+    static func nonEmpty(_ s: String, origin: ConfigSource) throws(ConfigError) -> String {
         guard !s.isEmpty else { throw ConfigError("\(origin): must not be empty") }
         return s
     }
 
-    static func checkToken(_ t: String, origin: String) throws(ConfigError) {
+    static func checkToken(_ t: String, origin: ConfigSource) throws(ConfigError) {
         guard !t.isEmpty else { throw ConfigError("\(origin): a token must not be empty") }
         guard t.utf8.count <= 1024, t.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
             throw ConfigError("\(origin): a token is 1 to 1024 printable ASCII characters without spaces")

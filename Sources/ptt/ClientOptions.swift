@@ -1,5 +1,6 @@
 import ArgumentParser
 import PTTClient
+import PTTConfig
 import PTTProtocol
 
 /// Where to connect and as whom: shared by the commands that join a room.
@@ -17,6 +18,11 @@ struct ClientOptions: ParsableArguments {
     var tlsInsecure = false
 
     static let defaultRelay = "ws://127.0.0.1:7700"
+
+    /// Where each value came from (not an option: filled in `validate()`).
+    var sources = OptionSources(ConfigTable())
+
+    enum CodingKeys: String, CodingKey { case relay, token, tlsCA, tlsInsecure }
 
     /// The relay URL to use.
     func relayURL() throws -> RelayURL {
@@ -42,10 +48,20 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    func validate() throws {
-        _ = try relayURL()
+    /// Takes what the user did not type from the configuration, then checks it; a refused
+    /// value that was not typed says where it came from.
+    mutating func validate() throws {
+        var sources = OptionSources()
+        try sources.fill(&relay, "relay") { $0 }
+        try sources.fill(&token, "token") { $0 }
+        try sources.fill(&tlsCA, "tls-ca") { $0 }
+        sources.fill(flag: &tlsInsecure, "tls-insecure")
+        self.sources = sources
+        do { _ = try relayURL() } catch let error as ValidationError {
+            throw ValidationError(error.message + sources.note(blaming: ["relay"]))
+        }
         if let token, token.isEmpty || token.contains(where: { $0.isNewline }) {
-            throw ValidationError("invalid --token: empty or contains a line break")
+            throw ValidationError("invalid --token: empty or contains a line break" + sources.note(blaming: ["token"]))
         }
     }
 }

@@ -28,7 +28,7 @@ struct EchoCommand: AsyncParsableCommand {
         guard (0...10_000).contains(delayMillis) else { throw ValidationError("invalid --delay-ms \(delayMillis): use 0 to 10000") }
         guard seconds >= 0 else { throw ValidationError("invalid --seconds \(seconds)") }
         if let mode = audio.mode, mode == .hold || mode == .toggle {
-            throw ValidationError("ptt echo has no talk key: use --mode open (the default) or vox")
+            throw ValidationError("ptt echo has no talk key: use --mode open (the default) or vox" + audio.sources.note(blaming: ["mode"]))
         }
     }
 

@@ -44,7 +44,7 @@ struct JoinCommand: AsyncParsableCommand {
     func validate() throws {
         try ClientOptions.check(room: room, name: name)
         if listen, let mode = audio.mode, mode != .hold {
-            throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it")
+            throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it" + audio.sources.note(blaming: ["mode"]))
         }
     }
 

@@ -30,50 +30,22 @@ struct PTT: AsyncParsableCommand {
     ]
 
     static func main() async {
-        var args = Array(CommandLine.arguments.dropFirst())
+        let args = Array(CommandLine.arguments.dropFirst())
         if let command = args.first, let keys = configKeys[command] {
-            let sourced: [(argument: String, origin: String)]
             do {
-                sourced = try configArguments(keys)
+                ClientDefaults.set(try configTable(keys))
             } catch {
                 Console.error("\(error)")
                 Glibc.exit(2)
-            }
-            // Flags win: an option typed on the command line drops the same one from the sources.
-            let typed = Array(args.dropFirst())
-            let used = sourced.filter { s in !typed.contains { optionName($0) == optionName(s.argument) } }
-            args.insert(contentsOf: used.map(\.argument), at: 1)
-            if let traced = traceRefusal(args, sourced: used) {
-                Console.write(traced.message + "\n", fd: 2)
-                Glibc.exit(traced.code)
             }
         }
         await main(args)
     }
 
-    /// When the command line would be refused because of a value from the environment or the
-    /// config file (not typed), the refusal with where that value came from.
-    static func traceRefusal(_ args: [String], sourced: [(argument: String, origin: String)]) -> (message: String, code: Int32)? {
-        guard !sourced.isEmpty else { return nil }
-        do {
-            _ = try parseAsRoot(args)
-            return nil
-        } catch {
-            let code = exitCode(for: error).rawValue
-            guard code != 0 else { return nil }   // --help and --version
-            let message = fullMessage(for: error)
-            let culprits = sourced.filter { message.contains(optionName($0.argument)) }
-            guard !culprits.isEmpty else { return nil }
-            return (message + "\n(" + culprits.map { "\(optionName($0.argument)) comes from \($0.origin)" }.joined(separator: "; ") + ")", code)
-        }
-    }
-
-    /// `--bitrate` of `--bitrate=24k`.
-    static func optionName(_ argument: String) -> String { String(argument.split(separator: "=", maxSplits: 1).first ?? "") }
-
-    /// Arguments from the config file and the environment, for a command taking `keys`.
-    static func configArguments(_ keys: [String: ClientConfig.Kind]) throws -> [(argument: String, origin: String)] {
-        let environment = RelayOptions.processEnvironment()
+    /// The settings of the config file and the environment a command taking `keys` uses,
+    /// read once, each with its source.
+    static func configTable(_ keys: [String: ClientConfig.Kind]) throws -> ConfigTable {
+        let environment = Environment.variables()
         var table: TOMLTable?
         var path = "config.toml"
         if let p = ClientConfig.path(environment: environment) {
@@ -83,7 +55,7 @@ struct PTT: AsyncParsableCommand {
                 do { table = try TOML.parse(text) } catch { throw ConfigError("\(p) \(error)") }
             }
         }
-        return try ClientConfig.sourcedArguments(file: table, environment: environment, accepted: keys, path: path)
+        return try ClientConfig.table(file: table, environment: environment, accepted: keys, path: path)
     }
 
     /// The file's text; nil when it does not exist and is not required.

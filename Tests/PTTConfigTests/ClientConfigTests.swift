@@ -5,6 +5,20 @@ import Testing
 @Suite struct ClientConfigTests {
     func table(_ text: String) throws -> TOMLTable { try TOML.parse(text) }
 
+    /// The table's settings as the flags that would say the same, in key order.
+    func arguments(file: TOMLTable?, environment: [String: String], accepted: [String: ClientConfig.Kind],
+                   path: String = "config.toml") throws -> [String] {
+        let table = try ClientConfig.table(file: file, environment: environment, accepted: accepted, path: path)
+        return table.keys.sorted().compactMap { key -> String? in
+            guard let entry = table[key], let kind = accepted[key] else { return nil }
+            switch kind {
+            case .value: return "--\(key)=\(entry.value.text)"
+            case .flag: return entry.value == .boolean(true) ? "--\(key)" : nil
+            case .negatedFlag(let option): return entry.value == .boolean(false) ? "--\(option)" : nil
+            }
+        }
+    }
+
     @Test func fileThenEnvironmentBecomeArguments() throws {
         let file = try table("""
             relay = "ws://team.example.org:7700"
@@ -13,38 +27,39 @@ import Testing
             cues = false
             stereo = true
             """)
-        let args = try ClientConfig.arguments(file: file, environment: ["PTT_MODE": "vox", "PTT_INPUT": "hw:1"],
+        let args = try arguments(file: file, environment: ["PTT_MODE": "vox", "PTT_INPUT": "hw:1"],
                                               accepted: ClientConfig.joinKeys)
         #expect(args == ["--bitrate=32000", "--no-cues", "--input=hw:1", "--mode=vox",
                          "--relay=ws://team.example.org:7700", "--stereo"])
-        let sourced = try ClientConfig.sourcedArguments(file: file, environment: ["PTT_MODE": "vox"], accepted: ClientConfig.joinKeys, path: "/c.toml")
-        #expect(sourced.first { $0.argument == "--mode=vox" }?.origin == "PTT_MODE")
-        #expect(sourced.first { $0.argument == "--bitrate=32000" }?.origin == "/c.toml line 2")
+        let sourced = try ClientConfig.table(file: file, environment: ["PTT_MODE": "vox"], accepted: ClientConfig.joinKeys, path: "/c.toml")
+        #expect(sourced["mode"] == Setting(.text("vox"), from: .environment("PTT_MODE")))
+        #expect(sourced["bitrate"] == Setting(.integer(32000), from: .file(path: "/c.toml", line: 2)))
+        #expect(sourced["bitrate"]?.source.description == "/c.toml line 2")
         // A value that starts with '-' stays one argument with its option.
-        #expect(try ClientConfig.arguments(file: nil, environment: ["PTT_TOKEN": "-k3y"], accepted: ClientConfig.connectionKeys) == ["--token=-k3y"])
+        #expect(try arguments(file: nil, environment: ["PTT_TOKEN": "-k3y"], accepted: ClientConfig.connectionKeys) == ["--token=-k3y"])
     }
 
     @Test func onlyTheCommandsKeysAreUsed() throws {
         let file = try table("relay = \"ws://x\"\ninput = \"hw:2\"")
-        #expect(try ClientConfig.arguments(file: file, environment: ["PTT_TOKEN": "t"], accepted: ClientConfig.audioKeys) == ["--input=hw:2"])
+        #expect(try arguments(file: file, environment: ["PTT_TOKEN": "t"], accepted: ClientConfig.audioKeys) == ["--input=hw:2"])
         // send encodes (codec keys, no devices or talk mode); listen also plays (output, cues),
         // but takes no file-wide stereo (its .opus recordings are mono).
         let shared = try table("bitrate = \"16k\"\nmode = \"vox\"\ninput = \"hw:2\"\noutput = \"hw:3\"\ncues = false\nstereo = true")
-        #expect(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.sendKeys) == ["--bitrate=16k"])
-        #expect(try ClientConfig.arguments(file: shared, environment: [:], accepted: ClientConfig.listenKeys) == ["--bitrate=16k", "--no-cues", "--output=hw:3"])
+        #expect(try arguments(file: shared, environment: [:], accepted: ClientConfig.sendKeys) == ["--bitrate=16k"])
+        #expect(try arguments(file: shared, environment: [:], accepted: ClientConfig.listenKeys) == ["--bitrate=16k", "--no-cues", "--output=hw:3"])
     }
 
     @Test func mistakesAreClearErrors() throws {
-        #expect(throws: ConfigError.self) { try ClientConfig.arguments(file: try table("relya = \"x\""), environment: [:], accepted: ClientConfig.joinKeys) }
+        #expect(throws: ConfigError.self) { try arguments(file: try table("relya = \"x\""), environment: [:], accepted: ClientConfig.joinKeys) }
         let typed = try table("\n\nstereo = \"yes\"")
         #expect(throws: ConfigError("/c.toml line 3: 'stereo' takes true or false, not a string")) {
-            try ClientConfig.arguments(file: typed, environment: [:], accepted: ClientConfig.joinKeys, path: "/c.toml")
+            try arguments(file: typed, environment: [:], accepted: ClientConfig.joinKeys, path: "/c.toml")
         }
         #expect(throws: ConfigError("PTT_STEREO: use true or false, not 'maybe'")) {
-            try ClientConfig.arguments(file: nil, environment: ["PTT_STEREO": "maybe"], accepted: ClientConfig.joinKeys)
+            try arguments(file: nil, environment: ["PTT_STEREO": "maybe"], accepted: ClientConfig.joinKeys)
         }
         #expect(throws: ConfigError("PTT_RELAY is empty")) {
-            try ClientConfig.arguments(file: nil, environment: ["PTT_RELAY": ""], accepted: ClientConfig.joinKeys)
+            try arguments(file: nil, environment: ["PTT_RELAY": ""], accepted: ClientConfig.joinKeys)
         }
     }
 

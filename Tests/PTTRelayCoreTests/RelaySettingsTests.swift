@@ -25,7 +25,7 @@ import Testing
         #expect(s.maxTalkNanos(for: "radio") == 5_000_000_000 && s.maxTalkNanos(for: "x") == 20_000_000_000)
         try s.applyEnvironment(["PTT_RELAY_BIND": "[::1]:9001", "HOME": "/root", "PTT_RELAY_MAX_ROOMS": "7"])
         #expect(s.host == "::1" && s.port == 9001 && s.maxRooms == 7)
-        try s.apply("bind", .text(":0"), origin: "--bind")
+        try s.apply("bind", .text(":0"), origin: .flag("--bind"))
         #expect(s.host == "0.0.0.0" && s.port == 0)
     }
 
@@ -36,18 +36,18 @@ import Testing
 
     @Test func clearErrors() {
         let cases: [(String?, (inout RelaySettings) throws -> Void)] = [
-            ("--bind: expected HOST:PORT, got 'localhost'", { try $0.apply("bind", .text("localhost"), origin: "--bind") }),
-            ("--bind: '70000' is not a port (0 to 65535)", { try $0.apply("bind", .text("h:70000"), origin: "--bind") }),
-            ("--floor: floor must be open or single, not 'loud'", { try $0.apply("floor", .text("loud"), origin: "--floor") }),
-            ("PTT_RELAY_MAX_ROOMS: 'many' is not an integer", { try $0.apply("max-rooms", .text("many"), origin: "PTT_RELAY_MAX_ROOMS") }),
+            ("--bind: expected HOST:PORT, got 'localhost'", { try $0.apply("bind", .text("localhost"), origin: .flag("--bind")) }),
+            ("--bind: '70000' is not a port (0 to 65535)", { try $0.apply("bind", .text("h:70000"), origin: .flag("--bind")) }),
+            ("--floor: floor must be open or single, not 'loud'", { try $0.apply("floor", .text("loud"), origin: .flag("--floor")) }),
+            ("PTT_RELAY_MAX_ROOMS: 'many' is not an integer", { try $0.apply("max-rooms", .text("many"), origin: .environment("PTT_RELAY_MAX_ROOMS")) }),
             ("r.toml line 2: unknown setting 'bogus'", { try $0.applyFile("floor = \"open\"\nbogus = 1", path: "r.toml") }),
             ("r.toml: line 1: expected a value at the end of the file", { try $0.applyFile("x = ", path: "r.toml") }),
             ("r.toml line 1: 'a b' is not a valid room name", { try $0.applyFile("[rooms.\"a b\"]\nfloor = \"open\"", path: "r.toml") }),
             ("PTT_RELAY_COLOUR: unknown setting", { try $0.applyEnvironment(["PTT_RELAY_COLOUR": "red"]) }),
-            ("--token: a token is 1 to 1024 printable ASCII characters without spaces", { try $0.apply("token", .list(["has space"]), origin: "--token") }),
-            ("--log-level: log level 'loud' is not one of trace, debug, info, notice, warning, error, critical", { try $0.apply("log-level", .text("loud"), origin: "--log-level") }),
+            ("--token: a token is 1 to 1024 printable ASCII characters without spaces", { try $0.apply("token", .list(["has space"]), origin: .flag("--token")) }),
+            ("--log-level: log level 'loud' is not one of trace, debug, info, notice, warning, error, critical", { try $0.apply("log-level", .text("loud"), origin: .flag("--log-level")) }),
             ("--tls-cert and --tls-key go together: give both or neither", { $0.tlsCert = "c.pem"; try $0.validate() }),
-            ("--max-rooms: 0 is out of range 1...1000000", { try $0.apply("max-rooms", .integer(0), origin: "--max-rooms") }),
+            ("--max-rooms: 0 is out of range 1...1000000", { try $0.apply("max-rooms", .integer(0), origin: .flag("--max-rooms")) }),
         ]
         for (expected, body) in cases {
             let got = failure(body)

@@ -1,6 +1,7 @@
 import Foundation
 import PTTProtocol
 import PTTRelayCore
+import PTTSystem
 @testable import PTTRelay
 import NIOSSL
 import Testing

@@ -3,10 +3,10 @@ import Glibc
 #endif
 
 /// A wall-clock time in UTC, as log lines, telemetry and recording names write it.
-struct UTCTime {
-    let year, month, day, hour, minute, second, millisecond: Int
+public struct UTCTime: Sendable {
+    public let year, month, day, hour, minute, second, millisecond: Int
 
-    init(wallNanos: Int64) {
+    public init(wallNanos: Int64) {
         var t = time_t(wallNanos / 1_000_000_000)
         var parts = tm()
         gmtime_r(&t, &parts)
@@ -20,11 +20,11 @@ struct UTCTime {
     }
 
     /// `2026-11-21`
-    var date: String { "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))" }
+    public var date: String { "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))" }
     /// `143005.120`, for file names.
-    var compactTime: String { "\(Self.pad(hour, 2))\(Self.pad(minute, 2))\(Self.pad(second, 2)).\(Self.pad(millisecond, 3))" }
+    public var compactTime: String { "\(Self.pad(hour, 2))\(Self.pad(minute, 2))\(Self.pad(second, 2)).\(Self.pad(millisecond, 3))" }
     /// `2026-11-21T14:30:05.120Z`
-    var iso8601: String {
+    public var iso8601: String {
         "\(date)T\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(millisecond, 3))Z"
     }
 
