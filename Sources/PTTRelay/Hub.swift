@@ -97,8 +97,8 @@ final class Hub: Sendable {
             return c
         }
         if conn != nil {
-            counters.connections.add(1, ordering: .relaxed)
-            counters.connectionsTotal.add(1)
+            counters.add(.connections)
+            counters.add(.connectionsTotal)
         }
         return conn
     }
@@ -106,7 +106,7 @@ final class Hub: Sendable {
     func disconnect(_ conn: MemberConnection) {
         leave(conn)
         let removed = state.withLock { $0.connections.removeValue(forKey: conn.serial) != nil }
-        if removed { counters.connections.subtract(1, ordering: .relaxed) }
+        if removed { counters.subtract(.connections) }
     }
 
     var connectionCount: Int { state.withLock { $0.connections.count } }
@@ -220,8 +220,8 @@ final class Hub: Sendable {
                     for (member, conn) in targets where member != id {
                         if conn.deliver(stamped, micros: micros, now: now) { written += 1 }
                     }
-                    counters.framesOut.add(written)
-                    counters.bytesOut.add(written * bytes)
+                    counters.add(.framesOut, written)
+                    counters.add(.bytesOut, written * bytes)
                 }
             }
         }

@@ -72,19 +72,15 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
     /// The reader reached the marker: from now on every data frame is handled here.
     func takeOver(assembler: MessageAssembler) {
         self.assembler = assembler
-        hub.counters.fastPathTakeovers.add(1)
+        hub.counters.add(.fastPathTakeovers)
         let frames = held ?? []
         held = nil
         for frame in frames { process(frame) }
     }
 
     private func process(_ frame: WebSocketFrame) {
-        let opcode: MessageAssembler.Opcode
-        switch frame.opcode {
-        case .text: opcode = .text
-        case .binary: opcode = .binary
-        default: opcode = .continuation
-        }
+        // Only data frames are held or processed (`channelRead`).
+        guard let opcode = MessageAssembler.Opcode(frame.opcode) else { return }
         WebSocketSession.handle(assembler.add(opcode, fin: frame.fin, data: frame.unmaskedData), conn: conn, hub: hub)
     }
 }

@@ -141,10 +141,10 @@ final class MemberConnection: Sendable {
         case .write(let raw):
             write(item, raw: raw)
             flush(raw: raw)
-            if case .text = item { counters.textOut.add(1) }
+            if case .text = item { counters.add(.textOut) }
             return true
         case .queued(let dropped):
-            if dropped > 0 { counters.droppedFrames.add(dropped) }
+            if dropped > 0 { counters.add(.droppedFrames, dropped) }
             return false
         case .skip:
             return false
@@ -169,9 +169,9 @@ final class MemberConnection: Sendable {
             write(item, raw: r)
         }
         flush(raw: raw)
-        counters.framesOut.add(frames)
-        counters.bytesOut.add(bytes)
-        counters.textOut.add(texts)
+        counters.add(.framesOut, frames)
+        counters.add(.bytesOut, bytes)
+        counters.add(.textOut, texts)
     }
 
     /// Writes one message: its encoded frame below the encoder if possible, else through the pipeline.

@@ -48,7 +48,7 @@ final class RelayRecorder: Sendable {
     private func enqueue(_ item: Item, dropIfFull: Bool) {
         let schedule = queue.withLock { q -> Bool in
             if dropIfFull, q.items.count >= Self.maxQueued {
-                counters.recordingDropped.add(1)
+                counters.add(.recordingDropped)
                 return false
             }
             q.items.append(item)
@@ -143,7 +143,7 @@ final class RelayRecorder: Sendable {
             if let error = writeAll(spurt.ogg.finish(), to: spurt.fd) {
                 fail("writing \(spurt.path)", error)
             } else {
-                counters.recordedSpurts.add(1)
+                counters.add(.recordedSpurts)
                 failing = false
             }
             close(spurt.fd)
@@ -179,7 +179,7 @@ final class RelayRecorder: Sendable {
         /// telemetry line written ends the run).
         /// `error`: what the failed call said (by default the thread's errno, read at the call).
         mutating func fail(_ what: String, _ error: Errno = Errno(rawValue: errno)) {
-            counters.recordingErrors.add(1)
+            counters.add(.recordingErrors)
             if !failing {
                 failing = true
                 logger.error("recording failed; relaying goes on", metadata: ["what": "\(what)", "error": "\(PosixError(error, call: "write").reason)"])

@@ -61,13 +61,7 @@ enum WebSocketSession {
                     assembler = MessageAssembler()
                     continue
                 }
-                let opcode: MessageAssembler.Opcode
-                switch frame.opcode {
-                case .text: opcode = .text
-                case .binary: opcode = .binary
-                case .continuation: opcode = .continuation
-                }
-                handle(assembler.add(opcode, fin: frame.fin, data: frame.data), conn: conn, hub: hub)
+                handle(assembler.add(frame.opcode, fin: frame.fin, data: frame.data), conn: conn, hub: hub)
             }
         } catch {
             hub.logger.debug("read ended", metadata: ["conn": "\(conn.serial)", "error": "\(error)"])
@@ -92,7 +86,7 @@ enum WebSocketSession {
     }
 
     private static func handleText(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
-        hub.counters.textIn.add(1)
+        hub.counters.add(.textIn)
         let bytes = Array(buffer.readableBytesView)
         switch conn.receiveText(bytes, now: now) {
         case .drop:
@@ -116,8 +110,8 @@ enum WebSocketSession {
         case .drop:
             break
         case .audio(let f):
-            hub.counters.framesIn.add(1)
-            hub.counters.bytesIn.add(buffer.readableBytes)
+            hub.counters.add(.framesIn)
+            hub.counters.add(.bytesIn, buffer.readableBytes)
             guard let (id, box) = membership else { return }
             hub.forwardAudio(buffer, flags: f, from: id, in: box, now: now)
         case .close(let reason):

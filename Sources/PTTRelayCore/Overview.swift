@@ -3,7 +3,8 @@
 // Holds: a room's state machine (`RoomState`: members, ids, floor, talk-time limits), a
 // connection's rules (`RelayConnection`: handshake, rates, sizes, timeouts), the send queue
 // for slow receivers (`SendQueue`), token buckets, id allocation, speaking statistics and
-// the activity they are computed from, the metrics snapshot and the relay's settings
+// the activity they are computed from, the metrics (`RelayMetric`: each declared once) and their
+// snapshot, and the relay's settings
 // (`RelaySettings`, from flags, `PTT_RELAY_*` and the TOML file).
 //
 // Imports: the standard library, `PTTProtocol` and `PTTConfig`. `PTTRelay` is its shell
