@@ -1,11 +1,16 @@
+import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 import PTTProtocol
 import PTTRelayCore
 
 /// Reassembles fragmented WebSocket messages under the protocol's limits (4096 bytes of text,
 /// 1500 of binary), so an oversized message is refused while it is still arriving.
+/// Frames come as Hummingbird's data frames (`WebSocketSession`) or as NIO's frames once the
+/// event loop's fast path has taken over (`InboundFastPath`); both are read with the data
+/// frame's opcode, `WebSocketDataFrame.Opcode`.
 struct MessageAssembler: Sendable {
-    enum Opcode: Sendable { case text, binary, continuation }
+    typealias Opcode = WebSocketDataFrame.Opcode
 
     enum Result: Sendable {
         /// Nothing complete yet (or a stray continuation, ignored).
@@ -45,5 +50,17 @@ struct MessageAssembler: Sendable {
         let limit = m.text ? ControlMessage.maxClientMessageSize : AudioFrame.maxMessageSize
         guard m.buffer.readableBytes > limit else { return nil }
         return CloseReason(.tooBig, "a \(m.text ? "text" : "binary") message over \(limit) bytes")
+    }
+}
+
+extension WebSocketDataFrame.Opcode {
+    /// The data frame opcode of a NIO frame; nil for control frames.
+    init?(_ opcode: WebSocketOpcode) {
+        switch opcode {
+        case .text: self = .text
+        case .binary: self = .binary
+        case .continuation: self = .continuation
+        default: return nil
+        }
     }
 }
