@@ -105,6 +105,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A TCP proxy that adds jitter and stalls to what a listener receives (tests, benchmarks).
+        .executableTarget(name: "ptt-netem", dependencies: ["PTTProtocol", "PTTSystem"]),
         // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.
         .executableTarget(name: "PTTAudioBench", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTAudio"]),
         .testTarget(name: "PTTProtocolTests", dependencies: ["PTTProtocol"]),

@@ -69,6 +69,29 @@ import Testing
         #expect(OpusSettings.lowLatencyProfile().problem == nil)
     }
 
+    /// `OpusPacket.hasLBRR` reads the flag libopus' encoder writes: set on speech packets when
+    /// FEC is on and loss is expected, never when FEC is off or the packet is CELT only.
+    @Test func theLBRRFlagSaysWhetherAPacketCarriesFEC() throws {
+        let input = Signals.speechLike(seconds: 1)
+        func flags(_ configure: (inout OpusSettings) -> Void) throws -> [Bool] {
+            var s = OpusSettings()
+            configure(&s)
+            let enc = try OpusEncoder(s)
+            let n = Int(s.frameMillis) * 48
+            return try (0..<(48_000 / n)).map { OpusPacket.hasLBRR(try enc.encode(Array(input[($0 * n)..<(($0 + 1) * n)]))) }
+        }
+        let withFEC = try flags { $0.expectedLossPercent = 20 }
+        #expect(withFEC.filter { $0 }.count >= 30, "\(withFEC)")
+        #expect(try flags { $0.expectedLossPercent = 0 }.allSatisfy { !$0 })
+        #expect(try flags { $0.expectedLossPercent = 20; $0.fec = false }.allSatisfy { !$0 })
+        #expect(try flags { $0.expectedLossPercent = 20; $0.bitrate = 64_000; $0.lowLatency = true; $0.frameMillis = 10 }.allSatisfy { !$0 })
+        #expect(!OpusPacket.hasLBRR([]) && !OpusPacket.hasLBRR([0x0B]) && !OpusPacket.hasLBRR([0x0B, 0x00]))
+        // Code 2 (two frames of different length) and code 3 (VBR, padded) reach the first frame.
+        #expect(OpusPacket.hasLBRR([0x0A, 0x01, 0x40, 0x00]))
+        #expect(OpusPacket.hasLBRR([0x0B, 0x82, 0x01, 0x01, 0x40, 0x00]) == false)
+        #expect(OpusPacket.hasLBRR([0x0B, 0xC2, 0x01, 0x01, 0x40, 0x00, 0x00]))
+    }
+
     @Test func fecRebuildsALostFrameBetterThanConcealment() throws {
         var s = OpusSettings()
         s.expectedLossPercent = 20
