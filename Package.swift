@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "PTTClientTests",
             dependencies: [
-                "PTTClient", "PTTSessionCore", "PTTProtocol", "PTTTestSupport",
+                "PTTClient", "PTTSessionCore", "PTTProtocol", "PTTSystem", "PTTTestSupport",
             ]
         ),
         .testTarget(

@@ -1,7 +1,9 @@
+import PTTProtocol
+import PTTSystem
 import Synchronization
 
-/// A sleep until a deadline that other threads can bring forward: the session's clock wakes
-/// when its core has something due, not at a fixed rate.
+/// A sleep until a deadline (nanoseconds on the monotonic clock) that other threads can bring
+/// forward: the session's clock wakes when its core has something due, not at a fixed rate.
 ///
 /// Concurrency: one task sleeps at a time (`sleep`); `bringForward` and `ring` may be called
 /// from any thread, also while the sleeper works out its deadline: such a call makes that
@@ -11,7 +13,7 @@ import Synchronization
 final class Alarm: Sendable {
     struct State {
         /// What the sleeper sleeps until; nil while it works out when (or is not sleeping).
-        var target: ContinuousClock.Instant?
+        var target: UInt64?
         var sleeper: Task<Void, Never>?
         /// Set by a wake-up that came while the target was not known yet.
         var rung = false
@@ -21,11 +23,11 @@ final class Alarm: Sendable {
 
     /// Sleeps until `deadline()` (nil: until woken), until `bringForward` names an earlier
     /// time, `ring` is called, or the calling task is cancelled.
-    func sleep(until deadline: () -> ContinuousClock.Instant?) async {
+    func sleep(until deadline: () -> UInt64?) async {
         state.withLock { $0.rung = false; $0.target = nil }
         // Anything that changed the deadline from here on either shows in `deadline()` or rings.
-        let due = deadline() ?? .now + .seconds(86_400)
-        let sleeper = Task<Void, Never> { try? await Task.sleep(until: due, clock: .continuous) }
+        let due = deadline() ?? MonotonicClock.now() + 86_400 * .second
+        let sleeper = Task<Void, Never> { try? await MonotonicClock.sleep(until: due) }
         let rung = state.withLock { s -> Bool in
             if s.rung { return true }
             s.target = due
@@ -41,7 +43,7 @@ final class Alarm: Sendable {
     }
 
     /// Wakes the sleeper if `deadline` comes before the time it sleeps until.
-    func bringForward(to deadline: ContinuousClock.Instant) {
+    func bringForward(to deadline: UInt64) {
         let sleeper = state.withLock { s -> Task<Void, Never>? in
             guard let target = s.target else {
                 s.rung = true

@@ -1,9 +1,10 @@
 import PTTProtocol
 import PTTSessionCore
+import PTTSystem
 import Synchronization
 
 /// Runs a `SessionCore` over real connections: executes its actions, feeds it transport
-/// events, audio from the talk gate and the passing of time.
+/// events, audio from the talk gate and the passing of time (the monotonic clock's).
 ///
 /// Concurrency: the core is behind a mutex held only while it computes actions; actions are
 /// executed after the lock is released, by the thread that caused them. Transport events
@@ -38,7 +39,6 @@ public final class ClientSession: Sendable {
     let link = Mutex(Link())
     let connector: any RelayConnector
     let handlers: Handlers
-    let origin = ContinuousClock.now
     let alarm = Alarm()
     let ended: Mutex<SessionCore.EndReason?> = Mutex(nil)
     /// How often `run()` has woken: a session with nothing due should hardly ever wake.
@@ -50,9 +50,6 @@ public final class ClientSession: Sendable {
         self.handlers = handlers
     }
 
-    /// Time since the session was made: the core's clock.
-    public var now: Duration { ContinuousClock.now - origin }
-
     /// A copy of the core's state, for display.
     public var snapshot: SessionCore { core.withLock { $0 } }
 
@@ -63,13 +60,13 @@ public final class ClientSession: Sendable {
             if let reason = ended.withLock({ $0 }) { return reason }
             // An end that came after the check above shows here, so the sleep cannot miss it.
             await alarm.sleep {
-                self.ended.withLock { $0 } != nil ? .now : self.core.withLock { $0.nextDeadline }.map { self.origin + $0 }
+                self.ended.withLock { $0 } != nil ? MonotonicClock.now() : self.core.withLock { $0.nextDeadline }
             }
             wakeUps.add(1, ordering: .relaxed)
             if Task.isCancelled {
                 drive { $0.quit() }
             }
-            let now = self.now
+            let now = MonotonicClock.now()
             let random = Double.random(in: 0..<1)
             drive { $0.tick(now: now, random: random) }
         }
@@ -101,7 +98,7 @@ public final class ClientSession: Sendable {
     func drive(_ input: (inout SessionCore) -> [SessionCore.Action]) {
         let (actions, due) = core.withLock { core in (input(&core), core.nextDeadline) }
         perform(actions)
-        if let due { alarm.bringForward(to: origin + due) }
+        if let due { alarm.bringForward(to: due) }
     }
 
     func handle(_ event: TransportEvent, from transport: any RelayTransport, generation: Int) {
@@ -115,7 +112,7 @@ public final class ClientSession: Sendable {
             if case .opened = event { transport.close(code: .normal) }
             return
         }
-        let now = self.now
+        let now = MonotonicClock.now()
         switch event {
         case .opened(let subprotocol): drive { $0.opened(subprotocol: subprotocol, now: now) }
         case .text(let bytes): drive { $0.receivedText(bytes, now: now) }

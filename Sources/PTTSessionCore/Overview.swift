@@ -7,5 +7,5 @@
 // Imports: the standard library and `PTTProtocol`. `PTTClient` is its shell: it executes the
 // actions the core returns on real WebSocket connections.
 //
-// Threads: value types driven with time passed in (`nextDeadline` says when to call again);
-// the shell keeps the core behind one mutex.
+// Threads: value types driven with time passed in, as nanoseconds on the monotonic clock
+// (`nextDeadline` says when to call again); the shell keeps the core behind one mutex.

@@ -4,7 +4,7 @@ import PTTProtocol
 ///
 /// Fed by the relay's `welcome`/`join`/`leave`/`talk` and by START/END flags on frames;
 /// through a plain forwarder by `hello` and by any sign of presence (PROTOCOL.md §6).
-/// Time is passed in as `Duration` since an arbitrary origin.
+/// Time is passed in as nanoseconds on the monotonic clock.
 public struct Roster: Equatable, Sendable {
     public struct Member: Equatable, Sendable {
         public var id: UInt32
@@ -13,9 +13,9 @@ public struct Roster: Equatable, Sendable {
         public var listen: Bool
         public var talking: Bool
         /// Last time anything arrived from this member (forwarder pruning, silence).
-        public var lastHeard: Duration
+        public var lastHeard: UInt64
         /// Last audio frame or `talk on` (the 1 s silence rule).
-        public var lastTalkActivity: Duration
+        public var lastTalkActivity: UInt64
 
         public var displayName: String { name ?? "#\(id)" }
     }
@@ -29,10 +29,10 @@ public struct Roster: Equatable, Sendable {
         case talkStopped(Member)
     }
 
-    /// A talking member silent this long has ended its spurt (a lost END).
-    public static let talkSilenceTimeout: Duration = .seconds(1)
-    /// Through a plain forwarder, a peer not heard from this long has gone.
-    public static let forwarderPeerTimeout: Duration = .seconds(15)
+    /// A talking member silent this long (nanoseconds) has ended its spurt (a lost END).
+    public static let talkSilenceTimeout: UInt64 = 1 * .second
+    /// Through a plain forwarder, a peer not heard from this long (nanoseconds) has gone.
+    public static let forwarderPeerTimeout: UInt64 = 15 * .second
 
     public private(set) var members: [UInt32: Member] = [:]
 
@@ -48,7 +48,7 @@ public struct Roster: Equatable, Sendable {
     public var talkers: [Member] { sorted.filter(\.talking) }
 
     /// Replaces everything with a relay's `welcome.peers`.
-    public mutating func reset(peers: [Peer], now: Duration) -> [Change] {
+    public mutating func reset(peers: [Peer], now: UInt64) -> [Change] {
         let old = members
         members = [:]
         var changes: [Change] = old.values.filter { $0.talking }.map { var m = $0; m.talking = false; return .talkStopped(m) }
@@ -74,7 +74,7 @@ public struct Roster: Equatable, Sendable {
     }
 
     /// A member joined or (through a forwarder) introduced itself.
-    public mutating func upsert(id: UInt32, name: String?, listen: Bool, now: Duration) -> [Change] {
+    public mutating func upsert(id: UInt32, name: String?, listen: Bool, now: UInt64) -> [Change] {
         if var m = members[id] {
             m.lastHeard = now
             let renamed = name != nil && m.name != name
@@ -99,7 +99,7 @@ public struct Roster: Equatable, Sendable {
     }
 
     /// Something arrived from `id`. Through a forwarder an unknown id is a present peer.
-    public mutating func heard(id: UInt32, now: Duration, addUnknown: Bool) -> [Change] {
+    public mutating func heard(id: UInt32, now: UInt64, addUnknown: Bool) -> [Change] {
         if let index = members.index(forKey: id) {
             members.values[index].lastHeard = now
             return []
@@ -108,7 +108,7 @@ public struct Roster: Equatable, Sendable {
     }
 
     /// `talk` on/off, or START/END on a frame.
-    public mutating func setTalking(id: UInt32, _ on: Bool, now: Duration) -> [Change] {
+    public mutating func setTalking(id: UInt32, _ on: Bool, now: UInt64) -> [Change] {
         guard var m = members[id] else { return [] }
         if on { m.lastTalkActivity = now }
         let changed = m.talking != on
@@ -121,7 +121,7 @@ public struct Roster: Equatable, Sendable {
     /// An audio frame from `id`: keeps its spurt alive, starts one on START, ends one on END.
     /// Runs for every received frame: members are updated through their index, as
     /// `members[id]?.field = …` allocates a temporary for the member each time.
-    public mutating func frame(from id: UInt32, flags: AudioFrame.Flags, now: Duration) -> [Change] {
+    public mutating func frame(from id: UInt32, flags: AudioFrame.Flags, now: UInt64) -> [Change] {
         guard let index = members.index(forKey: id) else { return [] }
         members.values[index].lastTalkActivity = now
         members.values[index].lastHeard = now
@@ -135,8 +135,8 @@ public struct Roster: Equatable, Sendable {
 
     /// The earliest time `expire` would change something: a talker's 1 s of silence, or
     /// through a forwarder a peer's 15 s; nil when nothing can expire.
-    public func nextExpiry(forwarder: Bool) -> Duration? {
-        var earliest: Duration?
+    public func nextExpiry(forwarder: Bool) -> UInt64? {
+        var earliest: UInt64?
         for m in members.values {
             if forwarder { earliest = Self.earlier(earliest, m.lastHeard + Self.forwarderPeerTimeout) }
             if m.talking { earliest = Self.earlier(earliest, m.lastTalkActivity + Self.talkSilenceTimeout) }
@@ -144,15 +144,15 @@ public struct Roster: Equatable, Sendable {
         return earliest
     }
 
-    static func earlier(_ a: Duration?, _ b: Duration) -> Duration { a.map { min($0, b) } ?? b }
+    static func earlier(_ a: UInt64?, _ b: UInt64) -> UInt64 { a.map { min($0, b) } ?? b }
 
     /// Ends spurts silent for 1 s; through a forwarder, forgets peers silent for 15 s.
-    public mutating func expire(now: Duration, forwarder: Bool) -> [Change] {
+    public mutating func expire(now: UInt64, forwarder: Bool) -> [Change] {
         var changes: [Change] = []
         for m in members.values.sorted(by: { $0.id < $1.id }) {
-            if forwarder, now - m.lastHeard >= Self.forwarderPeerTimeout {
+            if forwarder, elapsed(from: m.lastHeard, to: now) >= Self.forwarderPeerTimeout {
                 changes += remove(id: m.id)
-            } else if m.talking, now - m.lastTalkActivity >= Self.talkSilenceTimeout {
+            } else if m.talking, elapsed(from: m.lastTalkActivity, to: now) >= Self.talkSilenceTimeout {
                 changes += setTalking(id: m.id, false, now: now)
             }
         }

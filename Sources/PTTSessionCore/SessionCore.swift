@@ -5,7 +5,8 @@ import PTTProtocol
 ///
 /// A value-type state machine: every input is a method that takes the
 /// current time and returns actions for a shell to carry out. It owns no socket, device or
-/// clock; `Duration` values are time since any fixed origin. Not thread-safe: one owner.
+/// clock: instants are nanoseconds on the monotonic clock (see `Clock`), durations
+/// nanoseconds too. Not thread-safe: one owner.
 public struct SessionCore: Sendable {
     public enum Link: String, Equatable, Sendable {
         /// A ptt relay selected `ptt.v1`.
@@ -19,10 +20,10 @@ public struct SessionCore: Sendable {
         /// A connection attempt is under way.
         case connecting(attempt: Int)
         /// Open, `hello` sent, waiting for `welcome`.
-        case joining(since: Duration)
+        case joining(since: UInt64)
         case joined(Link)
         /// Waiting to reconnect; the UI shows the countdown.
-        case waiting(until: Duration, attempt: Int)
+        case waiting(until: UInt64, attempt: Int)
         case ended(EndReason)
     }
 
@@ -74,8 +75,10 @@ public struct SessionCore: Sendable {
         public var listen: Bool
         public var url: String
         public var agent: String = PTTVersion.clientAgent
-        public var pingInterval: Duration = .seconds(5)
-        public var welcomeTimeout: Duration = .seconds(10)
+        /// Nanoseconds between pings.
+        public var pingInterval: UInt64 = 5 * .second
+        /// Nanoseconds to wait for `welcome` after `hello`.
+        public var welcomeTimeout: UInt64 = 10 * .second
 
         public init(room: String, name: String, listen: Bool, url: String) {
             self.room = room
@@ -91,7 +94,8 @@ public struct SessionCore: Sendable {
     /// Our id: random until a relay's `welcome` assigns one.
     public private(set) var myID: UInt32
     public private(set) var floor: Floor = .open
-    public private(set) var roundTrip: Duration?
+    /// The last round trip a `pong` measured, in nanoseconds (whole milliseconds).
+    public private(set) var roundTrip: UInt64?
     /// Whether a spurt of ours is under way (as far as the relay was told).
     public private(set) var transmitting = false
     /// Set by a `deny`: the rest of the current spurt is not sent.
@@ -99,8 +103,8 @@ public struct SessionCore: Sendable {
     public var backoff = ReconnectBackoff()
 
     var seq: UInt16 = 0
-    var lastPing: Duration?
-    var openedAt: Duration?
+    var lastPing: UInt64?
+    var openedAt: UInt64?
     var everJoined = false
     let randomID: UInt32
 
@@ -135,7 +139,7 @@ public struct SessionCore: Sendable {
     }
 
     /// The WebSocket opened; `subprotocol` is what the handshake selected.
-    public mutating func opened(subprotocol: String?, now: Duration) -> [Action] {
+    public mutating func opened(subprotocol: String?, now: UInt64) -> [Action] {
         guard case .connecting = phase else { return [] }
         openedAt = now
         lastPing = now
@@ -155,7 +159,7 @@ public struct SessionCore: Sendable {
     }
 
     /// A connection attempt failed before opening.
-    public mutating func connectFailed(_ failure: ConnectFailure, now: Duration, random: Double) -> [Action] {
+    public mutating func connectFailed(_ failure: ConnectFailure, now: UInt64, random: Double) -> [Action] {
         guard case .connecting(let attempt) = phase else { return [] }
         switch failure {
         case .http(let status) where (400..<500).contains(status):
@@ -189,7 +193,7 @@ public struct SessionCore: Sendable {
     }
 
     /// The open connection ended; `code` is nil when no close frame came (1006).
-    public mutating func closed(code: UInt16?, now: Duration, random: Double) -> [Action] {
+    public mutating func closed(code: UInt16?, now: UInt64, random: Double) -> [Action] {
         guard isOpen else { return [] }
         let close = CloseCode(rawValue: code ?? CloseCode.abnormal.rawValue)
         var actions = dropConnectionState(now: now)
@@ -233,19 +237,19 @@ public struct SessionCore: Sendable {
     }
 
     /// Time passes: pings, silence timeouts, forwarder pruning, welcome timeout, reconnects.
-    public mutating func tick(now: Duration, random: Double) -> [Action] {
+    public mutating func tick(now: UInt64, random: Double) -> [Action] {
         switch phase {
         case .waiting(let until, let attempt) where now >= until:
             phase = .connecting(attempt: attempt)
             return [.connect]
-        case .joining(let since) where now - since >= config.welcomeTimeout:
+        case .joining(let since) where elapsed(from: since, to: now) >= config.welcomeTimeout:
             var actions = dropConnectionState(now: now)
             actions.append(.close(.goingAway))
             return actions + scheduleReconnect(rule: .soon, attempt: 1, now: now, random: random,
                                                disconnected: (0, "no welcome from the relay"))
         case .joining, .joined:
             var actions: [Action] = []
-            if let last = lastPing, now - last >= config.pingInterval {
+            if let last = lastPing, elapsed(from: last, to: now) >= config.pingInterval {
                 lastPing = now
                 actions.append(.sendText(ControlMessage.ping(from: myID, ts: Self.millis(now)).encoded()))
             }
@@ -260,7 +264,7 @@ public struct SessionCore: Sendable {
     /// a talker gone silent or a forwarder peer to forget. nil when only an input (a message,
     /// a frame, a command) can change anything. Shells sleep until then rather than ticking at
     /// a fixed rate; any input may move it earlier, so they ask again after each one.
-    public var nextDeadline: Duration? {
+    public var nextDeadline: UInt64? {
         switch phase {
         case .waiting(let until, _):
             return until
@@ -278,19 +282,19 @@ public struct SessionCore: Sendable {
         }
     }
 
-    var pingDue: Duration? { lastPing.map { $0 + config.pingInterval } }
+    var pingDue: UInt64? { lastPing.map { $0 + config.pingInterval } }
 
     // MARK: Inbound
 
     /// A text message arrived.
-    public mutating func receivedText(_ bytes: [UInt8], now: Duration) -> [Action] {
+    public mutating func receivedText(_ bytes: [UInt8], now: UInt64) -> [Action] {
         guard isOpen, let message = try? ControlMessage.decode(bytes, limit: ControlMessage.maxRelayMessageSize) else {
             return []
         }
         return link == .forwarder ? forwarderText(message, now: now) : relayText(message, now: now)
     }
 
-    mutating func relayText(_ message: ControlMessage, now: Duration) -> [Action] {
+    mutating func relayText(_ message: ControlMessage, now: UInt64) -> [Action] {
         switch message {
         case .welcome(let w):
             guard case .joining = phase else { return [] }
@@ -312,7 +316,7 @@ public struct SessionCore: Sendable {
         case .pong(let ts):
             let rtt = Self.millis(now) - ts
             guard rtt >= 0, rtt < 600_000 else { return [] }
-            roundTrip = .milliseconds(rtt)
+            roundTrip = UInt64(rtt) * .millisecond
             return [.event(.roundTrip(milliseconds: Int(rtt)))]
         case .deny(let d):
             deniedUntilNextSpurt = true
@@ -330,7 +334,7 @@ public struct SessionCore: Sendable {
         }
     }
 
-    mutating func forwarderText(_ message: ControlMessage, now: Duration) -> [Action] {
+    mutating func forwarderText(_ message: ControlMessage, now: UInt64) -> [Action] {
         switch message {
         case .hello(let h):
             guard let from = h.from, from != myID else { return [] }
@@ -359,7 +363,7 @@ public struct SessionCore: Sendable {
     }
 
     /// A binary message arrived.
-    public mutating func receivedBinary(_ bytes: [UInt8], now: Duration) -> [Action] {
+    public mutating func receivedBinary(_ bytes: [UInt8], now: UInt64) -> [Action] {
         guard isOpen, let frame = try? AudioFrame.decode(bytes), frame.source != myID else { return [] }
         var actions: [Action] = []
         if link == .forwarder { actions += Self.events(roster.heard(id: frame.source, now: now, addUnknown: true)) }
@@ -424,8 +428,8 @@ public struct SessionCore: Sendable {
                                              listen: config.listen, re: re)).encoded())
     }
 
-    mutating func dropConnectionState(now: Duration) -> [Action] {
-        if let openedAt { backoff.connectionEnded(uptime: now - openedAt) }
+    mutating func dropConnectionState(now: UInt64) -> [Action] {
+        if let openedAt { backoff.connectionEnded(uptime: elapsed(from: openedAt, to: now)) }
         openedAt = nil
         lastPing = nil
         roundTrip = nil
@@ -437,7 +441,7 @@ public struct SessionCore: Sendable {
         return actions
     }
 
-    mutating func scheduleReconnect(rule: ReconnectRule, attempt: Int, now: Duration, random: Double,
+    mutating func scheduleReconnect(rule: ReconnectRule, attempt: Int, now: UInt64, random: Double,
                                     disconnected: (UInt16, String)?) -> [Action] {
         guard let delay = backoff.nextDelay(rule, random: random) else { return [] }
         phase = .waiting(until: now + delay, attempt: attempt + 1)
@@ -467,8 +471,6 @@ public struct SessionCore: Sendable {
         }
     }
 
-    static func millis(_ d: Duration) -> Int64 {
-        let c = d.components
-        return max(0, c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000)
-    }
+    /// An instant in whole milliseconds, as `ping` carries it.
+    static func millis(_ nanos: UInt64) -> Int64 { Int64(nanos / .millisecond) }
 }

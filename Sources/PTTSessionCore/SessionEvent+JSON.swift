@@ -62,7 +62,7 @@ extension SessionEvent {
             o["reason"] = .string(reason)
         case .reconnecting(let after, let attempt):
             o["event"] = .string("reconnecting")
-            o["in_ms"] = .int(Int64(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000))
+            o["in_ms"] = .int(Int64(after / .millisecond))
             o["attempt"] = .int(Int64(attempt))
         case .ended(let reason):
             o["event"] = .string("ended")

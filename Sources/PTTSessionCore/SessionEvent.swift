@@ -19,7 +19,8 @@ public enum SessionEvent: Equatable, Sendable {
     case relayError(code: String, text: String)
     case roundTrip(milliseconds: Int)
     case disconnected(code: UInt16, reason: String)
-    case reconnecting(after: Duration, attempt: Int)
+    /// The next attempt comes `after` nanoseconds.
+    case reconnecting(after: UInt64, attempt: Int)
     /// The session is over and will not reconnect.
     case ended(SessionCore.EndReason)
 }

@@ -17,6 +17,12 @@ public struct MonotonicClock: Clock {
 
     public func now() -> UInt64 { Self.now() }
 
+    /// Suspends the calling task until `deadline` on this clock (returns at once when it has
+    /// passed); throws `CancellationError` when the task is cancelled.
+    public static func sleep(until deadline: UInt64) async throws {
+        try await Task.sleep(for: .nanoseconds(elapsed(from: now(), to: deadline)))
+    }
+
     /// Sleeps for `nanos` nanoseconds, again after an interruption (no-op for 0).
     public static func sleep(nanos: UInt64) {
         guard nanos > 0 else { return }

@@ -1,6 +1,8 @@
 import Glibc
 import PTTAudio
+import PTTProtocol
 import PTTSessionCore
+import PTTSystem
 import PTTTerminalCore
 import Synchronization
 
@@ -11,7 +13,8 @@ final class ScreenState: Sendable {
     struct Values {
         var chat: [ScreenModel.ChatLine] = []
         var connection: ScreenModel.Connection = .connecting
-        var reconnectAt: ContinuousClock.Instant?
+        /// When the next attempt comes, on the monotonic clock.
+        var reconnectAt: UInt64?
         var reconnectAttempt = 0
         var roundTrip: Int?
         var talkState: ScreenModel.TalkState = .idle
@@ -99,7 +102,7 @@ final class ScreenState: Sendable {
             values.withLock { $0.roundTrip = nil }
         case .reconnecting(let after, let attempt):
             values.withLock { v in
-                v.reconnectAt = ContinuousClock.now + after
+                v.reconnectAt = MonotonicClock.now() + after
                 v.reconnectAttempt = attempt
             }
         case .ended(let reason):
@@ -123,7 +126,7 @@ final class ScreenState: Sendable {
         let core = call.session.snapshot
         var connection = v.connection
         if let at = v.reconnectAt, case .waiting = core.phase {
-            let left = max(0, Int((at - ContinuousClock.now).components.seconds) + 1)
+            let left = Int(elapsed(from: MonotonicClock.now(), to: at) / .second) + 1
             connection = .reconnecting(inSeconds: left, attempt: v.reconnectAttempt)
         } else if case .connecting = core.phase, v.reconnectAt != nil {
             connection = .connecting

@@ -3,6 +3,7 @@ import PTTAudio
 import PTTClient
 import PTTProtocol
 import PTTSessionCore
+import PTTSystem
 import Synchronization
 
 /// `ptt send ROOM NAME FILE`: stream a file into a room as one talk spurt, at real-time
@@ -106,8 +107,8 @@ struct SendCommand: AsyncParsableCommand {
                        sameConnection: () -> Bool) async -> String? {
         let n = encoder.frameSamples
         let frames = (samples.count + n - 1) / n
-        let period = Duration.microseconds(n * 1_000_000 / OpusSettings.sampleRate)
-        var deadline = ContinuousClock.now
+        let period = UInt64(n * 1_000_000 / OpusSettings.sampleRate) * .microsecond
+        var deadline = MonotonicClock.now()
         // A spurt cannot go on across a reconnect: what was not sent is said, not hidden.
         func lost(after frame: Int) -> String? {
             if case .joined = session.snapshot.phase, sameConnection() { return nil }
@@ -127,7 +128,7 @@ struct SendCommand: AsyncParsableCommand {
             session.send(payload: packet, flags: flags)
             if session.snapshot.deniedUntilNextSpurt { return "the relay denied talking" }
             deadline += period
-            try? await Task.sleep(until: deadline, clock: .continuous)
+            try? await MonotonicClock.sleep(until: deadline)
         }
         return lost(after: frames)
     }

@@ -11,7 +11,7 @@ import Testing
     /// Delivers every text a session sends to every other session, as a forwarder does.
     struct Forwarder {
         var sessions: [SessionCore]
-        var now: Duration = .zero
+        var now: UInt64 = 0
 
         mutating func deliver(from sender: Int, _ actions: [SessionCore.Action]) {
             for case .sendText(let bytes) in actions {
@@ -44,10 +44,10 @@ import Testing
     @Test func reHelloIsNeverAnswered() {
         var s = Self.session("alice", id: 1)
         _ = s.start()
-        _ = s.opened(subprotocol: nil, now: .zero)
-        let a = s.receivedText(ControlMessage.hello(Hello(from: 2, name: "bob", agent: nil, re: true)).encoded(), now: .zero)
+        _ = s.opened(subprotocol: nil, now: 0)
+        let a = s.receivedText(ControlMessage.hello(Hello(from: 2, name: "bob", agent: nil, re: true)).encoded(), now: 0)
         #expect(!a.contains { if case .sendText = $0 { true } else { false } })
-        let b = s.receivedText(ControlMessage.hello(Hello(from: 3, name: "carol", agent: nil)).encoded(), now: .zero)
+        let b = s.receivedText(ControlMessage.hello(Hello(from: 3, name: "carol", agent: nil)).encoded(), now: 0)
         let replies = b.compactMap { if case .sendText(let t) = $0 { try? ControlMessage.decode(t) } else { nil } }
         #expect(replies == [.hello(Hello(from: 1, name: "alice", agent: PTTVersion.clientAgent, listen: false, re: true))])
     }
@@ -55,31 +55,31 @@ import Testing
     @Test func unknownIdsArePresentAndSilentPeersAreDropped() throws {
         var s = Self.session("alice", id: 1)
         _ = s.start()
-        _ = s.opened(subprotocol: nil, now: .zero)
-        _ = s.receivedBinary(try AudioFrame(source: 77, seq: 0, flags: .start, payload: [1]).encoded(), now: .seconds(1))
+        _ = s.opened(subprotocol: nil, now: 0)
+        _ = s.receivedBinary(try AudioFrame(source: 77, seq: 0, flags: .start, payload: [1]).encoded(), now: 1 * .second)
         #expect(s.roster[77]?.displayName == "#77")
         #expect(s.roster[77]?.talking == true)
-        _ = s.receivedText(ControlMessage.ping(from: 78, ts: 1).encoded(), now: .seconds(2))
+        _ = s.receivedText(ControlMessage.ping(from: 78, ts: 1).encoded(), now: 2 * .second)
         #expect(s.roster[78] != nil)
         // Pings keep 78 alive; 77 goes silent.
-        _ = s.receivedText(ControlMessage.ping(from: 78, ts: 2).encoded(), now: .seconds(10))
-        _ = s.tick(now: .seconds(15), random: 0)
+        _ = s.receivedText(ControlMessage.ping(from: 78, ts: 2).encoded(), now: 10 * .second)
+        _ = s.tick(now: 15 * .second, random: 0)
         #expect(s.roster[77] != nil)
-        _ = s.tick(now: .seconds(16), random: 0)
+        _ = s.tick(now: 16 * .second, random: 0)
         #expect(s.roster[77] == nil)
         #expect(s.roster[78] != nil)
         // A later hello names a peer first seen by id.
-        _ = s.receivedText(ControlMessage.hello(Hello(from: 78, name: "dave", agent: nil)).encoded(), now: .seconds(16))
+        _ = s.receivedText(ControlMessage.hello(Hello(from: 78, name: "dave", agent: nil)).encoded(), now: 16 * .second)
         #expect(s.roster[78]?.displayName == "dave")
-        _ = s.receivedText(ControlMessage.bye(from: 78).encoded(), now: .seconds(17))
+        _ = s.receivedText(ControlMessage.bye(from: 78).encoded(), now: 17 * .second)
         #expect(s.roster[78] == nil)
     }
 
     @Test func pingsGoToEveryoneWithoutRoundTrip() {
         var s = Self.session("alice", id: 1)
         _ = s.start()
-        _ = s.opened(subprotocol: nil, now: .zero)
-        let a = s.tick(now: .seconds(5), random: 0)
+        _ = s.opened(subprotocol: nil, now: 0)
+        let a = s.tick(now: 5 * .second, random: 0)
         #expect(a.contains(.sendText(ControlMessage.ping(from: 1, ts: 5000).encoded())))
         #expect(s.roundTrip == nil)
     }

@@ -1,3 +1,4 @@
+import PTTProtocol
 import Testing
 @testable import PTTSessionCore
 
@@ -5,28 +6,29 @@ import Testing
     @Test func doublesToThirtySecondsWithJitter() {
         var b = ReconnectBackoff()
         let lows = (0..<10).map { _ in b.nextDelay(.soon, random: 0)! }
-        #expect(lows.prefix(4) == [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2)])
-        #expect(lows.last == .seconds(15))
+        let firstLows: [UInt64] = [250 * .millisecond, 500 * .millisecond, 1 * .second, 2 * .second]
+        #expect(Array(lows.prefix(4)) == firstLows)
+        #expect(lows.last == 15 * .second)
         b.reset()
-        #expect(b.nextDelay(.soon, random: 0.999_999)! < .milliseconds(500) + .microseconds(1))
+        #expect(b.nextDelay(.soon, random: 0.999_999)! < 500 * .millisecond + .microsecond)
         b.reset()
         #expect(b.nextDelay(.never, random: 0) == nil)
     }
 
     @Test func backoffAndSlowRulesStartHigher() {
         var b = ReconnectBackoff()
-        #expect(b.nextDelay(.afterBackoff, random: 0) == .seconds(2))
+        #expect(b.nextDelay(.afterBackoff, random: 0) == 2 * .second)
         b.reset()
-        #expect(b.nextDelay(.slowly, random: 0) == .milliseconds(7500))
+        #expect(b.nextDelay(.slowly, random: 0) == 7500 * .millisecond)
     }
 
     @Test func stableConnectionsReset() {
         var b = ReconnectBackoff()
         _ = b.nextDelay(.soon, random: 0)
         _ = b.nextDelay(.soon, random: 0)
-        b.connectionEnded(uptime: .seconds(2))
+        b.connectionEnded(uptime: 2 * .second)
         #expect(b.attempts == 2)
-        b.connectionEnded(uptime: .seconds(10))
+        b.connectionEnded(uptime: 10 * .second)
         #expect(b.attempts == 0)
     }
 }

@@ -29,16 +29,18 @@ import Testing
 
     @Test func statisticsAreOneObjectPerSpeaker() {
         var st = JitterBuffer.Statistics()
-        st.received = 50; st.played = 48; st.lost = 2; st.underruns = 1; st.target = 2; st.jitterMicros = 1500
+        st.received = 50; st.played = 48; st.lost = 2; st.underruns = 1
+        st.playout.targetNanos = 16_700_000; st.playout.delayNanos = -50_000; st.playout.quantileNanos = 1_000_000
+        st.playout.burstNanos = 29_960_000; st.playout.acceleratedSamples = 480; st.playout.stalls = 1
         let line = JSONValue.object(st.jsonObject(id: 7)).jsonText
-        #expect(line == #"{"id":7,"received":50,"played":48,"lost":2,"late":0,"duplicates":0,"concealed":0,"recovered":0,"underruns":1,"dropped":0,"spurts":0,"trimmed_periods":0,"depth":0,"target":2,"jitter_us":1500}"#)
+        #expect(line == #"{"id":7,"received":50,"played":48,"lost":2,"late":0,"duplicates":0,"concealed":0,"recovered":0,"underruns":1,"dropped":0,"spurts":0,"depth":0,"target_ms":16.7,"delay_ms":0.1,"arrival_p95_ms":1.0,"burst_ms":30.0,"accelerated_ms":10.0,"slowed_ms":0.0,"waited_ms":0.0,"stalls":1}"#)
     }
 
     @Test func eventsAreOneJSONObjectPerLine() throws {
         let bob = Roster.Member(id: 12, name: "bob", listen: false, talking: true, lastHeard: .zero, lastTalkActivity: .zero)
         #expect(SessionEvent.talkStarted(bob).jsonLine == #"{"event":"talk","id":12,"name":"bob","on":true}"#)
         #expect(SessionEvent.memberJoined(bob).jsonLine == #"{"event":"joined","id":12,"name":"bob","listen":false}"#)
-        #expect(SessionEvent.reconnecting(after: .milliseconds(1500), attempt: 2).jsonLine == #"{"event":"reconnecting","in_ms":1500,"attempt":2}"#)
+        #expect(SessionEvent.reconnecting(after: 1500 * .millisecond, attempt: 2).jsonLine == #"{"event":"reconnecting","in_ms":1500,"attempt":2}"#)
         #expect(SessionEvent.ended(.refused(status: 401, message: "m")).jsonLine == #"{"event":"ended","reason":"refused","status":401,"message":"m"}"#)
         #expect(SessionEvent.chat(from: 1, name: "a", text: "x\ny", own: true).jsonLine == #"{"event":"chat","id":1,"name":"a","text":"x\ny","own":true}"#)
         let anonymous = Roster.Member(id: 5, name: nil, listen: false, talking: false, lastHeard: .zero, lastTalkActivity: .zero)

@@ -22,23 +22,23 @@ import Testing
         c.listen = listen
         var s = SessionCore(config: c, randomID: 999)
         _ = s.start()
-        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
+        _ = s.opened(subprotocol: "ptt.v1", now: 0)
         _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup",
                                                  peers: [Peer(id: 12, name: "bob", listen: false, talking: false)],
-                                                 agent: "ptt-relay/0.1.0", floor: floor))), now: .zero)
+                                                 agent: "ptt-relay/0.1.0", floor: floor))), now: 0)
         return s
     }
 
     @Test func helloThenWelcomeBuildsTheRoster() {
         var s = SessionCore(config: Self.config, randomID: 999)
         #expect(s.start() == [.connect])
-        let opened = s.opened(subprotocol: "ptt.v1", now: .zero)
+        let opened = s.opened(subprotocol: "ptt.v1", now: 0)
         #expect(texts(opened) == [.hello(Hello(from: 999, name: "alice", agent: PTTVersion.clientAgent, listen: false))])
-        #expect(s.phase == .joining(since: .zero))
+        #expect(s.phase == .joining(since: 0))
         let w = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup",
                                                      peers: [Peer(id: 12, name: "bob", listen: false, talking: true),
                                                              Peer(id: 13, name: "eve", listen: true, talking: false)],
-                                                     agent: "r", floor: .single))), now: .seconds(1))
+                                                     agent: "r", floor: .single))), now: 1 * .second)
         #expect(s.myID == 17 && s.floor == .single && s.phase == .joined(.relay))
         #expect(events(w).first == .ready(you: 17, room: "standup", floor: .single))
         #expect(s.roster.sorted.map(\.displayName) == ["bob", "eve"])
@@ -47,14 +47,14 @@ import Testing
 
     @Test func joinLeaveTalkAndChat() {
         var s = joinedSession()
-        let j = s.receivedText(text(.join(Peer(id: 20, name: "carol", listen: false))), now: .seconds(1))
+        let j = s.receivedText(text(.join(Peer(id: 20, name: "carol", listen: false))), now: 1 * .second)
         let names: [String?] = events(j).map { if case .memberJoined(let m) = $0 { m.name } else { nil } }
         #expect(names == ["carol"])
-        _ = s.receivedText(text(.talk(from: 20, on: true)), now: .seconds(1))
+        _ = s.receivedText(text(.talk(from: 20, on: true)), now: 1 * .second)
         #expect(s.roster[20]?.talking == true)
-        let c = s.receivedText(text(.chat(from: 20, text: "hi")), now: .seconds(1))
+        let c = s.receivedText(text(.chat(from: 20, text: "hi")), now: 1 * .second)
         #expect(events(c) == [.chat(from: 20, name: "carol", text: "hi", own: false)])
-        let l = s.receivedText(text(.leave(id: 20)), now: .seconds(2))
+        let l = s.receivedText(text(.leave(id: 20)), now: 2 * .second)
         let kinds = events(l).map { e -> String in
             switch e { case .talkStopped: "stop"; case .memberLeft: "left"; default: "other" }
         }
@@ -65,17 +65,17 @@ import Testing
     @Test func framesMarkTalkingAndEndAfterSilence() throws {
         var s = joinedSession()
         let f = try AudioFrame(source: 12, seq: 1, flags: .start, payload: [0xF8]).encoded()
-        let a = s.receivedBinary(f, now: .seconds(1))
+        let a = s.receivedBinary(f, now: 1 * .second)
         #expect(s.roster[12]?.talking == true)
         #expect(a.contains { if case .play(let fr) = $0 { fr.source == 12 } else { false } })
-        _ = s.tick(now: .milliseconds(1900), random: 0)
+        _ = s.tick(now: 1900 * .millisecond, random: 0)
         #expect(s.roster[12]?.talking == true)
-        let t = s.tick(now: .milliseconds(2000), random: 0)
+        let t = s.tick(now: 2000 * .millisecond, random: 0)
         #expect(s.roster[12]?.talking == false)
         #expect(events(t).contains { if case .talkStopped = $0 { true } else { false } })
         // Our own frames echoed back are never played; reserved kinds are not played.
-        #expect(s.receivedBinary(try AudioFrame(source: 17, seq: 1, payload: [1]).encoded(), now: .seconds(3)).isEmpty)
-        let sealed = s.receivedBinary(try AudioFrame(kind: .sealed, source: 12, seq: 2, payload: [1]).encoded(), now: .seconds(3))
+        #expect(s.receivedBinary(try AudioFrame(source: 17, seq: 1, payload: [1]).encoded(), now: 3 * .second).isEmpty)
+        let sealed = s.receivedBinary(try AudioFrame(kind: .sealed, source: 12, seq: 2, payload: [1]).encoded(), now: 3 * .second)
         #expect(!sealed.contains { if case .play = $0 { true } else { false } })
     }
 
@@ -104,9 +104,9 @@ import Testing
         var s = SessionCore(config: Self.config, randomID: 999)
         _ = s.start()
         #expect(s.outgoingFrame(payload: [1], flags: .start).isEmpty)
-        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
+        _ = s.opened(subprotocol: "ptt.v1", now: 0)
         #expect(s.outgoingFrame(payload: [2], flags: []).isEmpty)
-        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: [], agent: "r", floor: .open))), now: .zero)
+        _ = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: [], agent: "r", floor: .open))), now: 0)
         let a = s.outgoingFrame(payload: [3], flags: [])
         #expect(texts(a) == [.talk(from: 17, on: true)])
         let frames = a.compactMap { if case .sendBinary(let b) = $0 { try? AudioFrame.decode(b) } else { nil } }
@@ -130,7 +130,7 @@ import Testing
     @Test func denyStopsTransmissionUntilTheNextSpurt() {
         var s = joinedSession(floor: .single)
         _ = s.outgoingFrame(payload: [1], flags: .start)
-        let d = s.receivedText(text(.deny(Deny(reason: .busy, holder: 12))), now: .seconds(1))
+        let d = s.receivedText(text(.deny(Deny(reason: .busy, holder: 12))), now: 1 * .second)
         #expect(d.contains(.stopTransmitting(.busy)))
         #expect(events(d).contains(.denied(reason: .busy, holder: "bob")))
         #expect(s.outgoingFrame(payload: [1], flags: []).isEmpty)
@@ -141,30 +141,30 @@ import Testing
 
     @Test func pingsEveryFiveSecondsAndMeasuresRoundTrip() {
         var s = joinedSession()
-        #expect(texts(s.tick(now: .milliseconds(4999), random: 0)).isEmpty)
-        #expect(texts(s.tick(now: .seconds(5), random: 0)) == [.ping(from: 17, ts: 5000)])
-        let p = s.receivedText(text(.pong(ts: 5000)), now: .milliseconds(5042))
+        #expect(texts(s.tick(now: 4999 * .millisecond, random: 0)).isEmpty)
+        #expect(texts(s.tick(now: 5 * .second, random: 0)) == [.ping(from: 17, ts: 5000)])
+        let p = s.receivedText(text(.pong(ts: 5000)), now: 5042 * .millisecond)
         #expect(events(p) == [.roundTrip(milliseconds: 42)])
-        #expect(s.roundTrip == .milliseconds(42))
+        #expect(s.roundTrip == 42 * .millisecond)
     }
 
     @Test func reconnectsWithBackoffAndSaysHelloAgain() {
         var s = joinedSession()
-        let c = s.closed(code: 1001, now: .seconds(3), random: 0.5)
+        let c = s.closed(code: 1001, now: 3 * .second, random: 0.5)
         #expect(s.roster.members.isEmpty)
         guard case .waiting(let until, 2) = s.phase else { Issue.record("not waiting: \(s.phase)"); return }
-        #expect(until > .seconds(3) && until <= .milliseconds(3500))
+        #expect(until > 3 * .second && until <= 3500 * .millisecond)
         #expect(events(c).contains { if case .reconnecting = $0 { true } else { false } })
-        #expect(s.tick(now: until - .milliseconds(1), random: 0).isEmpty)
+        #expect(s.tick(now: until - 1 * .millisecond, random: 0).isEmpty)
         #expect(s.tick(now: until, random: 0) == [.connect])
         let again = s.opened(subprotocol: "ptt.v1", now: until)
         let helloName: String? = texts(again).first.flatMap { if case .hello(let h) = $0 { h.name } else { nil } }
         #expect(helloName == "alice")
         // A relay that is gone while reconnecting: keep trying, delays growing.
         var s2 = joinedSession()
-        _ = s2.closed(code: nil, now: .seconds(1), random: 0)
-        var delays: [Duration] = []
-        var now = Duration.seconds(1)
+        _ = s2.closed(code: nil, now: 1 * .second, random: 0)
+        var delays: [UInt64] = []
+        var now: UInt64 = 1 * .second
         for _ in 0..<8 {
             guard case .waiting(let until, _) = s2.phase else { break }
             delays.append(until - now)
@@ -174,13 +174,13 @@ import Testing
         }
         #expect(delays.count == 8)
         #expect(delays == delays.sorted())
-        #expect(delays.last! <= .seconds(30))
+        #expect(delays.last! <= 30 * .second)
     }
 
     @Test func finalClosesEndTheSession() {
         for code: UInt16 in [1000, 1009, 4400, 4403, 4426] {
             var s = joinedSession()
-            let a = s.closed(code: code, now: .seconds(1), random: 0)
+            let a = s.closed(code: code, now: 1 * .second, random: 0)
             guard case .ended(.closed(code, _)) = s.phase else { Issue.record("\(code): \(s.phase)"); continue }
             #expect(a.contains { if case .event(.ended) = $0 { true } else { false } })
         }
@@ -190,7 +190,7 @@ import Testing
         for status in [400, 401, 403] {
             var s = SessionCore(config: Self.config, randomID: 5)
             _ = s.start()
-            _ = s.connectFailed(.http(status: status), now: .zero, random: 0)
+            _ = s.connectFailed(.http(status: status), now: 0, random: 0)
             guard case .ended(.refused(status, let m)) = s.phase else { Issue.record("\(status)"); continue }
             #expect(m.contains("\(status)"))
         }
@@ -200,13 +200,13 @@ import Testing
                             ("ws://h:1/x/standup", ""), ("ws://standup/standup", "")] {
             var s = SessionCore(config: .init(room: "standup", name: "alice", listen: false, url: url), randomID: 5)
             _ = s.start()
-            _ = s.connectFailed(.http(status: 400), now: .zero, random: 0)
+            _ = s.connectFailed(.http(status: 400), now: 0, random: 0)
             guard case .ended(.refused(400, let m)) = s.phase else { Issue.record("\(s.phase)"); continue }
             #expect(m == "the relay refused the room or the protocol (HTTP 400)" + hint)
         }
         var s = SessionCore(config: Self.config, randomID: 5)
         _ = s.start()
-        _ = s.connectFailed(.unreachable("Connection refused"), now: .zero, random: 0)
+        _ = s.connectFailed(.unreachable("Connection refused"), now: 0, random: 0)
         guard case .ended(.unreachable(let m)) = s.phase else { Issue.record("\(s.phase)"); return }
         #expect(m.contains("ws://127.0.0.1:7700/standup") && m.contains("Connection refused"))
     }
@@ -221,23 +221,23 @@ import Testing
         var checkedDeadlines = 0
         for _ in 0..<60 {
             var s = SessionCore(config: Self.config, randomID: 999)
-            var now = Duration.zero
+            var now: UInt64 = 0
             var seq: UInt16 = 0
             for _ in 0..<120 {
                 if let due = s.nextDeadline {
-                    if due - .milliseconds(1) >= now {
+                    if due - 1 * .millisecond >= now {
                         var early = s
-                        #expect(early.tick(now: due - .milliseconds(1), random: 0.5).isEmpty, "\(s.phase) \(due)")
+                        #expect(early.tick(now: due - 1 * .millisecond, random: 0.5).isEmpty, "\(s.phase) \(due)")
                     }
                     var onTime = s
                     #expect(!onTime.tick(now: max(now, due), random: 0.5).isEmpty, "\(s.phase) \(due)")
                     checkedDeadlines += 1
                 } else {
                     var later = s
-                    #expect(later.tick(now: now + .seconds(3600), random: 0.5).isEmpty, "\(s.phase)")
+                    #expect(later.tick(now: now + 3600 * .second, random: 0.5).isEmpty, "\(s.phase)")
                 }
                 // Time passes: up to 3 s, or straight to the deadline.
-                if let due = s.nextDeadline, pick(3) == 0 { now = max(now, due) } else { now += .milliseconds(pick(3000)) }
+                if let due = s.nextDeadline, pick(3) == 0 { now = max(now, due) } else { now += UInt64(pick(3000)) * .millisecond }
                 let peer = UInt32(10 + pick(4))
                 switch s.phase {
                 case .idle:
@@ -282,8 +282,8 @@ import Testing
     @Test func welcomeTimeoutReconnects() {
         var s = SessionCore(config: Self.config, randomID: 5)
         _ = s.start()
-        _ = s.opened(subprotocol: "ptt.v1", now: .zero)
-        let a = s.tick(now: .seconds(10), random: 0)
+        _ = s.opened(subprotocol: "ptt.v1", now: 0)
+        let a = s.tick(now: 10 * .second, random: 0)
         #expect(a.contains(.close(.goingAway)))
         guard case .waiting = s.phase else { Issue.record("\(s.phase)"); return }
     }
