@@ -3,7 +3,7 @@
 //
 // Sending:   CaptureEngine (thread "ptt-capture": device → SampleRing)
 //            → Transmitter (thread "ptt-transmit", woken once per frame: ring → TalkGate →
-//              OpusEncoder → AudioFrame → sink)
+//              OpusEncoder → Transmitter.Frame → sink, which stamps the source id)
 // Receiving: Receiver.receive(frame) from any thread (network) → per-speaker JitterBuffer
 //            PlaybackEngine (thread "ptt-playback": Receiver.render → decoders → Mixer → device)
 // Thread names are set on the threads, so `top -H` and profilers show them.

@@ -12,7 +12,7 @@ import PTTSystem
 /// audio. A full queue drops the oldest audio (counted), never blocks.
 public final class SessionRecorder: Sendable {
     struct Queues {
-        var sent: [AudioFrame] = []
+        var sent: [Transmitter.Frame] = []
         var droppedFrames = 0
         var stopping = false
         var error: String?
@@ -61,8 +61,8 @@ public final class SessionRecorder: Sendable {
         }
     }
 
-    /// A frame the user sent.
-    public func sent(_ frame: AudioFrame) {
+    /// A frame the user's transmitter sent.
+    public func sent(_ frame: Transmitter.Frame) {
         shared.queues.withLock { q in
             guard !q.stopping else { return }
             q.sent.append(frame)
@@ -96,13 +96,13 @@ public final class SessionRecorder: Sendable {
         let maxOwn = 48_000 / 5
         var failed = false
         while true {
-            let (sent, stopping) = shared.queues.withLock { q -> ([AudioFrame], Bool) in
+            let (sent, stopping) = shared.queues.withLock { q -> ([Transmitter.Frame], Bool) in
                 defer { q.sent = [] }
                 return (q.sent, q.stopping)
             }
             // Taken after the flag: once stopping is seen, nothing more is written to the ring.
             let played = shared.played.read(shared.played.available) ?? []
-            for frame in sent where frame.kind == .opus {
+            for frame in sent {
                 if let pcm = try? decoder.decode(frame.payload) { own += pcm }
             }
             if own.count > maxOwn { own.removeFirst(own.count - maxOwn) }

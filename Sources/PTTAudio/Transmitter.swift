@@ -3,15 +3,38 @@ import PTTAudioCore
 import PTTSystem
 
 /// The sending half: takes captured audio from a `SampleRing`, runs it through the
-/// `TalkGate` and the `OpusEncoder`, and hands each `AudioFrame` (START/END set, seq
+/// `TalkGate` and the `OpusEncoder`, and hands each encoded `Frame` (START/END set, seq
 /// continuing) to `sink` at the pace of the capture, one frame per frame duration.
 ///
-/// Ownership: the encoder and the frame loop belong to the transmit thread. The gate, the
-/// source id and the capture level are protected by `lock`, so `keyDown`, `keyUp`, `deny`,
-/// `setMode` and the readers may be called from any thread. `sink` runs on the transmit
-/// thread: it must not block (yield to an AsyncStream, write to a non-blocking queue).
+/// Ownership: the encoder and the frame loop belong to the transmit thread. The gate and the
+/// capture level are protected by `lock`, so `keyDown`, `keyUp`, `deny`, `setMode` and the
+/// readers may be called from any thread. `sink` runs on the transmit thread: it must not
+/// block (yield to an AsyncStream, write to a non-blocking queue).
 public final class Transmitter: @unchecked Sendable {
-    public typealias Sink = @Sendable (AudioFrame) -> Void
+    /// What the transmitter decides for one frame: the Opus packet, the spurt boundaries and
+    /// the gate's sequence number (continuing across spurts). No source id: whoever sends the
+    /// frame stamps one (a session the id its relay assigned, `ptt echo` its own).
+    public struct Frame: Equatable, Sendable {
+        public var payload: [UInt8]
+        public var seq: UInt16
+        public var flags: AudioFrame.Flags
+
+        public init(payload: [UInt8], seq: UInt16, flags: AudioFrame.Flags) {
+            self.payload = payload
+            self.seq = seq
+            self.flags = flags
+        }
+
+        public var isStart: Bool { flags.contains(.start) }
+        public var isEnd: Bool { flags.contains(.end) }
+
+        /// The frame as `source` sends it on the wire.
+        public func audioFrame(source: UInt32) -> AudioFrame {
+            AudioFrame(kind: .opus, source: source, seq: seq, flags: flags, payload: payload)
+        }
+    }
+
+    public typealias Sink = @Sendable (Frame) -> Void
 
     public let settings: OpusSettings
     private let ring: SampleRing
@@ -21,7 +44,6 @@ public final class Transmitter: @unchecked Sendable {
     private var thread: AudioThread?
     // Protected by lock:
     private var gate: TalkGate
-    private var sourceID: UInt32
     private var level = AudioLevel.silence
     private var running = false
     private var framesSent = 0
@@ -30,16 +52,15 @@ public final class Transmitter: @unchecked Sendable {
     /// - Parameters:
     ///   - ring: where the capture engine puts samples.
     ///   - gate: talk gate settings; their frame length is replaced by the codec's.
-    ///   - source: the id put in every frame (changeable later with `setSource`).
+    ///   - firstSeq: the gate's first sequence number.
     public init(ring: SampleRing, gate: TalkGate.Configuration, codec: OpusSettings = OpusSettings(),
-                source: UInt32, firstSeq: UInt16 = 0, sink: @escaping Sink) throws {
+                firstSeq: UInt16 = 0, sink: @escaping Sink) throws {
         self.settings = try codec.validated()
         self.encoder = try OpusEncoder(settings)
         var g = gate
         g.frameMillis = settings.frameMillis
         self.gate = TalkGate(g, firstSeq: firstSeq)
         self.ring = ring
-        self.sourceID = source
         self.sink = sink
     }
 
@@ -48,7 +69,6 @@ public final class Transmitter: @unchecked Sendable {
     /// The relay denied the floor: end the spurt now, wait for the next press.
     public func deny() { lock.withLock { gate.deny() } }
     public func setMode(_ mode: TalkGate.Mode) { lock.withLock { gate.setMode(mode) } }
-    public func setSource(_ id: UInt32) { lock.withLock { sourceID = id } }
 
     /// Level of the last captured frame.
     public var captureLevel: AudioLevel { lock.withLock { level } }
@@ -86,20 +106,20 @@ public final class Transmitter: @unchecked Sendable {
         let n = encoder.frameSamples
         while lock.withLock({ running }) {
             guard let (samples, remaining) = ring.read(n, waitingUntil: MonotonicClock.now() + 100_000_000) else { continue }
-            let (step, source, loss) = lock.withLock { () -> (TalkGate.Step, UInt32, Int?) in
+            let (step, loss) = lock.withLock { () -> (TalkGate.Step, Int?) in
                 level = AudioLevel(measuring: samples)
                 let step = gate.process(samples, backlog: remaining / n)
                 if step.dropBacklog { backlogDrops += 1 }
                 if step.output != nil { framesSent += 1 }
                 defer { pendingLoss = nil }
-                return (step, sourceID, pendingLoss)
+                return (step, pendingLoss)
             }
             if step.dropBacklog { ring.removeAll() }
             if let loss { try? encoder.setExpectedLoss(percent: loss) }
             guard let out = step.output else { continue }
             do {
                 let payload = try encoder.encode(out.samples)
-                sink(AudioFrame(kind: .opus, source: source, seq: out.seq, flags: out.flags, payload: payload))
+                sink(Frame(payload: payload, seq: out.seq, flags: out.flags))
             } catch {
                 // An encoder error on a valid frame size cannot happen with a working libopus;
                 // the frame is skipped (the receiver conceals it) rather than stopping audio.

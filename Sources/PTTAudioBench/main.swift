@@ -152,7 +152,7 @@ func cpu(_ path: String, seconds: Double) throws {
     let packets = try frames(speech, 960).map { try enc.encode($0) }
     let capture = CaptureEngine(device: "default", periodMillis: 10)
     let sentCount = Counter()
-    let tx = try Transmitter(ring: capture.ring, gate: .init(mode: .open), source: 99) { _ in sentCount.add() }
+    let tx = try Transmitter(ring: capture.ring, gate: .init(mode: .open)) { _ in sentCount.add() }
     let receiver = Receiver()
     let playback = PlaybackEngine(device: "default", periodMillis: 10) { buffer, frames in
         receiver.render(into: &buffer, frames: frames)

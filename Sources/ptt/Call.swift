@@ -95,7 +95,7 @@ final class Call: Sendable {
         } else {
             let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
             let session = self.session
-            let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings, source: 1) { frame in
+            let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings) { frame in
                 session.send(payload: frame.payload, flags: frame.flags)
                 recorder?.sent(frame)
             }

@@ -43,8 +43,8 @@ struct EchoCommand: AsyncParsableCommand {
         let speaker: UInt32 = 1
 
         let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
-        let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings, source: speaker) { frame in
-            delayLine.push(frame)
+        let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings) { frame in
+            delayLine.push(frame.audioFrame(source: speaker))
             if frame.isStart { receiver.play(.talkStart) }
             if frame.isEnd { receiver.play(.talkEnd) }
         }

@@ -14,11 +14,11 @@ import Testing
         let period = (0..<480).flatMap { _ in [Int16(1000), Int16(3000)] }
         let encoder = try OpusEncoder()
         let own = Signals.tone(440, seconds: 0.04, amplitude: 4000)
-        var frames: [AudioFrame] = []
+        var frames: [Transmitter.Frame] = []
         for i in 0..<2 {
             let payload = try encoder.encode(Array(own[(i * 960)..<((i + 1) * 960)]))
             let flags: AudioFrame.Flags = i == 0 ? .start : .end
-            frames.append(AudioFrame(source: 1, seq: UInt16(i), flags: flags, payload: payload))
+            frames.append(Transmitter.Frame(payload: payload, seq: UInt16(i), flags: flags))
         }
         let decoder = try OpusDecoder()
         let ownDecoded = try frames.flatMap { try decoder.decode($0.payload) }
