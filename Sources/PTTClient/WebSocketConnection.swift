@@ -88,20 +88,20 @@ final class WebSocketConnection: RelayTransport {
     }
 
     func send(text: [UInt8]) {
-        write(text, opcode: .text)
+        write(text, as: .text)
     }
 
     func send(binary: [UInt8]) {
-        write(binary, opcode: .binary)
+        write(binary, as: .binary)
     }
 
-    func write(_ bytes: [UInt8], opcode: WebSocketOpcode) {
+    func write(_ bytes: [UInt8], as kind: MessageKind) {
         guard let channel = state.withLock({ $0.opened && !$0.finished && !$0.closeSent ? $0.channel : nil }) else { return }
         // Audio the socket cannot take now is dropped, never queued into delay.
-        if opcode == .binary, !channel.isWritable { return }
+        if kind == .binary, !channel.isWritable { return }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        let frame = WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: buffer)
+        let frame = WebSocketFrame(fin: true, opcode: kind.opcode, maskKey: .random(), data: buffer)
         channel.writeAndFlush(frame, promise: nil)
     }
 

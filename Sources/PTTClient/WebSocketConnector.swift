@@ -194,11 +194,11 @@ final class FrameHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        if let kind = MessageKind(frame.opcode) {
+            connection.deliver(kind.event(Array(buffer: frame.unmaskedData)))
+            return
+        }
         switch frame.opcode {
-        case .text:
-            connection.deliver(.text(Array(buffer: frame.unmaskedData)))
-        case .binary:
-            connection.deliver(.binary(Array(buffer: frame.unmaskedData)))
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
