@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "ptt-loadgen",
             dependencies: [
-                "PTTSystem",
+                "PTTProtocol", "PTTSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

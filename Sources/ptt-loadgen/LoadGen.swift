@@ -6,8 +6,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import Synchronization
+import PTTProtocol
 import PTTSystem
+import Synchronization
 
 /// `ptt-loadgen`: drives a relay with R rooms × M members, K of them talking at 50 frames/s,
 /// and reports delivered frames/s, delivery ratio, sender-to-receiver latency, and the relay
@@ -44,7 +45,7 @@ struct LoadGen: AsyncParsableCommand {
         var handlers: [(talker: Bool, handler: NIOLoopBound<LoadHandler>)] = []
 
         // Connect, a few at a time.
-        let connectStart = ContinuousClock.now
+        let connectStart = now()
         for r in 0..<rooms {
             try await withThrowingTaskGroup(of: (Bool, NIOLoopBound<LoadHandler>).self) { tasks in
                 for m in 0..<members {
@@ -58,7 +59,7 @@ struct LoadGen: AsyncParsableCommand {
             }
         }
         while window.ready.load(ordering: .relaxed) < total {
-            guard ContinuousClock.now - connectStart < .seconds(60) else { throw ValidationError("only \(window.ready.load(ordering: .relaxed)) of \(total) members welcomed") }
+            guard elapsed(from: connectStart, to: now()) < 60 * .second else { throw ValidationError("only \(window.ready.load(ordering: .relaxed)) of \(total) members welcomed") }
             try await Task.sleep(for: .milliseconds(10))
         }
         // Talk.

@@ -1,6 +1,7 @@
 import NIOCore
-import PTTSystem
 import NIOWebSocket
+import PTTProtocol
+import PTTSystem
 import Synchronization
 
 /// The measurement window, in monotonic nanoseconds; frames sent inside it are counted.
@@ -66,6 +67,8 @@ final class LoadHandler: ChannelInboundHandler {
     var stats = ConnectionStats()
     private var context: ChannelHandlerContext?
     private var seq: UInt16 = 0
+    /// Each frame's header, written by `AudioFrame.writeHeader` into the same storage.
+    private var header: [UInt8] = []
     private var talking: RepeatedTask?
     private var welcomed = false
 
@@ -74,6 +77,7 @@ final class LoadHandler: ChannelInboundHandler {
         self.name = name
         self.plain = plain
         self.payloadSize = payloadSize
+        header.reserveCapacity(AudioFrame.headerSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -83,8 +87,7 @@ final class LoadHandler: ChannelInboundHandler {
     /// Says hello, once the upgrade is complete.
     func sayHello() {
         guard let context else { return }
-        let hello = #"{"t":"hello","v":1,"from":\#(id),"name":"\#(name)","agent":"ptt-loadgen/1","listen":false}"#
-        send(text: hello, context: context)
+        send(.hello(Hello(from: id, name: name, agent: "ptt-loadgen/1")), context: context)
         if plain { markReady() }
     }
 
@@ -106,7 +109,9 @@ final class LoadHandler: ChannelInboundHandler {
             let t = now()
             let data = frame.unmaskedData
             stats.receivedTotal += 1
-            guard data.readableBytes >= 17, let sent = data.getInteger(at: data.readerIndex + 9, as: UInt64.self) else { return }
+            // The send time follows the header and the TOC byte.
+            let sentAt = AudioFrame.headerSize + 1
+            guard data.readableBytes >= sentAt + 8, let sent = data.getInteger(at: data.readerIndex + sentAt, as: UInt64.self) else { return }
             if window.contains(sent) {
                 stats.receivedInWindow += 1
                 stats.latency.record(t &- sent)
@@ -114,12 +119,8 @@ final class LoadHandler: ChannelInboundHandler {
         case .text:
             guard !welcomed else { return }
             let data = frame.unmaskedData
-            let text = data.getString(at: data.readerIndex, length: data.readableBytes) ?? ""
-            if text.hasPrefix(#"{"t":"welcome""#) {
-                if let r = text.firstRange(of: #""you":"#) {
-                    let digits = text[r.upperBound...].prefix { $0.isNumber }
-                    id = UInt32(digits) ?? id
-                }
+            if case .welcome(let w)? = try? ControlMessage.decode(data.readableBytesView, limit: ControlMessage.maxRelayMessageSize) {
+                id = w.you
                 markReady()
             }
         case .ping:
@@ -140,7 +141,7 @@ final class LoadHandler: ChannelInboundHandler {
     /// Starts talking: `talk` on, then a frame every 20 ms (first one after a random offset).
     func startTalking() {
         guard let context, talking == nil else { return }
-        send(text: #"{"t":"talk","from":\#(id),"on":true}"#, context: context)
+        send(.talk(from: id, on: true), context: context)
         let offset = TimeAmount.microseconds(Int64.random(in: 0..<20_000))
         // Cancelled in stopTalking and handlerRemoved; the loop-bound box keeps the handler on its loop.
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -156,11 +157,10 @@ final class LoadHandler: ChannelInboundHandler {
 
     private func sendFrame() {
         guard let context else { return }
-        var b = context.channel.allocator.buffer(capacity: 8 + payloadSize)
-        b.writeInteger(UInt8(1))
-        b.writeInteger(id)
-        b.writeInteger(seq)
-        b.writeInteger(UInt8(seq == 0 ? 1 : 0))
+        var b = context.channel.allocator.buffer(capacity: AudioFrame.headerSize + payloadSize)
+        header.removeAll(keepingCapacity: true)
+        AudioFrame.writeHeader(kind: .opus, source: id, seq: seq, flags: seq == 0 ? .start : [], into: &header)
+        b.writeBytes(header)
         // Payload: an Opus TOC byte (CELT 20 ms), the send time, filler.
         b.writeInteger(UInt8(0xF8))
         let t = now()
@@ -173,8 +173,8 @@ final class LoadHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
-    private func send(text: String, context: ChannelHandlerContext) {
-        var frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
+    private func send(_ message: ControlMessage, context: ChannelHandlerContext) {
+        var frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: message.encoded()))
         frame.maskKey = .random()
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
