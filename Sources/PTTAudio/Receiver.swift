@@ -2,14 +2,14 @@ import PTTProtocol
 import PTTAudioCore
 import PTTSystem
 
-/// The receiving half: one jitter buffer and one decoder per remote speaker, the mixer and
-/// the cue tones. `receive` takes frames from the network; the playback engine calls
-/// `render` for each period.
+/// The receiving half: one jitter buffer (with its playout controller), one decoder and one
+/// time stretcher per remote speaker, the mixer and the cue tones. `receive` takes frames from
+/// the network; the playback engine calls `render` for each period.
 ///
 /// Ownership: jitter buffers, mixer settings, pending cues, speaker levels and statistics
-/// are protected by `lock` (held for inserts, jitter decisions and the mix: microseconds).
-/// Decoders and each speaker's decoded-sample queue belong to the playback thread (only
-/// `render` touches them), so decoding happens outside the lock.
+/// are protected by `lock` (held for inserts, playout decisions and the mix: microseconds).
+/// Decoders, stretchers and each speaker's decoded-sample queue belong to the playback thread
+/// (only `render` touches them), so decoding and stretching happen outside the lock.
 public final class Receiver: @unchecked Sendable {
     public let channels: Int
     private let jitterConfiguration: JitterBuffer.Configuration
@@ -18,8 +18,6 @@ public final class Receiver: @unchecked Sendable {
     struct Speaker {
         var jitter: JitterBuffer
         var level = AudioLevel.silence
-        /// Periods skipped to give back delay that underruns added (`PlayoutTrim`).
-        var trimmed = 0
     }
     // Protected by lock:
     private var speakers: [UInt32: Speaker] = [:]
@@ -37,24 +35,35 @@ public final class Receiver: @unchecked Sendable {
     private final class Voice {
         let decoder: OpusDecoder
         var pcm: [Int16] = []
-        var trim = PlayoutTrim()
-        var spurt = 0
+        var stretcher = TimeStretcher()
+        /// The queue being rebuilt by a stretch (swapped with `pcm`), kept to avoid allocating.
+        var scratch: [Int16] = []
         init() throws { decoder = try OpusDecoder() }
+    }
+    /// What the playback thread did to a speaker's audio, reported to its playout under the lock.
+    private enum Outcome {
+        case accelerated(Int)
+        case slowedDown(Int)
+        case dropped(Int)
     }
     private var voices: [UInt32: Voice] = [:]
     private var cueLocal: [Int16] = []
     // Kept between periods so rendering does not allocate once warmed up.
-    /// Per speaker: its actions, the samples still buffered as frames, the spurt's number.
-    private var work: [(id: UInt32, actions: Range<Int>, buffered: Int, spurt: Int)] = []
-    /// Each action with the samples it yields (concealment's length).
-    private var plannedActions: [(action: JitterBuffer.Action, samples: Int)] = []
-    private var trims: [UInt32] = []
+    /// Per speaker: its actions.
+    private var work: [(id: UInt32, actions: Range<Int>)] = []
+    /// Each action with the samples it yields (concealment's length) and, for a frame, what to
+    /// do with it once decoded.
+    private var plannedActions: [(action: JitterBuffer.Action, samples: Int, decision: PlayoutController.Decision?)] = []
+    private var outcomes: [(id: UInt32, outcome: Outcome)] = []
     private var inputs: [(id: UInt32, samples: ArraySlice<Int16>)] = []
     private var played: [(id: UInt32, count: Int)] = []
     private var departed: [UInt32] = []
 
     /// Speaker id the cue tones are mixed under (ids are never 0 on the wire).
     public static let cueChannel: UInt32 = 0
+    /// A frame quieter than this (RMS, fraction of full scale: -50 dBFS, a pause rather than a
+    /// soft sound) may be dropped from a backlog over the controller's bound.
+    static let quietRMS = 0.003
 
     public init(channels: Int = 1, jitter: JitterBuffer.Configuration = JitterBuffer.Configuration()) {
         self.channels = channels
@@ -63,7 +72,7 @@ public final class Receiver: @unchecked Sendable {
     }
 
     /// Adds one received frame (any thread). Frames of kinds other than Opus are dropped.
-    public func receive(_ frame: AudioFrame, at now: Int = Int(MonotonicClock.now() / 1_000)) {
+    public func receive(_ frame: AudioFrame, at now: UInt64 = MonotonicClock.now()) {
         guard frame.kind == .opus, frame.source != Self.cueChannel else { return }
         lock.withLock {
             if speakers[frame.source] == nil {
@@ -120,13 +129,10 @@ public final class Receiver: @unchecked Sendable {
     public func statistics(of id: UInt32) -> JitterBuffer.Statistics? { lock.withLock { speakers[id]?.jitter.statistics } }
     /// Speakers whose spurt is in progress.
     public var activeSpeakers: [UInt32] { lock.withLock { speakers.filter { $0.value.jitter.isActive }.map(\.key).sorted() } }
-    /// Every speaker heard and not yet removed, with their statistics and the periods skipped
-    /// to give back delay, by id.
-    public var allStatistics: [(id: UInt32, statistics: JitterBuffer.Statistics, trimmed: Int)] {
-        lock.withLock { speakers.map { ($0.key, $0.value.jitter.statistics, $0.value.trimmed) }.sorted { $0.id < $1.id } }
+    /// Every speaker heard and not yet removed, with their statistics, by id.
+    public var allStatistics: [(id: UInt32, statistics: JitterBuffer.Statistics)] {
+        lock.withLock { speakers.map { ($0.key, $0.value.jitter.statistics) }.sorted { $0.id < $1.id } }
     }
-    /// Periods of a speaker's audio skipped to give back delay that underruns added.
-    public func trimmedPeriods(of id: UInt32) -> Int { lock.withLock { speakers[id]?.trimmed ?? 0 } }
     public var decoderErrors: Int { lock.withLock { decodeErrors } }
 
     /// Frames received and lost over every speaker since the start: feed to a `LossEstimator`
@@ -138,10 +144,10 @@ public final class Receiver: @unchecked Sendable {
     }
 
     /// Produces the next `frames` frames of output (`frames * channels` samples). Playback thread only.
-    public func render(into buffer: inout [Int16], frames: Int, at now: Int = Int(MonotonicClock.now() / 1_000)) {
-        // 1. Under the lock: decide what each speaker's decoder does, take cue samples.
-        // Jitter buffers are changed in place through the dictionary's indices: a loop over a
-        // copy (or a copied buffer written back) would copy them every period.
+    public func render(into buffer: inout [Int16], frames: Int, at now: UInt64 = MonotonicClock.now()) {
+        // 1. Under the lock: decide what each speaker's decoder does and how each decoded frame
+        // is played, take cue samples. Jitter buffers are changed in place through the
+        // dictionary's indices: a loop over a copy would copy them every period.
         work.removeAll(keepingCapacity: true)
         plannedActions.removeAll(keepingCapacity: true)
         lock.withLock {
@@ -149,26 +155,36 @@ public final class Receiver: @unchecked Sendable {
             while index != speakers.endIndex {
                 let id = speakers.keys[index]
                 let have = voices[id]?.pcm.count ?? 0
-                var planned = have
                 let first = plannedActions.count
+                if speakers.values[index].jitter.isPlaying {
+                    speakers.values[index].jitter.willRender(decodedSamples: have, frames: frames, at: now)
+                }
+                var planned = have
+                var concealed = 0
                 let frameSamples = speakers.values[index].jitter.frameSamples
                 while planned < frames {
                     let action = speakers.values[index].jitter.next(at: now)
                     if action == .silence { break }
                     if action == .underrun {
                         // Bridge only this period's shortfall, in the 2.5 ms steps Opus conceals in.
-                        plannedActions.append((action, min(frameSamples, (frames - planned + 119) / 120 * 120)))
+                        let samples = min(frameSamples, (frames - planned + 119) / 120 * 120)
+                        plannedActions.append((action, samples, nil))
+                        planned += samples
+                        concealed += samples
                         break
                     }
                     let samples: Int
                     if case .play(let payload, _) = action { samples = OpusPacket.samples(payload) ?? frameSamples } else { samples = frameSamples }
-                    plannedActions.append((action, samples))
+                    // Whether the frame is quiet is only known once decoded: a drop is checked then.
+                    let decision = speakers.values[index].jitter.decide(frameSamples: samples, at: now, isQuiet: true)
+                    plannedActions.append((action, samples, decision))
                     planned += samples
                 }
-                if plannedActions.count > first || have > 0 {
-                    let buffered = speakers.values[index].jitter.bufferedFrames * frameSamples
-                    work.append((id, first..<plannedActions.count, buffered, speakers.values[index].jitter.spurtCount))
-                }
+                // While the spurt plays, a period it cannot fill is time the listener waits:
+                // the delay grows by it (the controller plays it off later).
+                if speakers.values[index].jitter.isPlaying && planned < frames { concealed += frames - planned }
+                if concealed > 0 { speakers.values[index].jitter.concealed(samples: concealed) }
+                if plannedActions.count > first || have > 0 { work.append((id, first..<plannedActions.count)) }
                 speakers.formIndex(after: &index)
             }
             if !cueQueue.isEmpty {
@@ -176,11 +192,11 @@ public final class Receiver: @unchecked Sendable {
                 cueQueue.removeAll(keepingCapacity: true)
             }
         }
-        // 2. Outside the lock: decode.
+        // 2. Outside the lock: decode, and stretch or drop what the playout decided.
         inputs.removeAll(keepingCapacity: true)
+        outcomes.removeAll(keepingCapacity: true)
         var errors = 0
-        trims.removeAll(keepingCapacity: true)
-        for (id, actions, buffered, spurt) in work {
+        for (id, actions) in work {
             let voice: Voice
             if let v = voices[id] { voice = v } else {
                 guard let v = try? Voice() else { errors += 1; continue }
@@ -188,19 +204,11 @@ public final class Receiver: @unchecked Sendable {
                 voice = v
             }
             for i in actions {
+                let before = voice.pcm.count
                 do { try voice.decoder.perform(plannedActions[i].action, frameSamples: plannedActions[i].samples, appendingTo: &voice.pcm) } catch { errors += 1 }
-            }
-            if voice.spurt != spurt {
-                voice.spurt = spurt
-                voice.trim.reset()
-            }
-            // Skip only what is decoded already (the skipped period and the one played instead).
-            if voice.pcm.count >= frames,
-               voice.trim.period(lead: voice.pcm.count - frames + buffered, periodSamples: frames,
-                                 rms: AudioLevel(measuring: voice.pcm[0..<frames]).rms,
-                                 canSkip: voice.pcm.count >= 2 * frames, at: now) {
-                voice.pcm.removeFirst(frames)
-                trims.append(id)
+                if let decision = plannedActions[i].decision, let outcome = Self.apply(decision, to: voice, decodedFrom: before) {
+                    outcomes.append((id, outcome))
+                }
             }
             let n = min(frames, voice.pcm.count)
             inputs.append((id, voice.pcm[0..<n]))
@@ -209,8 +217,16 @@ public final class Receiver: @unchecked Sendable {
             let n = min(frames, cueLocal.count)
             inputs.append((Self.cueChannel, cueLocal[0..<n]))
         }
-        // 3. Under the lock: mix with the current settings, record levels.
+        // 3. Under the lock: report what was stretched, mix with the current settings, record levels.
         lock.withLock {
+            for (id, outcome) in outcomes {
+                guard let index = speakers.index(forKey: id) else { continue }
+                switch outcome {
+                case .accelerated(let n): speakers.values[index].jitter.accelerated(removing: n)
+                case .slowedDown(let n): speakers.values[index].jitter.slowedDown(adding: n)
+                case .dropped(let n): speakers.values[index].jitter.dropped(samples: n)
+                }
+            }
             mixer.mix(inputs, frames: frames, into: &buffer)
             for input in inputs where input.id != Self.cueChannel {
                 guard let index = speakers.index(forKey: input.id) else { continue }
@@ -226,9 +242,6 @@ public final class Receiver: @unchecked Sendable {
             }
             outputLevel = AudioLevel(measuring: buffer)
             decodeErrors += errors
-            for id in trims {
-                if let index = speakers.index(forKey: id) { speakers.values[index].trimmed += 1 }
-            }
             departed.removeAll(keepingCapacity: true)
             for id in voices.keys where speakers[id] == nil { departed.append(id) }
         }
@@ -242,5 +255,38 @@ public final class Receiver: @unchecked Sendable {
         }
         for id in departed { voices[id] = nil }
         plannedActions.removeAll(keepingCapacity: true)   // the packets are played: let them go
+    }
+
+    /// Carries out a playout decision on a voice's queue, whose newest frame starts at
+    /// `decodedFrom`: stretching works on the whole queue from the sample about to play, so the
+    /// change happens as soon as possible and joins what was played before.
+    private static func apply(_ decision: PlayoutController.Decision, to voice: Voice, decodedFrom start: Int) -> Outcome? {
+        switch decision {
+        case .normal:
+            return nil
+        case .accelerate(let limit):
+            voice.scratch.removeAll(keepingCapacity: true)
+            let removed = voice.stretcher.accelerate(voice.pcm[...], limit: limit, into: &voice.scratch)
+            guard removed > 0 else { return nil }
+            swap(&voice.pcm, &voice.scratch)
+            return .accelerated(removed)
+        case .slowDown(let limit):
+            voice.scratch.removeAll(keepingCapacity: true)
+            let added = voice.stretcher.expand(voice.pcm[...], limit: limit, into: &voice.scratch)
+            guard added > 0 else { return nil }
+            swap(&voice.pcm, &voice.scratch)
+            return .slowedDown(added)
+        case .dropAtPause:
+            // A backlog over the bound: a quiet frame goes whole; speech is played a quarter
+            // faster instead (one period of at most a quarter of the frame).
+            let frame = voice.pcm[start...]
+            guard !frame.isEmpty else { return nil }
+            if AudioLevel(measuring: frame).rms < quietRMS {
+                let n = frame.count
+                voice.pcm.removeLast(n)
+                return .dropped(n)
+            }
+            return apply(.accelerate(maxSamples: frame.count / 4), to: voice, decodedFrom: start)
+        }
     }
 }

@@ -130,10 +130,10 @@ func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLo
     while tick < input.count + 100 {
         let now = tick * 20_000
         while let (t, f) = pending.first, t <= now {
-            jb.insert(f, at: t)
+            jb.insert(f, at: UInt64(t) * 1_000)
             pending = pending.dropFirst()
         }
-        let action = jb.next(at: now)
+        let action = jb.next(at: UInt64(now) * 1_000)
         let samples = try dec.perform(action, frameSamples: jb.frameSamples)
         output += samples.isEmpty ? [Int16](repeating: 0, count: 960) : samples
         tick += 1

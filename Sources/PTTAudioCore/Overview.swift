@@ -1,7 +1,8 @@
 // PTTAudioCore: the decisions of a client's audio path, without devices or codecs.
 //
 // Holds: the talk gate (`TalkGate`: hold, toggle, voice activation, tail, pre-roll), each
-// speaker's jitter buffer and playout (`JitterBuffer`, `PlayoutTrim`), the mixer (`Mixer`),
+// speaker's jitter buffer and adaptive playout (`JitterBuffer`, `PlayoutController`,
+// `ArrivalStatistics`, `PullPattern`, `TimeStretcher`: docs/AUDIO.md "Playout"), the mixer (`Mixer`),
 // levels (`AudioLevel`), cue tones, real-time pacing of devices that do not block (`Pacer`),
 // the loss estimate that sets the encoder's FEC (`LossEstimator`), device retry backoff and
 // the resampler for audio files.

@@ -39,7 +39,7 @@ struct EchoCommand: AsyncParsableCommand {
         let gate = audio.gateConfiguration(defaultMode: .open)
         let receiver = Receiver(channels: audio.stereo ? 2 : 1)
         receiver.cuesEnabled = !audio.noCues
-        let delayLine = DelayLine(delayMicros: delayMillis * 1000)
+        let delayLine = DelayLine(delayNanos: UInt64(delayMillis) * .millisecond)
         let speaker: UInt32 = 1
 
         let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
@@ -49,7 +49,7 @@ struct EchoCommand: AsyncParsableCommand {
             if frame.isEnd { receiver.play(.talkEnd) }
         }
         let playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis) { buffer, frames in
-            let now = Int(MonotonicClock.now() / 1_000)
+            let now = MonotonicClock.now()
             for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
             receiver.render(into: &buffer, frames: frames, at: now)
         }
@@ -77,7 +77,7 @@ struct EchoCommand: AsyncParsableCommand {
             let st = receiver.statistics(of: speaker)
             let tx = transmitter.isTransmitting ? "TX" : "  "
             var line = "\r\u{1B}[K\(tx) mic \(mic.meter(width: 20)) \(Self.db(mic.rmsDBFS))  echo \(back.meter(width: 20)) \(Self.db(back.rmsDBFS))"
-            if let st { line += "  buf \(st.depth)/\(st.target) lost \(st.lost)" }
+            if let st { line += "  buf \(st.depth) (\(st.playout.targetNanos / 1_000_000) ms) lost \(st.lost)" }
             print(line, terminator: "")
             fflush(nil)   // stdout is a C global Swift 6 will not touch; flush every stream
         }
@@ -96,19 +96,19 @@ struct EchoCommand: AsyncParsableCommand {
     }
 }
 
-/// Frames held back for `delayMicros` (the echo), shared by the transmit and playback threads.
+/// Frames held back for `delayNanos` (the echo), shared by the transmit and playback threads.
 final class DelayLine: @unchecked Sendable {
-    private let delay: Int
-    private let lock = Mutex<[(Int, AudioFrame)]>([])
+    private let delay: UInt64
+    private let lock = Mutex<[(UInt64, AudioFrame)]>([])
 
-    init(delayMicros: Int) { delay = delayMicros }
+    init(delayNanos: UInt64) { delay = delayNanos }
 
     func push(_ frame: AudioFrame) {
-        let due = Int(MonotonicClock.now() / 1_000) + delay
+        let due = MonotonicClock.now() + delay
         lock.withLock { $0.append((due, frame)) }
     }
 
-    func due(at now: Int) -> [AudioFrame] {
+    func due(at now: UInt64) -> [AudioFrame] {
         lock.withLock { queue in
             var out: [AudioFrame] = []
             while let first = queue.first, first.0 <= now {

@@ -53,7 +53,7 @@ enum JSONMode {
 
     /// The `stats` event: each speaker's receive statistics, device xruns, decoder errors.
     static func statistics(_ call: Call) -> JSONObject {
-        let speakers = call.receiver.allStatistics.map { JSONValue.object($0.statistics.jsonObject(id: $0.id, trimmedPeriods: $0.trimmed)) }
+        let speakers = call.receiver.allStatistics.map { JSONValue.object($0.statistics.jsonObject(id: $0.id)) }
         return JSONObject([
             ("event", .string("stats")), ("speakers", .array(speakers)),
             ("sent_frames", .int(Int64(call.transmitter?.sentFrames ?? 0))),

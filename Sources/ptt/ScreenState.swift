@@ -141,7 +141,7 @@ final class ScreenState: Sendable {
                                             level: m.talking ? Self.meter(call.receiver.level(of: m.id).rmsDBFS) : 0,
                                             listener: m.listen)
             if v.statsVisible, let st = call.receiver.statistics(of: m.id) {
-                member.jitterMilliseconds = st.jitterMicros / 1000
+                member.jitterMilliseconds = st.playout.quantileNanos / 1_000_000   // 95 % of arrivals within
                 let expected = st.played + st.lost
                 member.lossPercent = expected > 0 ? 100 * Double(st.lost) / Double(expected) : 0
             }
