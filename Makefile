@@ -6,9 +6,11 @@ PREFIX   ?= /usr/local
 SWIFT    ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
 
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need (PulseAudio and ALSA's pulse plugin: real-time
+# audio devices for the playout tests, on a private server the tests start).
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
-               alsa-utils tmux espeak-ng sox opus-tools curl chromium
+               alsa-utils tmux espeak-ng sox opus-tools curl chromium \
+               pulseaudio pulseaudio-utils libasound2-plugins
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Installs the Debian packages of $(1) that are missing.
@@ -20,7 +22,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps build release test bench bench-deps bench-audio bench-relay bench-latency bench-e2e run install clean
+.PHONY: deps build release test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -47,7 +49,7 @@ test: build
 # `<!-- bench-NAME:begin -->` and `<!-- bench-NAME:end -->` markers (scripts/update-benchmarks.sh):
 # the numbers next to their targets, the command and the machine; the analysis around the markers
 # is written by hand. BENCH_SECONDS: seconds measured per relay scenario and of the live audio path.
-bench: bench-audio bench-relay bench-latency bench-e2e
+bench: bench-audio bench-relay bench-latency bench-e2e bench-playout
 # One benchmark at a time, even under make -j: they measure the machine and rewrite one file.
 .NOTPARALLEL:
 BENCH_SECONDS ?= 10
@@ -78,6 +80,17 @@ bench-latency: bench-deps
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python RUNS=$(or $(RUNS),2) \
 		scripts/bench-latency.sh > .build/bench-latency.md
 	scripts/update-benchmarks.sh latency .build/bench-latency.md
+
+# What a listener hears on PulseAudio (PESQ-WB, mouth-to-ear, its steadiness) with B's sink idle or
+# shared, and through ptt-netem's jitter and stalls; with BEFORE=DIR (release binaries of another
+# build) side by side with it. Rewrites BENCHMARKS.md's section between its bench-playout markers.
+bench-playout: bench-deps
+	$(SWIFT) build -c release --product ptt
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product ptt-netem
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python BEFORE=$(BEFORE) BEFORE_LABEL="$(BEFORE_LABEL)" \
+		scripts/bench-playout.sh > .build/bench-playout.md
+	scripts/update-benchmarks.sh playout .build/bench-playout.md
 
 # PESQ-WB end to end, client CPU/RSS, bytes on the wire, join time (file-plugin devices);
 # rewrites BENCHMARKS.md's section between its bench-e2e markers.
