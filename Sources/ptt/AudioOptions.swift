@@ -75,6 +75,9 @@ struct AudioOptions: ParsableArguments {
     /// Where each value came from (not an option: filled in `validate()`).
     var sources = OptionSources(ConfigTable())
 
+    /// Output channels: 2 with `--stereo`, else 1.
+    var channels: Int { stereo ? 2 : 1 }
+
     enum CodingKeys: String, CodingKey {
         case inputOption, outputOption, frameMillis, bitrate, complexityOption, expectedLossOption, lowLatency, periodMillisOption,
              mode, tailMillisOption, preRollMillis, voxThresholdOption, noCues, stereo

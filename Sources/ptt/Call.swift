@@ -13,10 +13,11 @@ import Synchronization
 /// commands on the UI or stdin thread.
 final class Call: Sendable {
     let session: ClientSession
-    let receiver: Receiver
-    let capture: CaptureEngine?
-    let transmitter: Transmitter?
-    let playback: PlaybackEngine
+    let engines: AudioEngines
+    var receiver: Receiver { engines.receiver }
+    var capture: CaptureEngine? { engines.capture }
+    var transmitter: Transmitter? { engines.transmitter }
+    var playback: PlaybackEngine { engines.playback }
     let settings: OpusSettings
     let listen: Bool
     let recorder: SessionRecorder?
@@ -26,24 +27,6 @@ final class Call: Sendable {
     /// The mode the user chose. Talk commands are absolute (on/off: the screen's key mapper
     /// keeps the toggle latch itself), so in `toggle` mode the gate runs as `hold`.
     let mode: Mutex<TalkMode>
-
-    /// Reports a device status only when it changes (retries repeat the same message).
-    static func deduplicated(_ onEvent: @escaping @Sendable (CallEvent) -> Void) -> @Sendable (AudioDirection, DeviceStatus) -> Void {
-        let last = Mutex<[AudioDirection: String]>([:])
-        return { direction, status in
-            let key: String
-            switch status {
-            case .running(let device): key = "running \(device)"
-            case .unavailable(let message, _): key = "unavailable \(message)"
-            case .stopped: key = "stopped"
-            }
-            let changed = last.withLock { l -> Bool in
-                defer { l[direction] = key }
-                return l[direction] != key
-            }
-            if changed { onEvent(.device(direction, status)) }
-        }
-    }
 
     /// Builds the call. `onEvent` receives session events and device status, on any thread.
     /// `output` replaces the playback device (e.g. a file for `ptt listen --out`).
@@ -57,9 +40,7 @@ final class Call: Sendable {
         var gate = audio.gateConfiguration(defaultMode: defaultMode)
         mode = Mutex(gate.mode)
         if gate.mode == .toggle { gate.mode = .hold }
-        let receiver = Receiver(channels: audio.stereo ? 2 : 1)
-        receiver.cuesEnabled = !audio.noCues
-        self.receiver = receiver
+        let receiver = AudioEngines.receiver(for: audio)
         let transmitterBox = Mutex<Transmitter?>(nil)
         session = ClientSession(config: config, connector: connector, handlers: .init(
             event: { event in
@@ -77,40 +58,21 @@ final class Call: Sendable {
             },
             play: { frame in receiver.receive(frame) },
             stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() }))
-        let channels = audio.stereo ? 2 : 1
-        let render: PlaybackEngine.Render = { buffer, frames in
-            receiver.render(into: &buffer, frames: frames)
-            recorder?.played(buffer, channels: channels)
+        let channels = audio.channels
+        let session = self.session
+        var played: (@Sendable ([Int16]) -> Void)?
+        if let recorder { played = { recorder.played($0, channels: channels) } }
+        engines = try AudioEngines(audio: audio, receiver: receiver, gate: listen ? nil : gate, output: output, played: played) { frame in
+            session.send(payload: frame.payload, flags: frame.flags)
+            recorder?.sent(frame)
         }
-        if let output {
-            playback = PlaybackEngine(channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis, opener: output, render: render)
-        } else {
-            playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis, render: render)
-        }
-        let deviceStatus = Self.deduplicated(onEvent)
-        playback.onStatusChange { deviceStatus(.playback, $0) }
-        if listen {
-            capture = nil
-            transmitter = nil
-        } else {
-            let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
-            let session = self.session
-            let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings) { frame in
-                session.send(payload: frame.payload, flags: frame.flags)
-                recorder?.sent(frame)
-            }
-            capture.onStatusChange { deviceStatus(.capture, $0) }
-            self.capture = capture
-            self.transmitter = transmitter
-            transmitterBox.withLock { $0 = transmitter }
-        }
+        engines.onStatusChange { onEvent(.device($0, $1)) }
+        transmitterBox.withLock { $0 = engines.transmitter }
     }
 
     /// Starts the devices and runs the session until it ends.
     func run() async -> SessionCore.EndReason {
-        playback.start()
-        transmitter?.start()
-        capture?.start()
+        engines.start()
         let lossTask = adaptiveLoss ? Task { [receiver, transmitter] in
             // Every 2 s: the loss seen on incoming audio sizes our FEC (LossEstimator).
             var estimator = LossEstimator()
@@ -124,9 +86,7 @@ final class Call: Sendable {
         } : nil
         let reason = await session.run()
         lossTask?.cancel()
-        capture?.stop()
-        transmitter?.stop()
-        playback.stop()
+        engines.stop()
         recorder?.finish()
         return reason
     }

@@ -37,25 +37,20 @@ struct EchoCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = audio.opusSettings
         let gate = audio.gateConfiguration(defaultMode: .open)
-        let receiver = Receiver(channels: audio.stereo ? 2 : 1)
-        receiver.cuesEnabled = !audio.noCues
+        let receiver = AudioEngines.receiver(for: audio)
         let delayLine = DelayLine(delayNanos: UInt64(delayMillis) * .millisecond)
         let speaker: UInt32 = 1
-
-        let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
-        let transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: settings) { frame in
+        let engines = try AudioEngines(audio: audio, receiver: receiver, gate: gate, beforeMix: { now in
+            for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
+        }) { frame in
             delayLine.push(frame.audioFrame(source: speaker))
             if frame.isStart { receiver.play(.talkStart) }
             if frame.isEnd { receiver.play(.talkEnd) }
         }
-        let playback = PlaybackEngine(device: audio.output, channels: audio.stereo ? 2 : 1, periodMillis: audio.periodMillis) { buffer, frames in
-            let now = MonotonicClock.now()
-            for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
-            receiver.render(into: &buffer, frames: frames, at: now)
-        }
+        guard let transmitter = engines.transmitter, let capture = engines.capture else { return }
+        let playback = engines.playback
         let messages = StatusLog()
-        capture.onStatusChange { messages.post("microphone", $0) }
-        playback.onStatusChange { messages.post("speaker", $0) }
+        engines.onStatusChange { messages.post($0 == .capture ? "microphone" : "speaker", $1) }
 
         // First Ctrl-C stops cleanly; a second one (if stopping hangs) kills as usual.
         signal(SIGINT) { _ in
@@ -63,9 +58,7 @@ struct EchoCommand: AsyncParsableCommand {
             signal(SIGINT, SIG_DFL)
         }
         print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. Ctrl-C stops.")
-        playback.start()
-        transmitter.start()
-        capture.start()
+        engines.start()
 
         let start = MonotonicClock.now()
         while !Self.interrupted.load(ordering: .relaxed) {
@@ -81,9 +74,7 @@ struct EchoCommand: AsyncParsableCommand {
             print(line, terminator: "")
             fflush(nil)   // stdout is a C global Swift 6 will not touch; flush every stream
         }
-        capture.stop()
-        transmitter.stop()
-        playback.stop()
+        engines.stop()
         print("")
         let st = receiver.statistics(of: speaker) ?? JitterBuffer.Statistics()
         print("sent \(transmitter.sentFrames) frames; played \(st.played), lost \(st.lost), concealed \(st.concealed), late \(st.late); xruns: capture \(capture.xruns), playback \(playback.xruns)")
@@ -120,10 +111,9 @@ final class DelayLine: @unchecked Sendable {
     }
 }
 
-/// Device status changes from the audio threads, printed by the main loop.
-/// A retry with the same message is not repeated.
+/// Device status changes from the audio threads (repeats already dropped), printed by the main loop.
 final class StatusLog: Sendable {
-    private let state = Mutex<(lines: [String], last: [String: String])>(([], [:]))
+    private let lines = Mutex<[String]>([])
 
     func post(_ what: String, _ status: DeviceStatus) {
         let text: String
@@ -132,12 +122,8 @@ final class StatusLog: Sendable {
         case .unavailable(let message, _): text = "\(what) unavailable (retrying in the background): \(message)"
         case .stopped: return
         }
-        state.withLock { s in
-            guard s.last[what] != text else { return }
-            s.last[what] = text
-            s.lines.append(text)
-        }
+        lines.withLock { $0.append(text) }
     }
 
-    func take() -> [String] { state.withLock { s in defer { s.lines.removeAll() }; return s.lines } }
+    func take() -> [String] { lines.withLock { l in defer { l.removeAll() }; return l } }
 }

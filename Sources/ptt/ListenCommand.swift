@@ -51,7 +51,7 @@ struct ListenCommand: AsyncParsableCommand {
         if let out {
             // Create the file now, so a bad path is an error before joining.
             let format = FileOutput.Format.guess(path: out, settings: audio.opusSettings)
-            let channels = audio.stereo ? 2 : 1
+            let channels = audio.channels
             let first = LockedHandoff(try FileOutput(path: out, format: format, channels: channels))
             opener = { () throws(AudioDeviceError) -> any AudioOutput in
                 if let file = first.take() { return file }
