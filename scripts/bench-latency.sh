@@ -30,31 +30,15 @@ RELAY=("$BIN/ptt-relay")
 [ -x "${RELAY[0]}" ] || RELAY=("$PTT" relay)
 DIR=$(mktemp -d /tmp/ptt-latency.XXXXXX)
 chmod 755 "$DIR"
-mkdir "$DIR/pa" && chown nobody "$DIR/pa" && chmod 700 "$DIR/pa"
-SOCKET="$DIR/pa/native"
-su nobody -s /bin/sh -c "XDG_RUNTIME_DIR=$DIR/pa HOME=$DIR/pa exec pulseaudio --daemonize=no --exit-idle-time=-1 -n --use-pid-file=no \
-    --load='module-native-protocol-unix auth-anonymous=1 socket=$SOCKET' \
-    --load='module-null-sink sink_name=both channels=2 rate=48000' \
-    --load='module-remap-source source_name=mic master=both.monitor channels=1 master_channel_map=front-left channel_map=mono' \
-    --load='module-remap-sink sink_name=spk master=both channels=1 master_channel_map=front-right channel_map=mono'" \
-    >"$DIR/pulse.log" 2>&1 &
-PULSE_PID=$!
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true
+    [ -n "${PULSE_PID:-}" ] && { kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true; }
     rm -rf "$DIR"
 }
 trap cleanup EXIT
-export PULSE_SERVER="unix:$SOCKET"
-for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-pactl info >/dev/null 2>&1 || bench_fail "PulseAudio did not start: $(tail -n 5 "$DIR/pulse.log")"
-cat > "$DIR/alsa.conf" <<CONF
-pcm.pa_mic { type pulse device "mic" server "unix:$SOCKET" }
-pcm.pa_spk { type pulse device "spk" server "unix:$SOCKET" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$DIR/alsa.conf"
+start_private_pulse "$DIR"
 
 # The probe train: 1.5 s of silence, then 14 chirps (300-3400 Hz, 60 ms) every 700 ms, left channel only.
 PROBES=14
@@ -143,7 +127,7 @@ through_ptt() { # options...
     PIDS+=($a $b $ha $hb)
     sleep 1.5
     record_with
-    # B's receive statistics: underruns, periods given back, frames held back by a higher target.
+    # B's receive statistics: underruns, time waited for late audio, time played faster.
     echo stats > "$DIR/b.in"
     for _ in $(seq 20); do grep -q '"event":"stats"' "$DIR/b.log" && break; sleep 0.05; done
     kill $a $b 2>/dev/null || true; wait $a $b 2>/dev/null || true
@@ -155,7 +139,7 @@ through_ptt() { # options...
 import sys, json
 st = [json.loads(l) for l in open(sys.argv[1]) if '"event":"stats"' in l]
 sp = st[-1]["speakers"] if st and st[-1]["speakers"] else None
-print(f"{sp[0]['underruns']}/{sp[0]['trimmed_periods']}/{sp[0]['concealed']}" if sp else "-")
+print(f"{sp[0]['underruns']}/{sp[0]['waited_ms']}/{sp[0]['accelerated_ms']}" if sp else "-")
 PY
 )"
 }
@@ -168,7 +152,7 @@ row() { # label, measurement output
 RUNS=${RUNS:-1}
 echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg). Built from $(tree_commit)."
 echo
-echo "| path | median ms | spread p10–p90 ms | min – max ms | probes | B: underruns / periods given back / frames concealed |"
+echo "| path | median ms | spread p10–p90 ms | min – max ms | probes | B: underruns / waited ms / accelerated ms |"
 echo "|---|---|---|---|---|---|"
 for p in 5 10; do
     for _ in $(seq $RUNS); do m=$(floor $p); row "floor: arecord \| aplay, ${p} ms periods" "$m"; done

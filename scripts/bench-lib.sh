@@ -46,3 +46,30 @@ tree_commit() {
     c=$(git rev-parse --short HEAD 2>/dev/null) || { echo "a tree outside git"; return; }
     git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null && echo "commit $c" || echo "commit $c with uncommitted changes"
 }
+
+# A private PulseAudio server in DIR (run as nobody: PulseAudio refuses root), with a stereo null
+# sink `both` whose left channel is remapped into a microphone `mic` and whose right channel is fed
+# by a speaker `spk`: one recording of `both.monitor` holds what went in and what came out on one
+# clock. ALSA reaches them as `pa_mic` and `pa_spk`. Sets PULSE_PID, exports PULSE_SERVER and
+# ALSA_CONFIG_PATH; the caller kills PULSE_PID when done.
+start_private_pulse() { # dir
+    local dir=$1
+    mkdir "$dir/pa" && chown nobody "$dir/pa" && chmod 700 "$dir/pa"
+    local socket="$dir/pa/native"
+    setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$dir/pa" HOME="$dir/pa" \
+        pulseaudio --daemonize=no --exit-idle-time=-1 -n --use-pid-file=no --disable-shm=yes \
+        --load="module-native-protocol-unix auth-anonymous=1 socket=$socket" \
+        --load='module-null-sink sink_name=both channels=2 rate=48000' \
+        --load='module-remap-source source_name=mic master=both.monitor channels=1 master_channel_map=front-left channel_map=mono' \
+        --load='module-remap-sink sink_name=spk master=both channels=1 master_channel_map=front-right channel_map=mono' \
+        >"$dir/pulse.log" 2>&1 &
+    PULSE_PID=$!
+    export PULSE_SERVER="unix:$socket"
+    for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+    pactl info >/dev/null 2>&1 || bench_fail "PulseAudio did not start: $(tail -n 5 "$dir/pulse.log")"
+    cat > "$dir/alsa.conf" <<CONF
+pcm.pa_mic { type pulse device "mic" server "unix:$socket" }
+pcm.pa_spk { type pulse device "spk" server "unix:$socket" }
+CONF
+    export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$dir/alsa.conf"
+}

@@ -10,6 +10,7 @@
 # defaults. The codec alone (encode and decode, no network or devices) gives the PESQ ceiling.
 # Needs: root, pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng, python3 with numpy
 # and pesq. Usage: BIN=dir [BEFORE=dir] PYTHON=python scripts/bench-playout.sh
+# (ONLY=TEXT runs the conditions whose label contains it; DETAIL=FILE appends each probe's delay.)
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -22,32 +23,15 @@ for tool in pulseaudio pactl parec paplay sox espeak-ng; do command -v $tool >/d
 NETEM="$BIN/ptt-netem"
 DIR=$(mktemp -d /tmp/ptt-playout.XXXXXX)
 chmod 755 "$DIR"
-mkdir "$DIR/pa" && chown nobody "$DIR/pa" && chmod 700 "$DIR/pa"
-SOCKET="$DIR/pa/native"
-setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$DIR/pa" HOME="$DIR/pa" pulseaudio --daemonize=no --exit-idle-time=-1 -n \
-    --use-pid-file=no --disable-shm=yes \
-    --load="module-native-protocol-unix auth-anonymous=1 socket=$SOCKET" \
-    --load='module-null-sink sink_name=both channels=2 rate=48000' \
-    --load='module-remap-source source_name=mic master=both.monitor channels=1 master_channel_map=front-left channel_map=mono' \
-    --load='module-remap-sink sink_name=spk master=both channels=1 master_channel_map=front-right channel_map=mono' \
-    >"$DIR/pulse.log" 2>&1 &
-PULSE_PID=$!
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true
+    [ -n "${PULSE_PID:-}" ] && { kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true; }
     rm -rf "$DIR"
 }
 trap cleanup EXIT
-export PULSE_SERVER="unix:$SOCKET"
-for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-pactl info >/dev/null 2>&1 || bench_fail "PulseAudio did not start: $(tail -n 5 "$DIR/pulse.log")"
-cat > "$DIR/alsa.conf" <<CONF
-pcm.pa_mic { type pulse device "mic" server "unix:$SOCKET" }
-pcm.pa_spk { type pulse device "spk" server "unix:$SOCKET" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$DIR/alsa.conf"
+start_private_pulse "$DIR"
 
 # The input: 1.5 s of silence, 14 chirps every 700 ms, 1 s, the speech, 1.5 s; left channel only.
 espeak-ng -s 150 -w "$DIR/speech.wav" "$SPEECH_TEXT"
@@ -107,6 +91,7 @@ score = pesq(16000, to16(ref), to16(deg / 32768), 'wb')
 low = np.nanmin(lags); run = best = 0
 for v in lags:
     run = run + 1 if (np.isnan(v) or v > low + 30) else 0; best = max(best, run)
+print("probe delays ms:", " ".join(f"{v:.0f}" for v in lags), file=sys.stderr)
 print(f"{np.nanmedian(lags):.1f} {np.nanmax(lags) - np.nanmin(lags):.1f} {len(ok)} {score:.2f} {best * 0.7:.1f}")
 PY
 }
@@ -153,7 +138,7 @@ call() {
 run() { # label bin second netem
     local label=$1 bin=$2 second=$3 netem=$4 m stats
     call "$bin" "$second" "$netem" > "$DIR/b.log" 2>&1 || true
-    m=$(analyse "$DIR/rec.raw") || m="- - 0 - -"
+    m=$(analyse "$DIR/rec.raw" 2>>"${DETAIL:-/dev/null}") || m="- - 0 - -"
     stats=$($PYTHON - "$DIR/b.log" <<'PY'
 import sys, json
 st = [json.loads(l) for l in open(sys.argv[1]) if '"event":"stats"' in l]
@@ -172,6 +157,7 @@ echo
 echo "| build, condition | PESQ-WB | mouth-to-ear median ms | probe delays max − min ms | longest time over the lowest + 30 ms, s | probes | B: underruns / waited ms / accelerated ms / stalls |"
 echo "|---|---|---|---|---|---|---|"
 while IFS='|' read -r label second netem; do
+    [[ "$label" == *"${ONLY:-}"* ]] || continue
     [ -n "${BEFORE:-}" ] && run "before: $label" "$BEFORE" "$second" "$netem"
     run "after: $label" "$BIN" "$second" "$netem"
 done <<'CONDITIONS'
