@@ -8,6 +8,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
+import PTTProtocol
 import PTTRelayCore
 import Synchronization
 import PTTSystem
@@ -153,8 +154,8 @@ public final class RelayServer: Sendable {
             // Whichever ends first: the server (an error), or a stop request.
             _ = try await group.next()
             hub.shutdown()
-            let deadline = ContinuousClock.now + .milliseconds(1500)
-            while hub.connectionCount > 0, ContinuousClock.now < deadline {
+            let deadline = MonotonicClock.now() + 1_500 * .millisecond
+            while hub.connectionCount > 0, MonotonicClock.now() < deadline {
                 try? await Task.sleep(for: .milliseconds(10))
             }
             stopping.value.store(true, ordering: .relaxed)
