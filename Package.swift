@@ -46,7 +46,9 @@ let package = Package(
         .target(name: "PTTRelayCore", dependencies: ["PTTProtocol", "PTTConfig"]),
         .target(name: "PTTTerminalCore", dependencies: ["PTTProtocol"]),
         // The shells' one POSIX funnel (EINTR, typed errno), whole-file reads and the monotonic clock.
-        .target(name: "PTTSystem", dependencies: ["PTTProtocol", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "PTTSystem", dependencies: [
+            "PTTProtocol", .product(name: "SystemPackage", package: "swift-system"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
@@ -110,7 +112,7 @@ let package = Package(
         // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.
         .executableTarget(name: "PTTAudioBench", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTAudio"]),
         .testTarget(name: "PTTProtocolTests", dependencies: ["PTTProtocol"]),
-        .testTarget(name: "PTTSystemTests", dependencies: ["PTTSystem", "PTTProtocol"]),
+        .testTarget(name: "PTTSystemTests", dependencies: ["PTTSystem", "PTTProtocol", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PTTConfigTests", dependencies: ["PTTConfig", "PTTProtocol"]),
         .testTarget(name: "PTTRecordingCoreTests", dependencies: ["PTTRecordingCore", "PTTProtocol"]),
         .testTarget(name: "PTTAudioCoreTests", dependencies: ["PTTAudioCore", "PTTProtocol"]),

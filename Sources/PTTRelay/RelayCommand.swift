@@ -132,7 +132,7 @@ public struct RelayOptions: ParsableArguments {
     public func runRelay() async throws {
         let settings = try settings(environment: Environment.variables())
         Self.raiseOpenFileLimit()
-        let logger = RelayLogHandler.logger(for: settings)
+        let logger = RelayLog.logger(for: settings)
         let relay: RelayServer
         do { relay = try RelayServer(settings: settings, logger: logger) } catch {
             throw ValidationError("cannot load the TLS certificate or key: \(error)")
@@ -141,7 +141,7 @@ public struct RelayOptions: ParsableArguments {
         defer { signals.forEach { $0.cancel() } }
         do {
             try await relay.run { address in
-                writeOut("listening on \(address.url)\n", fd: 1)
+                try? Posix.writeAll(1, "listening on \(address.url)\n")
             }
         } catch {
             if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(RelayServer.describe(listenError: error))") }

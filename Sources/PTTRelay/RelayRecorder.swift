@@ -117,8 +117,8 @@ final class RelayRecorder: Sendable {
             case .audio(let room, let id, let payload):
                 // Through the index: a copy of the spurt would copy its writer's pending packets.
                 guard let i = spurts.index(forKey: SpurtKey(room: room, id: id)) else { return }
-                if let page = spurts.values[i].ogg.append(Array(payload.readableBytesView)), !page.isEmpty, let error = writeAll(page, to: spurts.values[i].fd) {
-                    fail("writing \(spurts.values[i].path)", error)
+                if let page = spurts.values[i].ogg.append(Array(payload.readableBytesView)), !page.isEmpty {
+                    do { try Posix.writeAll(spurts.values[i].fd, page) } catch { fail("writing \(spurts.values[i].path)", error.errno) }
                 }
             }
         }
@@ -130,8 +130,8 @@ final class RelayRecorder: Sendable {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return fail("creating \(path)") }
             var ogg = OggOpusWriter(serial: id, preSkip: 312)
-            if let error = writeAll(ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"]), to: fd) {
-                fail("writing \(path)", error)
+            do { try Posix.writeAll(fd, ogg.header(comments: ["ROOM=\(room)", "SPEAKER=\(name)"])) } catch {
+                fail("writing \(path)", error.errno)
                 close(fd)
                 return
             }
@@ -140,11 +140,12 @@ final class RelayRecorder: Sendable {
 
         mutating func closeSpurt(_ key: SpurtKey) {
             guard var spurt = spurts.removeValue(forKey: key) else { return }
-            if let error = writeAll(spurt.ogg.finish(), to: spurt.fd) {
-                fail("writing \(spurt.path)", error)
-            } else {
+            do {
+                try Posix.writeAll(spurt.fd, spurt.ogg.finish())
                 counters.add(.recordedSpurts)
                 failing = false
+            } catch {
+                fail("writing \(spurt.path)", error.errno)
             }
             close(spurt.fd)
         }
@@ -168,10 +169,11 @@ final class RelayRecorder: Sendable {
                 telemetry[room] = (fd, date)
             }
             guard let t = telemetry[room] else { return }
-            if let error = writeAll(Array(line.utf8), to: t.fd) {
-                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl", error)
-            } else {
+            do {
+                try Posix.writeAll(t.fd, line)
                 failing = false
+            } catch {
+                fail("writing \(directory)/\(room)/\(date)/telemetry.jsonl", error.errno)
             }
         }
 

@@ -12,32 +12,7 @@ enum LogFile {
             throw LogFileError(path: path, reason: String(cString: strerror(errno)))
         }
         let lvl = Logger.Level(rawValue: level) ?? .info
-        return Logger(label: label) { _ in FileLogHandler(level: lvl, fd: fd) }
-    }
-}
-
-/// Writes one text line per log event (`LogLine`, as the relay writes them) to a file.
-struct FileLogHandler: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level
-    let fd: Int32
-
-    init(level: Logger.Level, fd: Int32) {
-        logLevel = level
-        self.fd = fd
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var all = metadata
-        if let m = event.metadata { all.merge(m) { $1 } }
-        let line = LogLine.render(.text, wallNanos: wallNanos(), level: event.level.rawValue, message: "\(event.message)",
-                                  metadata: all.mapValues { "\($0)" })
-        try? Posix.writeAll(fd, line + "\n")
+        return Logger(label: label) { _ in LineLogHandler(level: lvl, fd: fd) }
     }
 }
 
