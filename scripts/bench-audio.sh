@@ -136,11 +136,11 @@ printf '%s\n' "${PESQ_ROWS[@]}"
 echo
 echo "**Jitter buffer counters** for the last pattern of each row with matched FEC:"
 echo
-echo "| loss | frames sent | dropped by the network | lost | recovered from FEC | concealed | late | underruns | shrunk |"
+echo "| loss | frames sent | dropped by the network | lost | recovered from FEC | concealed | late | underruns | quiet frames dropped |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for loss in 0 5 10; do
     c=$(cat "$TMP/loss-$loss-$loss.txt")
-    echo "| $loss % | $(field sent "$c") | $(field dropped "$c") | $(field lost "$c") | $(field recovered_fec "$c") | $(field concealed "$c") | $(field late "$c") | $(field underruns "$c") | $(field shrunk "$c") |"
+    echo "| $loss % | $(field sent "$c") | $(field dropped "$c") | $(field lost "$c") | $(field recovered_fec "$c") | $(field concealed "$c") | $(field late "$c") | $(field underruns "$c") | $(field quiet_dropped "$c") |"
 done
 echo
 echo "**Live audio path for $CPU_SECONDS s**: ALSA capture + encode, 3 speakers decoded, mixed, played; ALSA file"

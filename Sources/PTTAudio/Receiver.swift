@@ -277,8 +277,8 @@ public final class Receiver: @unchecked Sendable {
             swap(&voice.pcm, &voice.scratch)
             return .slowedDown(added)
         case .dropAtPause:
-            // A backlog over the bound: a quiet frame goes whole; speech is played a quarter
-            // faster instead (one period of at most a quarter of the frame).
+            // A backlog over the bound: a quiet frame goes whole; speech plays at most 1.25 times
+            // faster instead (one period of at most a fifth of the frame), the controller's top speed.
             let frame = voice.pcm[start...]
             guard !frame.isEmpty else { return nil }
             if AudioLevel(measuring: frame).rms < quietRMS {
@@ -286,7 +286,7 @@ public final class Receiver: @unchecked Sendable {
                 voice.pcm.removeLast(n)
                 return .dropped(n)
             }
-            return apply(.accelerate(maxSamples: frame.count / 4), to: voice, decodedFrom: start)
+            return apply(.accelerate(maxSamples: frame.count / 5), to: voice, decodedFrom: start)
         }
     }
 }

@@ -140,7 +140,7 @@ func loss(_ path: String, percent: Double, seed: UInt64, out: String, expectedLo
     }
     writeRaw(out, output)
     let s = jb.statistics
-    print("sent \(input.count) dropped \(lost) lost \(s.lost) recovered_fec \(s.recovered) concealed \(s.concealed) late \(s.late) underruns \(s.underruns) shrunk \(s.dropped)")
+    print("sent \(input.count) dropped \(lost) lost \(s.lost) recovered_fec \(s.recovered) concealed \(s.concealed) late \(s.late) underruns \(s.underruns) quiet_dropped \(s.dropped)")
 }
 
 /// The live audio path for `seconds`: ALSA capture (file plugin, paced) → gate (open) →

@@ -23,9 +23,10 @@
 /// second and a quarter of it.
 ///
 /// The quantile comes from a histogram of 1 ms bins kept beside the history (added to and
-/// removed from as delays come and go), so a query is a short scan from the bottom: no sort,
-/// no allocation, O(1) upkeep per packet, and 1 ms of resolution, below the margin the
-/// playout adds anyway. Delays above the last bin count in the last bin.
+/// removed from as delays come and go): no sort and no allocation, and the quantile is found by a
+/// scan from the bottom that stops at its bin (tens of bins for tens of milliseconds of delay,
+/// at worst the 2,000 bins of a 2 s delay); 1 ms of resolution, below the margin the playout
+/// adds anyway. Delays above the last bin count in the last bin.
 ///
 /// Duplicates and packets more than 63 frames behind the newest are ignored; reordered
 /// packets count (their lateness is real) but never replace the newest. Time is passed in

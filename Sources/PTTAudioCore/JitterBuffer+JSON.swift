@@ -29,5 +29,5 @@ extension JitterBuffer.Statistics {
     }
 
     /// 48 kHz samples as milliseconds with one decimal.
-    static func millis(samples: Int) -> JSONValue { millis(samples * 62_500 / 3) }
+    static func millis(samples: Int) -> JSONValue { millis(SampleTime.nanos(samples)) }
 }

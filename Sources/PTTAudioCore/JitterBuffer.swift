@@ -108,16 +108,12 @@ public struct JitterBuffer: Sendable {
     }
 
     /// Samples at 48 kHz of one frame: how much `conceal` should produce.
-    public var frameSamples: Int { Int(frameNanos * 48 / 1_000_000) }
+    public var frameSamples: Int { SampleTime.samples(Int(frameNanos)) }
 
     /// Whether a spurt is in progress (buffering or playing).
     public var isActive: Bool { phase != .idle }
     /// Whether a spurt is playing (past its buffering).
     public var isPlaying: Bool { phase == .playing }
-    /// Frames buffered ahead of the playout point (`statistics.depth`, without the copy).
-    public var bufferedFrames: Int { packets.count }
-    /// Spurts started so far (`statistics.spurts`, without the copy).
-    public var spurtCount: Int { stats.spurts }
 
     public var statistics: Statistics {
         var s = stats
@@ -134,7 +130,7 @@ public struct JitterBuffer: Sendable {
     public mutating func insert(seq: UInt16, flags: AudioFrame.Flags, payload: [UInt8], at now: UInt64) {
         stats.received += 1
         let silentLong = elapsed(from: lastArrival, to: now) >= configuration.silenceTimeoutNanos
-        if let samples = OpusPacket.samples(payload), samples > 0 { frameNanos = UInt64(samples) * 62_500 / 3 }
+        if let samples = OpusPacket.samples(payload), samples > 0 { frameNanos = UInt64(SampleTime.nanos(samples)) }
         let start = flags.contains(.start)
 
         switch phase {
@@ -269,7 +265,7 @@ public struct JitterBuffer: Sendable {
     /// audio not yet played. Call once per period while the spurt plays, before `next`.
     public mutating func willRender(decodedSamples: Int, frames: Int, at now: UInt64) {
         let level = decodedSamples + packets.count * frameSamples
-        controller.willRender(levelNanos: level * 62_500 / 3, frames: frames, at: now)
+        controller.willRender(levelNanos: SampleTime.nanos(level), frames: frames, at: now)
     }
 
     /// `samples` were played in place of audio that had not arrived (an underrun's concealment

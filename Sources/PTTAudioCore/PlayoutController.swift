@@ -214,7 +214,7 @@ public struct PlayoutController: Sendable {
     /// silence of an underrun; not a lost frame's concealment, which takes that frame's place).
     public mutating func concealed(samples: Int) {
         guard samples > 0 else { return }
-        let nanos = Self.nanos(samples)
+        let nanos = SampleTime.nanos(samples)
         offset += nanos
         totals.concealedSamples += samples
         if !inUnderrun {
@@ -252,13 +252,13 @@ public struct PlayoutController: Sendable {
         case .accelerating:
             let share = (1 - 1 / c.maximumSpeed) * min(1, Double(excess) / Double(c.fullSpeedExcessNanos))
             allowance = min(allowance + share * Double(frameSamples), Double(c.allowanceLimit))
-            let allowed = min(Int(allowance), Self.samples(excess))
+            let allowed = min(Int(allowance), SampleTime.samples(excess))
             return allowed >= c.minimumStretch ? .accelerate(maxSamples: allowed) : .normal
         case .slowingDown:
             let share = (1 / c.minimumSpeed - 1) * min(1, Double(-excess) / Double(c.fullSlowDownDeficitNanos))
             allowance = min(allowance + share * Double(frameSamples), Double(c.allowanceLimit))
             // Up to the target and half the way to accelerating: a whole period may overshoot.
-            let allowed = min(Int(allowance), Self.samples(-excess + c.accelerateStartNanos / 2))
+            let allowed = min(Int(allowance), SampleTime.samples(-excess + c.accelerateStartNanos / 2))
             return allowed >= c.minimumStretch ? .slowDown(maxSamples: allowed) : .normal
         }
     }
@@ -267,7 +267,7 @@ public struct PlayoutController: Sendable {
     public mutating func accelerated(removing samples: Int) {
         guard samples > 0 else { return }
         allowance = max(0, allowance - Double(samples))
-        offset -= Self.nanos(samples)
+        offset -= SampleTime.nanos(samples)
         totals.acceleratedSamples += samples
     }
 
@@ -275,14 +275,14 @@ public struct PlayoutController: Sendable {
     public mutating func slowedDown(adding samples: Int) {
         guard samples > 0 else { return }
         allowance = max(0, allowance - Double(samples))
-        offset += Self.nanos(samples)
+        offset += SampleTime.nanos(samples)
         totals.expandedSamples += samples
     }
 
     /// A frame of `samples` was dropped after `.dropAtPause`.
     public mutating func dropped(samples: Int) {
         guard samples > 0 else { return }
-        offset -= Self.nanos(samples)
+        offset -= SampleTime.nanos(samples)
         totals.droppedSamples += samples
     }
 
@@ -302,8 +302,4 @@ public struct PlayoutController: Sendable {
         }
         lastTargetUpdate = max(now, lastTargetUpdate ?? now)
     }
-
-    /// 48 kHz samples to ns and back.
-    private static func nanos(_ samples: Int) -> Int { samples * 62_500 / 3 }
-    private static func samples(_ nanos: Int) -> Int { nanos * 3 / 62_500 }
 }

@@ -52,7 +52,7 @@ public struct PullPattern: Sendable {
     }
 
     /// Duration of the last pull, in ns.
-    public var periodNanos: Int { lastFrames * 62_500 / 3 }
+    public var periodNanos: Int { SampleTime.nanos(lastFrames) }
 
     /// One render: `frames` pulled at `now`.
     public mutating func pulled(frames: Int, at now: UInt64) {
@@ -67,7 +67,7 @@ public struct PullPattern: Sendable {
         lastPull = time
         lastFrames = frames
         // Frames to ns without accumulating rounding: 48 frames a millisecond.
-        leadNanos = pulledFrames * 62_500 / 3 - (time - origin)
+        leadNanos = SampleTime.nanos(pulledFrames) - (time - origin)
         lowest.push(leadNanos, at: time)
         highest.push(leadNanos, at: time)
     }

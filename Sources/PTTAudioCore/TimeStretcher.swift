@@ -60,9 +60,8 @@ public struct TimeStretcher: Sendable {
         scores = Array(repeating: 0, count: configuration.maximumLag / Self.decimation + 2)
     }
 
-    /// Samples one call examines at most (30 ms): pass at least this many for periods up to
-    /// the longest; with fewer, periods up to half of what is given are found.
-    public var analysisLength: Int { 2 * configuration.maximumLag }
+    // One call examines at most twice the longest period (30 ms): with fewer samples, periods
+    // up to half of what is given are found.
 
     /// Appends `input` to `output` with one pitch period (at most `limit` samples) taken out at
     /// its start. Returns the samples removed; 0 when the start of `input` is neither voiced nor

@@ -160,7 +160,8 @@ import Testing
         #expect(!jb.isActive)
         #expect(actions.suffix(5).allSatisfy { $0 == .silence })
         // Concealment is bounded, then silence while waiting out the second.
-        #expect(actions.filter { $0 == .underrun }.count <= jb.configuration.maxConcealRun)
+        let bridged = actions.filter { $0 == .underrun }.count
+        #expect(bridged >= 1 && bridged <= jb.configuration.maxConcealRun)
     }
 
     /// A START that restarts the stream plays its first frame, not anything of the spurt before.
@@ -187,12 +188,15 @@ import Testing
         jb.insert(seq: 1, flags: [], payload: Self.payload(1), at: 20 * Self.ms)
         #expect(Self.out(jb.next(at: 20 * Self.ms)) == .play(0, false))
         jb.willRender(decodedSamples: 960, frames: 480, at: 25 * Self.ms)
+        // D = level (960 decoded + frame 1 buffered: 40 ms) + 5 ms since the newest arrival
+        // + its lateness (0: the fastest so far) − one frame (20 ms) = 25 ms.
+        #expect(jb.statistics.playout.delayNanos == 25_000_000)
         jb.concealed(samples: 240)
         jb.accelerated(removing: 480)
         jb.slowedDown(adding: 120)
         let p = jb.statistics.playout
         #expect(p.concealedSamples == 240 && p.acceleratedSamples == 480 && p.expandedSamples == 120)
-        #expect(p.delayNanos != 0 && p.targetNanos > 0)
+        #expect(p.targetNanos > 0)
     }
 }
 

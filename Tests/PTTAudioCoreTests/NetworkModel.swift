@@ -1,3 +1,5 @@
+import PTTProtocol
+
 /// Arrival times of one speaker's packets over a TCP-like path: jitter without overtaking
 /// (a packet cannot arrive before its predecessor), stalls after which the backlog arrives at
 /// once, and a sender clock off by some ppm. Deterministic for a seed.
@@ -22,7 +24,7 @@ struct NetworkModel {
 
     /// Arrival times (ns) of frames 0..<count of a spurt the sender starts at `start`.
     func arrivals(count: Int, start: Int = 0) -> [Int] {
-        var random = SplitMix(seed: seed &+ UInt64(start))
+        var random = SplitMix64(seed: seed &+ UInt64(start))
         var out: [Int] = []
         out.reserveCapacity(count)
         var previous = Int.min

@@ -1,5 +1,6 @@
 import Testing
 @testable import PTTAudioCore
+import PTTProtocol
 
 @Suite struct SlidingExtremumTests {
     @Test func minimumOverTheWindow() {
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func matchesABruteForceWindow() {
-        var random = SplitMix(seed: 2)
+        var random = SplitMix64(seed: 2)
         var low = SlidingExtremum(.minimum, windowNanos: 1_000, capacity: 256)
         var high = SlidingExtremum(.maximum, windowNanos: 1_000, capacity: 256)
         var log: [(Int, Int)] = []

@@ -1,54 +1,12 @@
-/// Deterministic test material: random numbers, synthetic speech, and measures on it. The
-/// standard library has no `sin`: `TestSignal.sin` is a range-reduced series (1e-12).
+@testable import PTTAudioCore
+import PTTProtocol
 
-/// SplitMix64: the same numbers on every run and platform.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<1.
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
+/// Deterministic test material: synthetic speech and measures on it. The
+/// standard library has no `sin`: the core's own `AudioMath` serves (accurate to 1e-12); random
+/// numbers are `SplitMix64`'s.
 
 enum TestSignal {
     static let rate = 48_000.0
-
-    static func sin(_ x: Double) -> Double {
-        let twoPi = 2 * Double.pi
-        var r = x - (x / twoPi).rounded() * twoPi
-        if r > .pi { r -= twoPi } else if r < -.pi { r += twoPi }
-        let r2 = r * r
-        var term = r, sum = r
-        var n = 1.0
-        while n < 30 {
-            term *= -r2 / ((n + 1) * (n + 2))
-            sum += term
-            n += 2
-        }
-        return sum
-    }
-
-    static func exp(_ x: Double) -> Double {
-        // Enough for the small negative arguments of envelopes.
-        var term = 1.0, sum = 1.0
-        let halvings = 8
-        let y = x / Double(1 << halvings)
-        for n in 1..<12 {
-            term *= y / Double(n)
-            sum += term
-        }
-        for _ in 0..<halvings { sum *= sum }
-        return sum
-    }
 
     static func clip(_ v: Double) -> Int16 { Int16(max(-32768, min(32767, v.rounded()))) }
 
@@ -65,21 +23,21 @@ enum TestSignal {
         for n in 0..<count {
             let t = Double(n) / rate * timeScale
             var v = 0.0
-            for k in 1...8 { v += sin(Double(k) * phase) / Double(k) }
+            for k in 1...8 { v += AudioMath.sin(Double(k) * phase) / Double(k) }
             out.append(clip(v / 2.2 * amplitude * 32768 * envelope(t)))
-            phase += 2 * .pi * f0 * (1 + depth * sin(2 * .pi * vibrato * t)) / rate
+            phase += 2 * .pi * f0 * (1 + depth * AudioMath.sin(2 * .pi * vibrato * t)) / rate
         }
         return out
     }
 
     /// Glottal-like pulses every `period` samples, each a decaying 700 Hz resonance.
     static func pulseTrain(count: Int, period: Int = 320, amplitude: Double = 0.4) -> [Int16] {
-        let response = (0..<period).map { n in exp(-Double(n) / 60) * sin(2 * .pi * 700 * Double(n) / rate) }
+        let response = (0..<period).map { n in AudioMath.exp(-Double(n) / 60) * AudioMath.sin(2 * .pi * 700 * Double(n) / rate) }
         return (0..<count).map { clip(response[$0 % period] * amplitude * 32768) }
     }
 
     static func noise(count: Int, amplitude: Double, seed: UInt64 = 1) -> [Int16] {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in clip((random.unit() * 2 - 1) * amplitude * 32768) }
     }
 
@@ -87,7 +45,7 @@ enum TestSignal {
     /// (120–210 Hz, gliding, with an envelope), some preceded by a 40 ms unvoiced burst
     /// (-25 dBFS noise), separated by 100 ms pauses of -65 dBFS noise.
     static let speech: [Int16] = {
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         var out = [Int16]()
         var syllable = 0
         while out.count < 6 * 48_000 {
@@ -99,10 +57,10 @@ enum TestSignal {
             var phase = 0.0
             for n in 0..<voicedCount {
                 let t = Double(n) / Double(voicedCount)
-                let f = f0 * (1 + 0.1 * (t - 0.5)) * (1 + 0.01 * sin(2 * .pi * 5 * Double(n) / rate))
-                let envelope = sin(.pi * t)
+                let f = f0 * (1 + 0.1 * (t - 0.5)) * (1 + 0.01 * AudioMath.sin(2 * .pi * 5 * Double(n) / rate))
+                let envelope = AudioMath.sin(.pi * t)
                 var v = 0.0
-                for k in 1...8 { v += sin(Double(k) * phase) / Double(k) }
+                for k in 1...8 { v += AudioMath.sin(Double(k) * phase) / Double(k) }
                 out.append(clip(v / 2.2 * 0.25 * 32768 * envelope))
                 phase += 2 * .pi * f / rate
             }

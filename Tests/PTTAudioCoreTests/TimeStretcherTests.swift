@@ -40,7 +40,7 @@ import Testing
 
     @Test func shrinksAVoicedToneByAboutOnePeriodWithoutAClick() {
         // 150 Hz with vibrato and a swelling envelope; the 30 ms taken from the middle.
-        let envelope: (Double) -> Double = { 0.6 + 0.4 * TestSignal.sin(2 * .pi * 3 * $0) }
+        let envelope: (Double) -> Double = { 0.6 + 0.4 * AudioMath.sin(2 * .pi * 3 * $0) }
         let x = TestSignal.voiced(count: 14_400, envelope: envelope)
         let start = 4_800
         let (out, removed) = Self.accelerated(x[start..<(start + Self.span)])
@@ -53,7 +53,7 @@ import Testing
 
     @Test func matchesANaturallyFasterUtterance() {
         // The same tone spoken faster: vibrato and envelope compressed, the pitch following them.
-        let envelope: (Double) -> Double = { 0.5 + 0.5 * TestSignal.sin(2 * .pi * 4 * $0) }
+        let envelope: (Double) -> Double = { 0.5 + 0.5 * AudioMath.sin(2 * .pi * 4 * $0) }
         let x = TestSignal.voiced(count: Self.span, depth: 0.02, envelope: envelope)
         let (out, removed) = Self.accelerated(x[...])
         #expect(removed > 0)
