@@ -5,6 +5,7 @@
 // benchmarks put this between a client and the relay on 127.0.0.1.
 //
 // Usage: ptt-netem --listen PORT --to PORT [--jitter-ms J] [--stall-ms S --every-ms P] [--seed N]
+// (--listen 0: a free port, printed.)
 // The impaired direction is relay → client (what a listener hears); client → relay passes as is.
 // It prints "listening on PORT" when ready and runs until killed.
 import Glibc
@@ -135,10 +136,18 @@ setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int3
 guard withAddress(listenPort, { bind(listener, $0, $1) }) == 0, listen(listener, 64) == 0 else {
     usage("cannot listen on 127.0.0.1:\(listenPort): \(PosixError.current("bind").reason)")
 }
-try? Posix.writeAll(1, "listening on \(listenPort)\n")
+// The port bound (with --listen 0, the one the system chose).
+var bound = sockaddr_in()
+var boundLength = socklen_t(MemoryLayout<sockaddr_in>.size)
+_ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &boundLength) } }
+try? Posix.writeAll(1, "listening on \(UInt16(bigEndian: bound.sin_port))\n")
 var connections: UInt64 = 0
 while true {
-    guard let client = try? Posix.call("accept", { accept(listener, nil, nil) }) else { continue }
+    guard let client = try? Posix.call("accept", { accept(listener, nil, nil) }) else {
+        // Out of descriptors, or a connection reset before it was taken: try again shortly.
+        MonotonicClock.sleep(nanos: 10 * .millisecond)
+        continue
+    }
     let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard withAddress(targetPort, { connect(upstream, $0, $1) }) == 0 else {
         close(client)

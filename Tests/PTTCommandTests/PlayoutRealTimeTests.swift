@@ -96,6 +96,20 @@ import Testing
         return (delays(samples), speaker)
     }
 
+    /// A clean call: (nearly) every probe through, at a plausible delay that holds, and nothing
+    /// lost or dropped.
+    static func expectSteady(_ run: (delays: [Double], stats: [String: Any]), _ what: String) {
+        #expect(run.delays.count >= probes - 2, "\(what): probes through: \(run.delays)")
+        if let low = run.delays.min(), let high = run.delays.max() {
+            #expect(high - low <= 15 && low > 5 && high < 150, "\(what): delays \(run.delays)")
+        }
+        // The delay may step down once or twice while the target settles (slowly, on purpose);
+        // playout that follows the device by inserting and skipping periods moves it every few probes.
+        let moves = zip(run.delays, run.delays.dropFirst()).filter { abs($0 - $1) > 2 }.count
+        #expect(moves <= 2, "\(what): the delay moved \(moves) times: \(run.delays)")
+        #expect(number(run.stats, "lost") == 0 && number(run.stats, "dropped") == 0, "\(what): \(run.stats)")
+    }
+
     static func number(_ stats: [String: Any], _ key: String) -> Double {
         (stats[key] as? NSNumber)?.doubleValue ?? -1
     }
@@ -103,30 +117,29 @@ import Testing
     @Test func theListenerFollowsTheSpeechOnRealTimeDevicesThroughJitterAndStalls() async throws {
         let pulse = try await PrivatePulseAudio()
         let dir = try TemporaryDirectory()
-        // A second stream on B's sink for the whole test, as a desktop always has one.
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+
+        // 1. A clean path, B's sink otherwise idle: every probe comes through, and the delay holds.
+        // (Playout that followed the device by inserting and skipping periods moved it by 60 ms here.)
+        let idle = try await Self.call(pulse, relayPort: port, listenerPort: port, dir: dir)
+        Self.expectSteady(idle, "idle sink")
+
+        // 2. The same with a second stream on B's sink for the rest of the test, as a desktop has.
         let silence = dir.path("silence.raw")
         try Data(count: 2 * Self.rate * 120).write(to: URL(fileURLWithPath: silence))
         let other = try pulse.start("paplay", ["-d", "spk", "--raw", "--rate=48000", "--channels=1", "--format=s16le", silence])
         defer { other.kill() }
-        let (relay, port) = try await startRelay()
-        defer { relay.stop() }
+        let shared = try await Self.call(pulse, relayPort: port, listenerPort: port, dir: dir)
+        Self.expectSteady(shared, "shared sink")
 
-        // 1. A clean path: every probe comes through, at a steady delay.
-        let clean = try await Self.call(pulse, relayPort: port, listenerPort: port, dir: dir)
-        #expect(clean.delays.count >= Self.probes - 2, "probes through: \(clean.delays)")
-        if let low = clean.delays.min(), let high = clean.delays.max() {
-            #expect(high - low <= 15, "delays move: \(clean.delays)")
-            #expect(low > 5 && high < 150, "delays: \(clean.delays)")
-        }
-        #expect(Self.number(clean.stats, "lost") == 0 && Self.number(clean.stats, "dropped") == 0, "\(clean.stats)")
-
-        // 2. 0–40 ms of jitter and a 400 ms stall every 5 s between B and the relay: the delay
+        // 3. 0–40 ms of jitter and a 400 ms stall every 5 s between B and the relay: the delay
         // grows by the stall and comes back; nothing is dropped.
-        let netemPort = Int.random(in: 20_000...29_999)
-        let netem = try ChildProcess("ptt-netem", ["--listen", "\(netemPort)", "--to", "\(port)", "--jitter-ms", "40",
+        let netem = try ChildProcess("ptt-netem", ["--listen", "0", "--to", "\(port)", "--jitter-ms", "40",
                                                    "--stall-ms", "400", "--every-ms", "5000", "--seed", "7"])
         defer { netem.stop() }
-        #expect(await netem.waitForLine(timeout: .seconds(10)) { $0.hasPrefix("listening on") } != nil, "netem: \(netem.errorText)")
+        let listening = await netem.waitForLine(timeout: .seconds(10)) { $0.hasPrefix("listening on ") }
+        let netemPort = try #require(listening.flatMap { Int($0.dropFirst("listening on ".count)) }, "netem: \(netem.errorText)")
         let impaired = try await Self.call(pulse, relayPort: port, listenerPort: netemPort, dir: dir)
         #expect(impaired.delays.count >= Self.probes - 3, "probes through: \(impaired.delays)")
         if let low = impaired.delays.min() {

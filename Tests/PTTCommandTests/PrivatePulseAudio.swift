@@ -69,7 +69,10 @@ final class PrivatePulseAudio: @unchecked Sendable {
 }
 
 /// A child process started with posix_spawn and reaped with waitpid, stdin from /dev/null and
-/// stderr to /dev/null, stdout to a file or /dev/null.
+/// stderr to /dev/null, stdout to a file or /dev/null. Not Foundation's `Process` (as
+/// `ChildProcess` is, for programs whose output the tests read): started from these async tests,
+/// short-lived tools such as `pactl` stayed unreaped zombies with `isRunning` true, and the
+/// wait for them never ended.
 final class Spawned: @unchecked Sendable {
     let pid: pid_t
     private var status: Int32?
@@ -98,7 +101,7 @@ final class Spawned: @unchecked Sendable {
         return true
     }
 
-    /// Stops it (SIGTERM) and waits for it to go.
+    /// Asks it to stop (SIGTERM); `finish(within:)` waits for it.
     func terminate() { if isRunning { Glibc.kill(pid, SIGTERM) } }
 
     /// Kills it at once and reaps it.
