@@ -68,7 +68,7 @@ bench-deps: deps
 bench-relay: bench-deps
 	$(SWIFT) build -c release --product ptt-relay
 	$(SWIFT) build -c release --product ptt-loadgen
-	PYTHON=$(BENCH_VENV)/bin/python bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS) \
+	PYTHON=$(BENCH_VENV)/bin/python BEFORE=$(BEFORE) BEFORE_LABEL="$(BEFORE_LABEL)" bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS) \
 		> .build/bench-relay.md
 	scripts/update-benchmarks.sh relay .build/bench-relay.md
 

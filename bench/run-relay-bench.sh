@@ -4,7 +4,9 @@
 # relay's next to its targets, for scripts/update-benchmarks.sh; progress goes to stderr.
 # Everything runs on 127.0.0.1; every process started here is stopped here.
 # Needs: ptt-relay and ptt-loadgen in BIN_DIR, python3 with websockets 13 or later (make bench-deps).
-# Usage: bench/run-relay-bench.sh BIN_DIR [SECONDS] > .build/bench-relay.md   (PYTHON=interpreter)
+# Usage: bench/run-relay-bench.sh BIN_DIR [SECONDS] > .build/bench-relay.md   (PYTHON=interpreter;
+# BEFORE=DIR: the ptt-relay of another build there runs the same scenarios, in the same run, driven by
+# the same load generator)
 set -euo pipefail
 BIN=${1:?usage: run-relay-bench.sh BIN_DIR [SECONDS]}
 SECONDS_PER_RUN=${2:-10}
@@ -65,6 +67,20 @@ load ptt-relay "ptt-relay 40k"           --rooms 100 --members 9  --talkers 1
 load ptt-relay "ptt-relay 40k-big-rooms" --rooms 4   --members 51 --talkers 4
 stop
 
+if [ -n "${BEFORE:-}" ]; then
+    [ -x "$BEFORE/ptt-relay" ] || { echo "bench-relay: no $BEFORE/ptt-relay" >&2; exit 1; }
+    BEFORE_RELAY=("$BEFORE/ptt-relay" "${PTT_RELAY[@]:1}")
+    start before "${BEFORE_RELAY[@]}"
+    load before "before idle"            --rooms 100 --members 10 --talkers 0
+    stop
+    start before "${BEFORE_RELAY[@]}"
+    load before "before 10k"             --rooms 25  --members 9  --talkers 1
+    load before "before 20k"             --rooms 50  --members 9  --talkers 1
+    load before "before 40k"             --rooms 100 --members 9  --talkers 1
+    load before "before 40k-big-rooms"   --rooms 4   --members 51 --talkers 4
+    stop
+fi
+
 start python "$PYTHON" "$HERE/broadcast_relay.py" 127.0.0.1 0
 load python "python idle"                --rooms 100 --members 10 --talkers 0 --plain
 load python "python 10k"                 --rooms 25  --members 9  --talkers 1 --plain
@@ -75,7 +91,7 @@ stop
 COMMIT=$(cd "$HERE/.." && tree_commit)
 PY_VERSIONS=$("$PYTHON" -c 'import sys, websockets; print(f"websockets {websockets.__version__} on Python {sys.version.split()[0]}")')
 
-echo "Load average at the start: $LOAD_AT_START. ptt-relay built from $COMMIT;"
+echo "Load average at the start: $LOAD_AT_START. ptt-relay built from $COMMIT${BEFORE:+; \"ptt-relay (before)\": ${BEFORE_LABEL:-$BEFORE}};"
 echo "the Python relay: $PY_VERSIONS."
 echo "$SECONDS_PER_RUN s measured per scenario after 2 s of warm-up; each talker sends an 80-byte frame every 20 ms."
 echo "Offered: frames sent in the window × (members − 1), per second (nominal: at exactly 50 frames/s per"
@@ -135,7 +151,7 @@ def shown(value, unit, digits=None):
         return "n/a"
     return (thousands(value) if digits is None else f"{value:.{digits}f}") + unit
 
-relay_names = {"ptt-relay": "ptt-relay", "python": "Python websockets"}
+relay_names = {"ptt-relay": "ptt-relay", "before": "ptt-relay (before)", "python": "Python websockets"}
 print("| relay | scenario (rooms × members, talkers per room) | offered/s (nominal) | delivered/s | delivery"
       " | p50 | p99 | p99.9 | relay CPU per delivered frame | relay CPU | relay RSS | load generator CPU | load average at its start |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")

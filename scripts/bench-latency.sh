@@ -28,17 +28,7 @@ fi
 PTT="$BIN/ptt"
 RELAY=("$BIN/ptt-relay")
 [ -x "${RELAY[0]}" ] || RELAY=("$PTT" relay)
-DIR=$(mktemp -d /tmp/ptt-latency.XXXXXX)
-chmod 755 "$DIR"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    [ -n "${PULSE_PID:-}" ] && { kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true; }
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-start_private_pulse "$DIR"
+start_private_pulse "$(mktemp -d /tmp/ptt-latency.XXXXXX)"
 
 # The probe train: 1.5 s of silence, then 14 chirps (300-3400 Hz, 60 ms) every 700 ms, left channel only.
 PROBES=14

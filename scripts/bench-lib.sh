@@ -47,13 +47,18 @@ tree_commit() {
     git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null && echo "commit $c" || echo "commit $c with uncommitted changes"
 }
 
-# A private PulseAudio server in DIR (run as nobody: PulseAudio refuses root), with a stereo null
+# A private PulseAudio server in a fresh directory DIR (run as nobody: PulseAudio refuses root), with a stereo null
 # sink `both` whose left channel is remapped into a microphone `mic` and whose right channel is fed
 # by a speaker `spk`: one recording of `both.monitor` holds what went in and what came out on one
-# clock. ALSA reaches them as `pa_mic` and `pa_spk`. Sets PULSE_PID, exports PULSE_SERVER and
-# ALSA_CONFIG_PATH; the caller kills PULSE_PID when done.
+# clock. ALSA reaches them as `pa_mic` and `pa_spk`. Sets DIR and PULSE_PID, exports PULSE_SERVER
+# and ALSA_CONFIG_PATH. On exit, the processes in PIDS (which the caller appends to), the server
+# and DIR go.
 start_private_pulse() { # dir
     local dir=$1
+    DIR=$dir
+    PIDS=()
+    trap stop_private_pulse EXIT
+    chmod 755 "$dir"
     mkdir "$dir/pa" && chown nobody "$dir/pa" && chmod 700 "$dir/pa"
     local socket="$dir/pa/native"
     setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$dir/pa" HOME="$dir/pa" \
@@ -72,4 +77,12 @@ pcm.pa_mic { type pulse device "mic" server "unix:$socket" }
 pcm.pa_spk { type pulse device "spk" server "unix:$socket" }
 CONF
     export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$dir/alsa.conf"
+}
+
+# Stops what start_private_pulse and its caller started, and removes DIR.
+stop_private_pulse() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ -n "${PULSE_PID:-}" ]; then kill "$PULSE_PID" 2>/dev/null || true; wait "$PULSE_PID" 2>/dev/null || true; fi
+    rm -rf "$DIR"
 }

@@ -7,7 +7,7 @@
 # (PESQ-WB of B's output against it, P.862.2). Conditions: B's sink idle or with a second stream
 # playing to it (any desktop), and `ptt-netem` between B and the relay adding 0-40 ms of jitter
 # (order kept) or a 400 ms stall every 5 s (a TCP retransmission on a lossy path), with ptt's
-# defaults. The codec alone (encode and decode, no network or devices) gives the PESQ ceiling.
+# defaults. The codec alone (`make bench-e2e`, 4.10-4.11) is the PESQ-WB ceiling.
 # Needs: root, pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng, python3 with numpy
 # and pesq. Usage: BIN=dir [BEFORE=dir] PYTHON=python scripts/bench-playout.sh
 # (ONLY=TEXT runs the conditions whose label contains it; DETAIL=FILE appends each probe's delay.)
@@ -21,17 +21,7 @@ PYTHON=${PYTHON:-python3}
 for tool in pulseaudio pactl parec paplay sox espeak-ng; do command -v $tool >/dev/null || bench_fail "needs $tool (make bench-deps)"; done
 [ -n "${BIN:-}" ] || bench_fail "BIN: the directory of the release binaries"
 NETEM="$BIN/ptt-netem"
-DIR=$(mktemp -d /tmp/ptt-playout.XXXXXX)
-chmod 755 "$DIR"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    [ -n "${PULSE_PID:-}" ] && { kill $PULSE_PID 2>/dev/null || true; wait $PULSE_PID 2>/dev/null || true; }
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-start_private_pulse "$DIR"
+start_private_pulse "$(mktemp -d /tmp/ptt-playout.XXXXXX)"
 
 # The input: 1.5 s of silence, 14 chirps every 700 ms, 1 s, the speech, 1.5 s; left channel only.
 espeak-ng -s 150 -w "$DIR/speech.wav" "$SPEECH_TEXT"
@@ -152,7 +142,7 @@ PY
     echo "| $label | $score | $med | $spread | $high | $n | $stats |"
 }
 
-echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg). Built from $(tree_commit)${BEFORE:+; before: $BEFORE_LABEL}."
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg). Built from $(tree_commit)${BEFORE:+; before: ${BEFORE_LABEL:-$BEFORE}}."
 echo
 echo "| build, condition | PESQ-WB | mouth-to-ear median ms | probe delays max − min ms | longest time over the lowest + 30 ms, s | probes | B: underruns / waited ms / accelerated ms / stalls |"
 echo "|---|---|---|---|---|---|---|"
