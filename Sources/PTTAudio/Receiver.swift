@@ -62,7 +62,7 @@ public final class Receiver: @unchecked Sendable {
     /// Speaker id the cue tones are mixed under (ids are never 0 on the wire).
     public static let cueChannel: UInt32 = 0
     /// A frame quieter than this (RMS, fraction of full scale: -50 dBFS, a pause rather than a
-    /// soft sound) may be dropped from a backlog over the controller's bound.
+    /// soft sound) may be dropped from a backlog (`PlayoutController.Configuration.pauseDropAboveNanos`).
     static let quietRMS = 0.003
 
     public init(channels: Int = 1, jitter: JitterBuffer.Configuration = JitterBuffer.Configuration()) {
@@ -276,9 +276,8 @@ public final class Receiver: @unchecked Sendable {
             guard added > 0 else { return nil }
             swap(&voice.pcm, &voice.scratch)
             return .slowedDown(added)
-        case .dropAtPause:
-            // A backlog over the bound: a quiet frame goes whole; speech plays at most 1.25 times
-            // faster instead (one period of at most a fifth of the frame), the controller's top speed.
+        case .dropAtPause(let limit):
+            // A backlog: a quiet frame (a pause) goes whole; speech is accelerated as budgeted.
             let frame = voice.pcm[start...]
             guard !frame.isEmpty else { return nil }
             if AudioLevel(measuring: frame).rms < quietRMS {
@@ -286,7 +285,7 @@ public final class Receiver: @unchecked Sendable {
                 voice.pcm.removeLast(n)
                 return .dropped(n)
             }
-            return apply(.accelerate(maxSamples: frame.count / 5), to: voice, decodedFrom: start)
+            return limit > 0 ? apply(.accelerate(maxSamples: limit), to: voice, decodedFrom: start) : nil
         }
     }
 }

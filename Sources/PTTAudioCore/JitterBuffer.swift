@@ -8,7 +8,7 @@ import PTTProtocol
 /// `willRender` (how much decoded audio it holds), then `next` for each frame's worth of audio
 /// it needs, executing the returned action on that speaker's decoder, `decide` for each frame
 /// decoded (play it as is, or a little faster or slower by `TimeStretcher`, or drop a quiet
-/// frame of a very long backlog), and reports what it did (`concealed`, `accelerated`, ...).
+/// frame, a pause, of a backlog), and reports what it did (`concealed`, `accelerated`, ...).
 /// Time is passed in (nanoseconds of the monotonic clock), so a test drives it without sleeping.
 ///
 /// Playout: a spurt starts once its first frame has waited the controller's target (or its last
@@ -63,7 +63,7 @@ public struct JitterBuffer: Sendable {
         public var recovered = 0
         /// Runs of playback waiting for a frame that had not arrived (each run counts once).
         public var underruns = 0
-        /// Quiet frames dropped from a backlog over the controller's bound.
+        /// Quiet frames (pauses) dropped whole from a backlog (`PlayoutController`).
         public var dropped = 0
         public var spurts = 0
         /// The delay manager's view: target, delay, arrival quantile, device burst, stretching.

@@ -37,8 +37,11 @@
 /// (`maximumSpeed`) from `fullSpeedExcessNanos` of excess, proportionally less below (an
 /// excess of 10 ms removes a period every eight frames or so), so a stall's 400 ms go in
 /// under 2 s while a few milliseconds go unnoticed. Slowing down only repeats audio already
-/// decoded: it adds and cannot starve the device. Above `dropAboveNanos` of excess, quiet
-/// frames are dropped whole as well (`dropAtPause`).
+/// decoded: it adds and cannot starve the device. While accelerating more than
+/// `pauseDropAboveNanos` over the target, a quiet frame (a pause between words) is dropped whole
+/// instead (`dropAtPause`): a pause a frame shorter is not heard, where speech played faster is,
+/// so a backlog goes first from the pauses and speech is stretched only for the rest. Speech is
+/// never dropped.
 ///
 /// Use, per speaker: `beginSpurt()` when a spurt starts, and play it once its first packet
 /// has waited `targetNanos` (D then starts at the target); `packetArrived` for every packet;
@@ -81,10 +84,10 @@ public struct PlayoutController: Sendable {
         public var allowanceLimit = 960
         /// Smallest change worth asking for, in samples: the stretcher's shortest period.
         public var minimumStretch = 120
-        /// Excess over the target from which quiet frames are dropped whole. Below it,
-        /// accelerating alone plays the backlog off (1 s in 4 s at 1.25×) and drops nothing;
-        /// above it (a stall of seconds) pauses go too, so the delay comes back in bounded time.
-        public var dropAboveNanos = 1_000_000_000
+        /// Excess over the target from which, while accelerating, quiet frames are dropped
+        /// whole (and not before the excess is over a frame more than `accelerateStopNanos`):
+        /// beyond a jitter's few milliseconds, a backlog (a stall's) is played off from pauses first.
+        public var pauseDropAboveNanos = 30_000_000
 
         public init() {}
     }
@@ -96,9 +99,9 @@ public struct PlayoutController: Sendable {
         case accelerate(maxSamples: Int)
         /// Add up to `maxSamples` there (`TimeStretcher.expand(limit:)`); report with `slowedDown(adding:)`.
         case slowDown(maxSamples: Int)
-        /// Drop this frame (it is quiet and the backlog is over `dropAboveNanos`); report
-        /// with `dropped(samples:)`.
-        case dropAtPause
+        /// Drop this frame if it is quiet (a backlog over `pauseDropAboveNanos`) and report with
+        /// `dropped(samples:)`; if it is not, accelerate it as `.accelerate(maxSamples:)` would.
+        case dropAtPause(orAccelerate: Int)
     }
 
     public struct Statistics: Equatable, Sendable {
@@ -244,8 +247,6 @@ public struct PlayoutController: Sendable {
         case .slowingDown:
             if excess >= -c.slowDownStopNanos { settle() }
         }
-        if excess > c.dropAboveNanos && isQuiet() { return .dropAtPause }
-
         switch mode {
         case .steady:
             return .normal
@@ -253,6 +254,8 @@ public struct PlayoutController: Sendable {
             let share = (1 - 1 / c.maximumSpeed) * min(1, Double(excess) / Double(c.fullSpeedExcessNanos))
             allowance = min(allowance + share * Double(frameSamples), Double(c.allowanceLimit))
             let allowed = min(Int(allowance), SampleTime.samples(excess))
+            let pauseDrop = excess > max(c.pauseDropAboveNanos, SampleTime.nanos(frameSamples) + c.accelerateStopNanos)
+            if pauseDrop && isQuiet() { return .dropAtPause(orAccelerate: allowed >= c.minimumStretch ? allowed : 0) }
             return allowed >= c.minimumStretch ? .accelerate(maxSamples: allowed) : .normal
         case .slowingDown:
             let share = (1 / c.minimumSpeed - 1) * min(1, Double(-excess) / Double(c.fullSlowDownDeficitNanos))

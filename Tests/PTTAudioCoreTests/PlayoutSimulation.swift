@@ -32,8 +32,11 @@ struct PlayoutSimulation {
         /// Since the sender captured the sample about to play.
         var latency: Int
         var concealed: Int
-        /// Content consumed by this pull beyond the audio it played (removed, dropped) or short of it (added).
+        /// Content consumed by this pull beyond the audio it played (removed by the stretcher) or
+        /// short of it (added).
         var stretch: Int
+        /// Quiet frames dropped whole (pauses of a backlog), in samples: not played faster, gone.
+        var dropped = 0
     }
 
     struct Result {
@@ -53,8 +56,9 @@ struct PlayoutSimulation {
         }
 
         /// Lowest and highest playback rate over 1 s windows (starting every 100 ms) from `after`:
-        /// content consumed per sample of content-carrying audio played. Windows that played
-        /// under half a second of content (in a stall) are skipped.
+        /// content consumed per sample of content-carrying audio played (the speed at which what
+        /// is heard plays; dropped pauses are not heard). Windows that played under half a
+        /// second of content (in a stall) are skipped.
         func rateRange(after: Int, periodFrames: Int) -> (low: Double, high: Double) {
             var low = Double.infinity, high = 0.0
             guard let end = pulls.last?.time else { return (1, 1) }
@@ -105,6 +109,7 @@ struct PlayoutSimulation {
         var playing = false
         var finished = true
         var stretch = 0
+        var dropped = 0
 
         func decode(_ index: Int, at now: Int) {
             let first = index * frameSamples
@@ -133,7 +138,7 @@ struct PlayoutSimulation {
             case .dropAtPause:
                 queue.removeLast(frameSamples)
                 controller.dropped(samples: frameSamples)
-                stretch += frameSamples
+                dropped += frameSamples
                 result.droppedFrames += 1
             }
         }
@@ -193,8 +198,9 @@ struct PlayoutSimulation {
                 }
                 let position = contentEnd - queue.count
                 let captured = spurts[spurt].start + Int((Double(position * 62_500) / 3 * (1 + network.senderPPM / 1_000_000)).rounded())
-                result.pulls.append(Pull(time: now, latency: now - captured, concealed: concealed, stretch: stretch))
+                result.pulls.append(Pull(time: now, latency: now - captured, concealed: concealed, stretch: stretch, dropped: dropped))
                 stretch = 0
+                dropped = 0
                 queue.removeFirst(periodFrames)
             }
         }

@@ -7,12 +7,15 @@ import Testing
     static let pulseAudio = PlayoutSimulation.Device.bursty(periods: 4)
 
     /// Checks shared by every scenario: no underrun after the first second (unless the network
-    /// stalls), nothing dropped, and the rate within 0.8–1.3× over any second.
+    /// stalls), nothing dropped (a stall's backlog may lose pauses: quiet frames only, as the
+    /// simulation drops only what it measured quiet), and the rate within 0.8–1.3× over any second.
     static func expectSound(_ result: PlayoutSimulation.Result, stalls: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
         if !stalls {
             #expect(result.underruns(after: result.start + 1_000 * ms).isEmpty, sourceLocation: sourceLocation)
         }
-        #expect(result.droppedFrames == 0, sourceLocation: sourceLocation)
+        if !stalls {
+            #expect(result.droppedFrames == 0, sourceLocation: sourceLocation)
+        }
         let rate = result.rateRange(after: result.start, periodFrames: 480)
         #expect(rate.low >= 0.8 && rate.high <= 1.3, "rate \(rate)", sourceLocation: sourceLocation)
     }
@@ -82,8 +85,7 @@ import Testing
     }
 
     @Test func aLongStallDropsPausesToo() {
-        // 2.5 s without a packet: quiet frames are dropped as well until 1 s over the target
-        // (1.5 s go in under 2 s), the rest is accelerated (4 s): back within 6 s.
+        // 2.5 s without a packet: the pauses are dropped and the speech accelerated: back within 6 s.
         let network = NetworkModel(stallEveryNanos: 10_000 * ms, stallNanos: 2_500 * ms)
         let result = PlayoutSimulation(network: network, seconds: 20).run()
         #expect(result.droppedFrames > 20)

@@ -117,21 +117,28 @@ import Testing
     }
 
     /// A 400 ms stall (nothing arrives, then the backlog at once, as after a TCP retransmission):
-    /// the gap is waited out, then the backlog plays a little faster until the delay is back,
-    /// and no frame is dropped.
-    @Test func aStallsBacklogIsPlayedOffFasterWithNothingDropped() throws {
+    /// the gap is waited out, then the backlog's pauses are dropped and its speech plays a
+    /// little faster until the delay is back; no speech is dropped.
+    @Test func aStallsBacklogIsPlayedOffFromPausesAndFasterSpeech() throws {
         let input = Signals.speechLike(seconds: 5, f0: 150)
         // Frames sent from 1.0 s to 1.4 s arrive at 1.4 s.
         let stallEnd: UInt64 = 1_400 * .millisecond
-        let (_, _, shift, stats) = try Self.lateShift(input, late: { f in
+        func stalled(_ f: Int) -> UInt64 {
             let sent = UInt64(f) * 20 * .millisecond
             return sent >= 1_000 * .millisecond && sent < stallEnd ? stallEnd - sent : .millisecond
-        })
+        }
+        let (_, _, shift, stats) = try Self.lateShift(input, late: stalled)
         #expect(stats.played == 250)
-        #expect(stats.lost == 0 && stats.dropped == 0)
+        #expect(stats.lost == 0)
         #expect(stats.playout.stalls == 1)
         #expect(stats.playout.concealedSamples >= 340 * 48, "waited \(stats.playout.concealedSamples) samples")
-        #expect(stats.playout.acceleratedSamples >= 300 * 48, "accelerated \(stats.playout.acceleratedSamples) samples")
+        #expect(stats.playout.acceleratedSamples > 0 && stats.dropped > 0, "\(stats.playout)")
+        #expect(stats.playout.acceleratedSamples + stats.playout.droppedSamples >= 300 * 48, "\(stats.playout)")
+        // The same sound without pauses (its second harmonic held under it): nothing is dropped, all is accelerated.
+        let tone = Signals.tone(300, seconds: 5, amplitude: 3000)
+        let (_, _, _, continuous) = try Self.lateShift(zip(input, tone).map { Int16(clamping: Int($0) + Int($1)) }, late: stalled)
+        #expect(continuous.dropped == 0 && continuous.lost == 0)
+        #expect(continuous.playout.acceleratedSamples >= 300 * 48, "\(continuous.playout)")
         // Back within 30 ms of where the on-time run ends.
         #expect(abs(shift) <= 30 * 48, "ends \(shift) samples later")
     }

@@ -134,7 +134,8 @@ import Testing
         Self.expectSteady(shared, "shared sink")
 
         // 3. 0–40 ms of jitter and a 400 ms stall every 5 s between B and the relay: the delay
-        // grows by the stall and comes back; nothing is dropped.
+        // grows by the stall and comes back, played off by dropping pauses and accelerating speech;
+        // nothing is lost.
         let netem = try ChildProcess("ptt-netem", ["--listen", "0", "--to", "\(port)", "--jitter-ms", "40",
                                                    "--stall-ms", "400", "--every-ms", "5000", "--seed", "7"])
         defer { netem.stop() }
@@ -149,7 +150,8 @@ import Testing
             #expect(impaired.delays.allSatisfy { $0 < 600 }, "delays: \(impaired.delays)")
         }
         #expect(Self.number(impaired.stats, "stalls") >= 1, "\(impaired.stats)")
-        #expect(Self.number(impaired.stats, "dropped") == 0 && Self.number(impaired.stats, "lost") == 0, "\(impaired.stats)")
-        #expect(Self.number(impaired.stats, "accelerated_ms") >= 200, "\(impaired.stats)")
+        #expect(Self.number(impaired.stats, "lost") == 0, "\(impaired.stats)")
+        // Quiet frames (20 ms each) between the probes went first, then speech played faster.
+        #expect(Self.number(impaired.stats, "accelerated_ms") + 20 * Self.number(impaired.stats, "dropped") >= 200, "\(impaired.stats)")
     }
 }
