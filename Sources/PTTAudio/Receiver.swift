@@ -23,6 +23,8 @@ public final class Receiver: @unchecked Sendable {
     private var speakers: [UInt32: Speaker] = [:]
     private var mixer: Mixer
     private var cueQueue: [Int16] = []
+    /// The cue being played is to stop (a newer one replaces it).
+    private var cueCut = false
     private var cuesOn = true
     private var decodeErrors = 0
     /// Received and lost frames of speakers already removed, so totals never go down.
@@ -78,7 +80,7 @@ public final class Receiver: @unchecked Sendable {
             if speakers[frame.source] == nil {
                 speakers[frame.source] = Speaker(jitter: JitterBuffer(jitterConfiguration))
                 // In stereo, each new speaker gets its own place unless one was set.
-                if channels == 2 && !mixer.hasChannel(frame.source) {
+                if channels == 2 && !mixer.hasPan(frame.source) {
                     mixer.setPan(frame.source, Mixer.autoPan(index: speakersSeen))
                 }
                 speakersSeen += 1
@@ -105,6 +107,17 @@ public final class Receiver: @unchecked Sendable {
     public func play(_ cue: Cue) {
         let samples = CueTones.samples(cue)
         lock.withLock { if cuesOn { cueQueue.append(contentsOf: samples) } }
+    }
+
+    /// Plays `cue` instead of whatever cue is still sounding or queued (a refusal replaces the
+    /// permit chirp it arrived during: one answer is heard, not two).
+    public func replaceCues(with cue: Cue) {
+        let samples = CueTones.samples(cue)
+        lock.withLock {
+            cueQueue.removeAll(keepingCapacity: true)
+            cueCut = true
+            if cuesOn { cueQueue.append(contentsOf: samples) }
+        }
     }
 
     public var cuesEnabled: Bool {
@@ -186,6 +199,10 @@ public final class Receiver: @unchecked Sendable {
                 if concealed > 0 { speakers.values[index].jitter.concealed(samples: concealed) }
                 if plannedActions.count > first || have > 0 { work.append((id, first..<plannedActions.count)) }
                 speakers.formIndex(after: &index)
+            }
+            if cueCut {
+                cueLocal.removeAll(keepingCapacity: true)
+                cueCut = false
             }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)

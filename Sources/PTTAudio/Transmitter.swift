@@ -69,6 +69,9 @@ public final class Transmitter: @unchecked Sendable {
     /// The relay denied the floor: end the spurt now, wait for the next press.
     public func deny() { lock.withLock { gate.deny() } }
     public func setMode(_ mode: TalkGate.Mode) { lock.withLock { gate.setMode(mode) } }
+    /// Mutes the microphone: nothing is sent, in any mode, until unmuted.
+    public func setMicMuted(_ muted: Bool) { lock.withLock { gate.setMuted(muted) } }
+    public var isMicMuted: Bool { lock.withLock { gate.muted } }
 
     /// Level of the last captured frame.
     public var captureLevel: AudioLevel { lock.withLock { level } }

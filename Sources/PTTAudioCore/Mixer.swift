@@ -9,6 +9,8 @@ public struct Mixer: Sendable {
         public var muted = false
         /// -1 = left, 0 = centre, 1 = right (stereo output only).
         public var pan: Double = 0
+        /// Whether `pan` was set (a new speaker is placed automatically until it is).
+        public var panSet = false
 
         public init(gain: Double = 1, muted: Bool = false, pan: Double = 0) {
             self.gain = gain
@@ -47,12 +49,16 @@ public struct Mixer: Sendable {
         return positions[index % positions.count]
     }
 
-    public func hasChannel(_ id: UInt32) -> Bool { channels[id] != nil }
+    /// Whether speaker `id` was given a place (`setPan`).
+    public func hasPan(_ id: UInt32) -> Bool { channels[id]?.panSet ?? false }
     public func channel(_ id: UInt32) -> Channel { channels[id] ?? Channel() }
     public mutating func setChannel(_ id: UInt32, _ channel: Channel) { channels[id] = channel }
     public mutating func setGain(_ id: UInt32, dB: Double) { channels[id, default: Channel()].gain = AudioMath.amplitude(dB: dB) }
     public mutating func setMuted(_ id: UInt32, _ muted: Bool) { channels[id, default: Channel()].muted = muted }
-    public mutating func setPan(_ id: UInt32, _ pan: Double) { channels[id, default: Channel()].pan = pan }
+    public mutating func setPan(_ id: UInt32, _ pan: Double) {
+        channels[id, default: Channel()].pan = pan
+        channels[id, default: Channel()].panSet = true
+    }
     public mutating func removeChannel(_ id: UInt32) { channels[id] = nil }
 
     /// Mixes `frames` samples of each input (mono, 48 kHz) into `output`

@@ -99,6 +99,8 @@ public struct TalkGate: Sendable {
     private var toggledOn = false
     /// Set by `deny`: nothing is sent until the key is pressed again.
     private var suppressed = false
+    /// The microphone is muted: nothing is sent in any mode until it is unmuted.
+    public private(set) var muted = false
 
     // VOX state.
     private var voxPowers: [Double] = []
@@ -143,9 +145,19 @@ public struct TalkGate: Sendable {
         if case .talking = state { state = .talking(tailLeft: 0) }
     }
 
+    /// Mutes or unmutes the microphone. Muting ends a spurt at once, as `deny` does; a toggle
+    /// latch is released, so unmuting never resumes talking by itself (in `hold` the key must
+    /// still be down; `open` and `vox` send again as they would).
+    public mutating func setMuted(_ on: Bool) {
+        muted = on
+        guard on else { return }
+        toggledOn = false
+        if case .talking = state { state = .talking(tailLeft: 0) }
+    }
+
     /// Whether the user (or the voice detector) asks to transmit at this frame.
     private func wanted() -> Bool {
-        if suppressed { return false }
+        if suppressed || muted { return false }
         switch configuration.mode {
         case .hold: return keyHeld || pressedSinceFrame
         case .toggle: return toggledOn

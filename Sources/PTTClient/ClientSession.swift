@@ -88,6 +88,11 @@ public final class ClientSession: Sendable {
         return valid
     }
 
+    /// Mutes or unmutes our microphone as far as the room is told (the transmitter stops the audio).
+    public func setMicMuted(_ muted: Bool) {
+        drive { $0.setMicMuted(muted) }
+    }
+
     /// Leaves the room: `bye`, close, and `run()` returns `.quit`.
     public func quit() {
         drive { $0.quit() }

@@ -190,12 +190,7 @@ final class RelayRecorder: Sendable {
 
         /// `mkdir -p`.
         func makeDirectories(_ path: String) -> Bool {
-            var built = path.hasPrefix("/") ? "" : "."
-            for part in path.split(separator: "/") {
-                built += "/" + part
-                if mkdir(built, 0o755) != 0, errno != EEXIST { return false }
-            }
-            return true
+            (try? Posix.makeDirectories(path)) != nil
         }
 
         /// A speaker's name as part of a file name: letters and digits kept, the rest `_`.

@@ -16,6 +16,8 @@ public struct Roster: Equatable, Sendable {
         public var lastHeard: UInt64
         /// Last audio frame or `talk on` (the 1 s silence rule).
         public var lastTalkActivity: UInt64
+        /// Its microphone is muted (its `mic` message).
+        public var micMuted = false
 
         public var displayName: String { name ?? "#\(id)" }
     }
@@ -27,6 +29,7 @@ public struct Roster: Equatable, Sendable {
         case renamed(Member)
         case talkStarted(Member)
         case talkStopped(Member)
+        case micChanged(Member)
     }
 
     /// A talking member silent this long (nanoseconds) has ended its spurt (a lost END).
@@ -116,6 +119,14 @@ public struct Roster: Equatable, Sendable {
         members[id] = m
         guard changed else { return [] }
         return [on ? .talkStarted(m) : .talkStopped(m)]
+    }
+
+    /// `mic` from `id`: its microphone is muted or not.
+    public mutating func setMicMuted(id: UInt32, _ muted: Bool) -> [Change] {
+        guard var m = members[id], m.micMuted != muted else { return [] }
+        m.micMuted = muted
+        members[id] = m
+        return [.micChanged(m)]
     }
 
     /// An audio frame from `id`: keeps its spurt alive, starts one on START, ends one on END.

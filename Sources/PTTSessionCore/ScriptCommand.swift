@@ -4,7 +4,14 @@ import PTTProtocol
 public enum ScriptCommand: Equatable, Sendable {
     case talk(Bool)
     case chat(String)
+    /// The speakers: `mute on|off` (also `deafen on|off`).
     case mute(Bool)
+    /// The microphone: `mic on|off` (off: muted, nothing is sent in any mode).
+    case mic(on: Bool)
+    /// `volume NAME PERCENT`: how loud a member plays, 0 to 200 % (remembered by name).
+    case volume(name: String, percent: Int)
+    /// `silence NAME on|off`: silence a member for us alone (remembered by name).
+    case silence(name: String, on: Bool)
     /// Receive statistics per speaker and the devices' xruns, as one `stats` event.
     case stats
     case quit
@@ -17,13 +24,16 @@ public enum ScriptCommand: Equatable, Sendable {
         public var description: String {
             switch self {
             case .empty: return "empty command"
-            case .unknown(let c): return "unknown command '\(c)': use talk on|off, chat TEXT, mute on|off, stats, quit"
+            case .unknown(let c): return "unknown command '\(c)': use \(ScriptCommand.summary)"
             case .usage(let u): return "usage: \(u)"
             }
         }
     }
 
-    /// Parses one line: `talk on`, `talk off`, `chat TEXT`, `mute on|off`, `stats`, `quit`.
+    /// Every command, for help and errors.
+    public static let summary = "talk on|off, chat TEXT, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, stats, quit"
+
+    /// Parses one line (see `summary`).
     /// Leading and trailing white space around the line is ignored; chat text is kept as typed.
     public static func parse(_ line: String) throws(ParseError) -> ScriptCommand {
         var rest = Substring(line)
@@ -40,12 +50,37 @@ public enum ScriptCommand: Equatable, Sendable {
             case "off": return .talk(false)
             default: throw .usage("talk on|off")
             }
-        case "mute":
+        case "mute", "deafen":
             switch trimmedArgument {
             case "on": return .mute(true)
             case "off": return .mute(false)
-            default: throw .usage("mute on|off")
+            default: throw .usage("\(word) on|off")
             }
+        case "mic":
+            switch trimmedArgument {
+            case "on": return .mic(on: true)
+            case "off": return .mic(on: false)
+            default: throw .usage("mic on|off")
+            }
+        case "volume":
+            // The name may hold spaces: the percentage is the last word.
+            guard let space = trimmedArgument.lastIndex(where: { $0 == " " || $0 == "\t" }),
+                  let percent = Int(trimmedArgument[trimmedArgument.index(after: space)...]),
+                  SpeakerPreferences.volumeRange.contains(percent) else { throw .usage("volume NAME PERCENT (0 to 200)") }
+            let name = trimmedArgument[..<space].trimmingSpaces
+            guard !name.isEmpty else { throw .usage("volume NAME PERCENT (0 to 200)") }
+            return .volume(name: String(name), percent: percent)
+        case "silence":
+            guard let space = trimmedArgument.lastIndex(where: { $0 == " " || $0 == "\t" }) else { throw .usage("silence NAME on|off") }
+            let name = trimmedArgument[..<space].trimmingSpaces
+            let on: Bool
+            switch trimmedArgument[trimmedArgument.index(after: space)...] {
+            case "on": on = true
+            case "off": on = false
+            default: throw .usage("silence NAME on|off")
+            }
+            guard !name.isEmpty else { throw .usage("silence NAME on|off") }
+            return .silence(name: String(name), on: on)
         case "chat":
             guard Validation.isValidChat(String(argument)), !trimmedArgument.isEmpty else { throw .usage("chat TEXT (1 to 1000 characters)") }
             return .chat(String(argument))

@@ -96,6 +96,8 @@ public struct SessionCore: Sendable {
     public private(set) var floor: Floor = .open
     /// The last round trip a `pong` measured, in nanoseconds (whole milliseconds).
     public private(set) var roundTrip: UInt64?
+    /// Our microphone is muted: the others are told (`mic`), now and whenever they could have missed it.
+    public private(set) var micMuted = false
     /// Whether a spurt of ours is under way (as far as the relay was told).
     public private(set) var transmitting = false
     /// Set by a `deny`: the rest of the current spurt is not sent.
@@ -154,6 +156,7 @@ public struct SessionCore: Sendable {
             everJoined = true
             floor = .open
             actions.append(.event(.ready(you: myID, room: config.room, floor: .open)))
+            if micMuted { actions.append(micAction) }
         }
         return actions
     }
@@ -291,7 +294,33 @@ public struct SessionCore: Sendable {
         guard isOpen, let message = try? ControlMessage.decode(bytes, limit: ControlMessage.maxRelayMessageSize) else {
             return []
         }
-        return link == .forwarder ? forwarderText(message, now: now) : relayText(message, now: now)
+        if let mic = MicMessage.parse(message), mic.from != myID {
+            let heard = link == .forwarder ? Self.events(roster.heard(id: mic.from, now: now, addUnknown: true)) : []
+            return announcingMic(heard + Self.events(roster.setMicMuted(id: mic.from, mic.muted)))
+        }
+        return announcingMic(link == .forwarder ? forwarderText(message, now: now) : relayText(message, now: now))
+    }
+
+    /// While muted, whoever joins (and the room, once we are in) is told: a relay keeps no such state.
+    func announcingMic(_ actions: [Action]) -> [Action] {
+        guard micMuted, actions.contains(where: { action in
+            switch action {
+            case .event(.ready), .event(.memberJoined): return true
+            default: return false
+            }
+        }) else { return actions }
+        return actions + [micAction]
+    }
+
+    var micAction: Action { .sendText(MicMessage.encoded(from: myID, muted: micMuted)) }
+
+    /// Mutes or unmutes our microphone (the transmitter stops sending; this tells the room).
+    public mutating func setMicMuted(_ muted: Bool) -> [Action] {
+        guard muted != micMuted else { return [] }
+        micMuted = muted
+        var actions: [Action] = [.event(.ownMic(muted: muted))]
+        if case .joined = phase { actions.append(micAction) }
+        return actions
     }
 
     mutating func relayText(_ message: ControlMessage, now: UInt64) -> [Action] {
@@ -386,6 +415,12 @@ public struct SessionCore: Sendable {
         var flags = flags
         // A spurt already under way when the session (re)joined starts here for the room.
         if !transmitting, !deniedUntilNextSpurt { flags.insert(.start) }
+        if flags.contains(.start), !transmitting, floor == .single, let holder = roster.talkers.first {
+            // The room has one floor and the roster shows it taken: busy now, without telling
+            // the relay or sounding the permit first (the relay would refuse it a moment later).
+            deniedUntilNextSpurt = true
+            return [.stopTransmitting(.busy), .event(.denied(reason: .busy, holder: holder.displayName))]
+        }
         if flags.contains(.start) {
             deniedUntilNextSpurt = false
             if transmitting { actions += endSpurtMessages() }
@@ -467,6 +502,7 @@ public struct SessionCore: Sendable {
             case .renamed(let m): return .event(.memberRenamed(m))
             case .talkStarted(let m): return .event(.talkStarted(m))
             case .talkStopped(let m): return .event(.talkStopped(m))
+            case .micChanged(let m): return .event(.micChanged(m))
             }
         }
     }

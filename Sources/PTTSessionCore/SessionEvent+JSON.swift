@@ -36,6 +36,14 @@ extension SessionEvent {
             o["event"] = .string("talk")
             member(m)
             o["on"] = .bool(false)
+        case .micChanged(let m):
+            o["event"] = .string("mic")
+            member(m)
+            o["muted"] = .bool(m.micMuted)
+        case .ownMic(let muted):
+            o["event"] = .string("mic")
+            o["own"] = .bool(true)
+            o["muted"] = .bool(muted)
         case .transmitting(let on):
             o["event"] = .string("transmit")
             o["on"] = .bool(on)

@@ -11,6 +11,10 @@ public enum SessionEvent: Equatable, Sendable {
     case memberRenamed(Roster.Member)
     case talkStarted(Roster.Member)
     case talkStopped(Roster.Member)
+    /// A member muted or unmuted its microphone.
+    case micChanged(Roster.Member)
+    /// Our own microphone was muted or unmuted.
+    case ownMic(muted: Bool)
     /// Our own transmission started or stopped (what the relay was told).
     case transmitting(Bool)
     case chat(from: UInt32, name: String, text: String, own: Bool)

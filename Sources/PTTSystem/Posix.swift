@@ -94,4 +94,36 @@ public enum Posix {
             guard out.count <= limit else { throw PosixError(.fileTooLarge, call: "read") }
         }
     }
+
+    /// `mkdir -p`: every missing directory of `path`, made with `mode`.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(PosixError) {
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, mode) != 0, errno != EEXIST { throw PosixError.current("mkdir") }
+        }
+    }
+
+    /// Replaces the file at `path` with `bytes` whole: written to a temporary file beside it,
+    /// flushed, then renamed over it, so a crash or a full disk leaves the old file, never half
+    /// of the new one. The file gets `mode`.
+    public static func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(PosixError) {
+        let temporary = path + ".tmp\(getpid())"
+        let fd = try call("open") { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        do {
+            try writeAll(fd, bytes)
+            _ = try call("fsync") { fsync(fd) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        do {
+            _ = try call("rename") { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
 }

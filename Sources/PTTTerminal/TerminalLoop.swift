@@ -31,6 +31,7 @@ final class TerminalLoop {
         self.screen = screen
         self.decoder = decoder
         self.mapper = mapper
+        self.mapper.boxOpen = model.helpVisible
         self.model = model
         self.pending = pending
         self.wakeRead = wakeRead
@@ -125,6 +126,7 @@ final class TerminalLoop {
                         return s.pendingModel
                     }) {
                         model = next
+                        mapper.boxOpen = next.helpVisible
                         deliver(mapper.setTalkMode(model.talkMode))
                         dirty = true
                     }

@@ -3,10 +3,13 @@ import PTTProtocol
 /// Turns decoded terminal input into ``UIIntent``s: the key bindings, the talk-key
 /// ``HoldDetector`` and, while chat is open, the ``LineEditor``.
 ///
-/// Keys (chat closed): hold space to talk, `q` or Ctrl+C quit, `m` mute, `+`/`=` and `-` volume,
-/// `t` talk mode, `?` help, `s` stats, Enter opens chat. With chat open, keys edit the line;
-/// Enter sends, Esc cancels, Ctrl+C still quits. Releases (kitty) only matter for space; repeats
-/// only for volume and editing, so a held `m` does not flicker.
+/// Keys (chat closed): hold space to talk, `q` or Ctrl+C quit, `m` microphone mute, `d` deafen,
+/// Up/Down or Tab/Shift+Tab pick a member, `+`/`=` and `-` volume (the picked member's, else the
+/// master), `x` silence the picked member, Esc close the help box or drop the pick, `t` talk
+/// mode, `?` help, `s` stats, Enter opens chat. While a box is open (``boxOpen``) `q` closes it
+/// instead of quitting. With chat open, keys edit the line; Enter sends, Esc cancels, Ctrl+C
+/// still quits. Releases (kitty) only matter for space; repeats only for volume, picking and
+/// editing, so a held `m` does not flicker.
 ///
 /// The editor and the hold method are input-side state: the terminal copies them into the
 /// ``ScreenModel`` it draws (``ScreenModel/editor``, ``ScreenModel/holdMethod``).
@@ -14,6 +17,9 @@ public struct InputMapper: Equatable, Sendable {
     public private(set) var hold: HoldDetector
     /// The chat line being typed; nil while chat is closed.
     public private(set) var editor: LineEditor?
+    /// A box (help) is open over the screen: `q` and Esc close it. Follows `?` and Esc at once;
+    /// the terminal sets it from every model it draws.
+    public var boxOpen = false
 
     public init(hold: HoldDetector = HoldDetector()) {
         self.hold = hold
@@ -53,15 +59,32 @@ public struct InputMapper: Equatable, Sendable {
             editor = LineEditor()
             let released = hold.reset().map { [Self.intent($0)] } ?? []
             return released + [.openChat]
+        case .escape where !isRepeat:
+            boxOpen = false
+            return [.dismiss]
+        case .down:
+            return [.selectNext]
+        case .up:
+            return [.selectPrevious]
+        case .tab:
+            return [event.modifiers.significant.contains(.shift) ? .selectPrevious : .selectNext]
         case .character(let c):
             switch c {
             case "+", "=": return [.volumeUp]
             case "-": return [.volumeDown]
             case _ where isRepeat: return []
-            case "q": return [.quit]
-            case "m": return [.toggleMute]
+            case "q", "Q":
+                guard boxOpen else { return [.quit] }
+                boxOpen = false
+                return [.dismiss]
+            case "m": return [.toggleMicMute]
+            case "d": return [.toggleMute]
+            case "x": return [.toggleSelectedMute]
             case "t": return [.cycleMode]
-            case "?": return [.toggleHelp]
+            case "?":
+                // Known here at once, before the client's next model says so.
+                boxOpen.toggle()
+                return [.toggleHelp]
             case "s": return [.toggleStats]
             default: return []
             }

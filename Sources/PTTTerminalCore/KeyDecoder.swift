@@ -297,6 +297,9 @@ public struct KeyDecoder: Sendable {
         case UInt8(ascii: "~"):
             guard let n = field(0), let key = tildeKey(n) else { return nil }
             return .key(KeyEvent(key, modifiers: modifiers, kind: kind, isKitty: explicitKind))
+        case UInt8(ascii: "Z"):
+            // Back-tab (`ESC[Z`): Shift+Tab.
+            return .key(KeyEvent(.tab, modifiers: modifiers.union(.shift), kind: kind, isKitty: explicitKind))
         default:
             guard let key = finalKey(final) else { return nil }
             return .key(KeyEvent(key, modifiers: modifiers, kind: kind, isKitty: explicitKind))

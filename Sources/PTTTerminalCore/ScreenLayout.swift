@@ -109,6 +109,8 @@ public enum ScreenLayout {
         case .denied(let reason): return (" denied: \(reason) ", [.bold], .error)
         case .busy(let holder): return (holder.map { " busy: \($0) is talking " } ?? " busy ", [.bold], .warning)
         case .listenOnly: return (" listen-only ", [.bold], .warning)
+        case .idle where m.micMuted:
+            return (" MIC OFF (m) ", [.bold], .warning)
         case .idle:
             switch m.talkMode {
             case .hold: return (" hold space to talk ", [], .normal)
@@ -128,10 +130,15 @@ public enum ScreenLayout {
         } else if case .disconnected = m.connection {
             b.add(" disconnected ", [.bold], .error)
         }
-        if m.muted { b.add(" MUTED ", [.bold], .warning) }
+        if m.micMuted, m.talkState != .idle { b.add(" MIC OFF ", [.bold], .warning) }
+        if m.muted { b.add(" DEAFENED ", [.bold], .warning) }
         b.add("| mode \(m.talkMode.rawValue) ")
         if m.talkMode == .hold || m.talkMode == .toggle {
             b.add("| \(m.holdMethod.label) ")
+        }
+        if let id = m.selectedID, let picked = m.members.first(where: { $0.id == id }) {
+            b.add("| \(picked.name): ", [.bold])
+            b.add(picked.silenced ? "silenced " : "vol \(picked.volumePercent)% ", [.bold])
         }
         b.add("| vol \(m.volumePercent)% ")
         if let notice = m.notice { b.add("| \(notice) ", [], .warning) }
@@ -161,7 +168,7 @@ public enum ScreenLayout {
         return b.row
     }
 
-    static let keyHelp = "space talk  enter chat  m mute  +/- vol  t mode  s stats  ? help  q quit"
+    static let keyHelp = "space talk  m mic  d deafen  tab pick  +/- vol  enter chat  ? help  q quit"
 
     static func bottomRow(_ m: ScreenModel, width: Int) -> (row: ScreenRow, cursorColumn: Int?) {
         var b = RowBuilder(width: width)
@@ -220,10 +227,21 @@ public enum ScreenLayout {
             } else {
                 b.add("   ")
             }
-            let tag = member.listener ? "listen" : ""
-            let nameWidth = max(1, width - 3 - barWidth - 1)
+            let tag = tagText(member)
+            let tail = member.talking ? barWidth : max(barWidth, min(DisplayWidth.of(tag), width - 10))
+            let nameWidth = max(1, width - 3 - tail - 1)
             let name = member.name + (member.isSelf ? " (you)" : "")
-            b.add(DisplayWidth.prefix(name, fitting: nameWidth), member.talking ? [.bold] : [], member.talking ? .talking : .normal)
+            let picked = member.id == m.selectedID && !member.isSelf
+            if picked {
+                // Picked for +/- and x: reversed, and marked with `*` for screens without attributes.
+                b.runs.removeAll()
+                b.used = 0
+                b.add(member.talking ? ">>" : " *", [.bold], member.talking ? .talking : .accent)
+                b.add(" ")
+            }
+            var nameStyle: TextStyle = member.talking ? .bold : []
+            if picked { nameStyle.insert(.reverse) }
+            b.add(DisplayWidth.prefix(name, fitting: nameWidth), nameStyle, member.talking ? .talking : .normal)
             b.pad(to: 3 + nameWidth + 1)
             if member.talking {
                 let filled = Int((min(1, max(0, member.level)) * Double(barWidth)).rounded())
@@ -258,6 +276,17 @@ public enum ScreenLayout {
             rows.append(more.row)
         }
         return fit(rows, height: height)
+    }
+
+    /// What the roster shows after a member's name when it is not talking: whether we silenced
+    /// it or changed its volume, whether its microphone is off, whether it only listens.
+    static func tagText(_ member: ScreenModel.Member) -> String {
+        if member.silenced { return "silenced" }
+        var parts: [String] = []
+        if member.volumePercent != 100 { parts.append("\(member.volumePercent)%") }
+        // A listener never talks: its microphone does not matter.
+        if member.listener { parts.append("listen") } else if member.micMuted { parts.append("mic off") }
+        return parts.joined(separator: " ")
     }
 
     static func formatPercent(_ p: Double) -> String {
@@ -334,11 +363,15 @@ public enum ScreenLayout {
             "Keys",
             "space   hold to talk (toggle: press to latch)",
             "enter   chat: enter sends, esc cancels",
-            "m       mute the speakers",
-            "+ -     volume",
+            "m       mute the microphone (any mode)",
+            "d       deafen: mute the speakers",
+            "tab     pick a member (also up/down)",
+            "+ -     volume: the picked member's, else all",
+            "x       silence the picked member",
+            "esc     close this help, or drop the pick",
             "t       talk mode: hold, toggle, vox, open",
             "s       jitter and loss per member",
-            "?       close this help",
+            "?       close this help (also esc, q)",
             "q       quit (also ctrl+c)",
             "talk key release: \(m.holdMethod.label)",
         ]

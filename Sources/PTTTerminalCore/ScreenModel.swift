@@ -29,11 +29,20 @@ public struct ScreenModel: Equatable, Sendable {
         /// Receive jitter and loss, shown when ``ScreenModel/statsVisible``.
         public var jitterMilliseconds: Int?
         public var lossPercent: Double?
+        /// Its microphone is muted (it said so; for ourselves, ours is).
+        public var micMuted: Bool
+        /// How loud we play it, percent (100: as it comes), and whether we silenced it.
+        public var volumePercent: Int
+        public var silenced: Bool
 
         public init(
             id: UInt32, name: String, isSelf: Bool = false, talking: Bool = false, level: Double = 0,
-            listener: Bool = false, jitterMilliseconds: Int? = nil, lossPercent: Double? = nil
+            listener: Bool = false, jitterMilliseconds: Int? = nil, lossPercent: Double? = nil,
+            micMuted: Bool = false, volumePercent: Int = 100, silenced: Bool = false
         ) {
+            self.micMuted = micMuted
+            self.volumePercent = volumePercent
+            self.silenced = silenced
             self.id = id
             self.name = name
             self.isSelf = isSelf
@@ -85,8 +94,12 @@ public struct ScreenModel: Equatable, Sendable {
     public var chat: [ChatLine]
     public var talkMode: TalkMode
     public var talkState: TalkState
-    /// Speakers muted (`m`).
+    /// Speakers muted (`d`, deafen).
     public var muted: Bool
+    /// Our microphone muted (`m`): nothing is sent in any mode.
+    public var micMuted: Bool
+    /// The member whose volume `+`/`-` change (arrows or Tab pick one); nil: the master volume.
+    public var selectedID: UInt32?
     public var volumePercent: Int
     /// A short condition for the status line, e.g. "no microphone: listening only".
     public var notice: String?
@@ -101,7 +114,7 @@ public struct ScreenModel: Equatable, Sendable {
         room: String = "", relayURL: String = "", connection: Connection = .connecting,
         roundTripMilliseconds: Int? = nil, members: [Member] = [], micLevelDBFS: Double? = nil,
         chat: [ChatLine] = [], talkMode: TalkMode = .hold, talkState: TalkState = .idle,
-        muted: Bool = false, volumePercent: Int = 100, notice: String? = nil,
+        muted: Bool = false, micMuted: Bool = false, selectedID: UInt32? = nil, volumePercent: Int = 100, notice: String? = nil,
         helpVisible: Bool = false, statsVisible: Bool = false,
         holdMethod: HoldDetector.Method = .autorepeat, editor: LineEditor? = nil
     ) {
@@ -115,6 +128,8 @@ public struct ScreenModel: Equatable, Sendable {
         self.talkMode = talkMode
         self.talkState = talkState
         self.muted = muted
+        self.micMuted = micMuted
+        self.selectedID = selectedID
         self.volumePercent = volumePercent
         self.notice = notice
         self.helpVisible = helpVisible

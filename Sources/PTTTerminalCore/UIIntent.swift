@@ -7,12 +7,22 @@ public enum UIIntent: Equatable, Sendable {
     case talkReleased
     /// `q`, or Ctrl+C.
     case quit
-    /// `m`: mute or unmute the speakers.
+    /// `m`: mute or unmute the microphone.
+    case toggleMicMute
+    /// `d`: mute or unmute the speakers (deafen).
     case toggleMute
-    /// `+` (or `=`).
+    /// `+` (or `=`): the selected member's volume, or the master volume.
     case volumeUp
     /// `-`.
     case volumeDown
+    /// Down arrow or Tab: select the next member (after the last: none, the master volume).
+    case selectNext
+    /// Up arrow or Shift+Tab.
+    case selectPrevious
+    /// `x`: silence the selected member, or give them back.
+    case toggleSelectedMute
+    /// Esc, or `q` while a box is open: close the box, else drop the selection.
+    case dismiss
     /// `t`: next talk mode.
     case cycleMode
     /// `?`.

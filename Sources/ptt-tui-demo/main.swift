@@ -104,6 +104,16 @@ for await intent in ui.intents {
     case .quit:
         ui.stop()
     case .toggleMute: model.muted.toggle()
+    case .toggleMicMute: model.micMuted.toggle()
+    case .selectNext, .selectPrevious:
+        let ids = model.members.filter { !$0.isSelf }.map(\.id)
+        let at = model.selectedID.flatMap { ids.firstIndex(of: $0) }
+        let next = intent == .selectNext ? (at.map { $0 + 1 } ?? 0) : (at.map { $0 - 1 } ?? ids.count - 1)
+        model.selectedID = ids.indices.contains(next) ? ids[next] : nil
+    case .toggleSelectedMute:
+        if let i = model.members.firstIndex(where: { $0.id == model.selectedID }) { model.members[i].silenced.toggle() }
+    case .dismiss:
+        if model.helpVisible { model.helpVisible = false } else { model.selectedID = nil }
     case .volumeUp: model.volumePercent = min(150, model.volumePercent + 10)
     case .volumeDown: model.volumePercent = max(0, model.volumePercent - 10)
     case .cycleMode: model.talkMode = model.talkMode.next

@@ -4,6 +4,7 @@ import PTTProtocol
 import PTTAudioCore
 import PTTSessionCore
 import Synchronization
+import Glibc
 
 /// One person in one room: the session wired to the audio engine.
 ///
@@ -24,6 +25,10 @@ final class Call: Sendable {
     /// `--expected-loss auto`: FEC follows the loss seen on incoming audio.
     let adaptiveLoss: Bool
     let mix = Mutex<(volume: Double, muted: Bool)>((1.0, false))
+    /// Per-person volume and mute, remembered by name.
+    let speakers: SpeakerMemory
+    /// Statistics of speakers that left, kept for `stats` until ptt quits.
+    let departed = DepartedSpeakers()
     /// The mode the user chose. Talk commands are absolute (on/off: the screen's key mapper
     /// keeps the toggle latch itself), so in `toggle` mode the gate runs as `hold`.
     let mode: Mutex<TalkMode>
@@ -32,8 +37,11 @@ final class Call: Sendable {
     /// `output` replaces the playback device (e.g. a file for `ptt listen --out`).
     init(session config: SessionCore.Configuration, connector: any RelayConnector, audio: AudioOptions,
          defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil, recorder: SessionRecorder? = nil,
+         speakers: SpeakerMemory = SpeakerMemory(path: nil),
          onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
         self.recorder = recorder
+        self.speakers = speakers
+        let departed = self.departed
         listen = config.listen
         adaptiveLoss = audio.adaptiveLoss
         settings = audio.opusSettings
@@ -45,12 +53,16 @@ final class Call: Sendable {
         session = ClientSession(config: config, connector: connector, handlers: .init(
             event: { event in
                 switch event {
-                case .talkStopped(let m), .memberLeft(let m):
-                    if case .memberLeft = event { receiver.removeSpeaker(m.id) }
+                case .memberJoined(let m), .memberRenamed(let m):
+                    if let name = m.name { Self.apply(speakers[name], to: m.id, in: receiver) }
+                case .memberLeft(let m):
+                    if let statistics = receiver.statistics(of: m.id) { departed.add(m.id, m.displayName, statistics) }
+                    receiver.removeSpeaker(m.id)
                 case .transmitting(let on):
                     receiver.play(on ? .talkStart : .talkEnd)
                 case .denied:
-                    receiver.play(.busy)
+                    // One answer: a refusal during the permit chirp replaces it.
+                    receiver.replaceCues(with: .busy)
                 default:
                     break
                 }
@@ -124,7 +136,43 @@ final class Call: Sendable {
         return volume
     }
 
+    /// Mutes or unmutes the microphone: the transmitter sends nothing, the room is told.
+    func setMicMuted(_ muted: Bool) {
+        transmitter?.setMicMuted(muted)
+        session.setMicMuted(muted)
+    }
+
+    var micMuted: Bool { session.snapshot.micMuted }
+
+    static func apply(_ setting: SpeakerPreferences.Setting, to id: UInt32, in receiver: Receiver) {
+        receiver.setGain(id, dB: setting.volumePercent > 0 ? 20 * log10(Double(setting.volumePercent) / 100) : -120)
+        receiver.setMuted(id, setting.muted || setting.volumePercent == 0)
+    }
+
+    /// Changes how loud member `id` (joined as `name`) plays, remembers it for `name`; returns
+    /// the new setting and, when it could not be saved, why.
+    func changeSpeaker(_ id: UInt32, name: String, _ change: (inout SpeakerPreferences) -> SpeakerPreferences.Setting) -> (SpeakerPreferences.Setting, String?) {
+        let (setting, problem) = speakers.update(name, change)
+        Self.apply(setting, to: id, in: receiver)
+        return (setting, problem)
+    }
+
     func quit() { session.quit() }
+}
+
+/// The receive statistics of speakers who left, for `stats` until ptt quits (the newest 256).
+final class DepartedSpeakers: Sendable {
+    static let limit = 256
+    private let list = Mutex<[(id: UInt32, name: String, statistics: JitterBuffer.Statistics)]>([])
+
+    func add(_ id: UInt32, _ name: String, _ statistics: JitterBuffer.Statistics) {
+        list.withLock { d in
+            d.append((id, name, statistics))
+            if d.count > Self.limit { d.removeFirst(d.count - Self.limit) }
+        }
+    }
+
+    var all: [(id: UInt32, name: String, statistics: JitterBuffer.Statistics)] { list.withLock { $0 } }
 }
 
 /// What a running call reports.

@@ -13,7 +13,7 @@ struct EchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
         abstract: "Microphone test: hear yourself through the codec after a second.",
-        discussion: "Speak: the meter shows the microphone (mic) and what comes back (echo). Ctrl-C stops."
+        discussion: "Speak: the meter shows the microphone (mic) and what comes back (echo). q or Ctrl-C stops."
     )
 
     @OptionGroup var audio: AudioOptions
@@ -57,13 +57,16 @@ struct EchoCommand: AsyncParsableCommand {
             EchoCommand.interrupted.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)
         }
-        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. Ctrl-C stops.")
+        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. q or Ctrl-C stops.")
+        QuitKey.start()
+        defer { QuitKey.restore() }
         engines.start()
 
         let start = MonotonicClock.now()
         while !Self.interrupted.load(ordering: .relaxed) {
             if seconds > 0 && Double(elapsed(from: start, to: MonotonicClock.now())) / 1e9 >= seconds { break }
             try await Task.sleep(for: .milliseconds(100))
+            if QuitKey.pressed() { break }
             for line in messages.take() { print("\r\u{1B}[K" + line) }
             let mic = transmitter.captureLevel
             let back = receiver.level(of: speaker)

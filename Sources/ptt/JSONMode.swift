@@ -6,7 +6,7 @@ import Synchronization
 import PTTSystem
 
 /// `ptt join --json`: no screen; one JSON object per line on stdout for every event, and
-/// commands on stdin (`talk on`, `talk off`, `chat TEXT`, `mute on|off`, `stats`, `quit`).
+/// commands on stdin (`ScriptCommand.summary`).
 /// End of input does not end the session: `quit`, Ctrl-C or SIGTERM do.
 enum JSONMode {
     static let output = Mutex<Void>(())
@@ -53,7 +53,20 @@ enum JSONMode {
 
     /// The `stats` event: each speaker's receive statistics, device xruns, decoder errors.
     static func statistics(_ call: Call) -> JSONObject {
-        let speakers = call.receiver.allStatistics.map { JSONValue.object($0.statistics.jsonObject(id: $0.id)) }
+        // Named; those who left are kept (with "left": true) until ptt quits.
+        let roster = call.session.snapshot.roster
+        let present = call.receiver.allStatistics.map { entry -> JSONValue in
+            var o = entry.statistics.jsonObject(id: entry.id)
+            o["name"] = roster[entry.id].map { .string($0.displayName) } ?? .null
+            return .object(o)
+        }
+        let gone = call.departed.all.map { entry -> JSONValue in
+            var o = entry.statistics.jsonObject(id: entry.id)
+            o["name"] = .string(entry.name)
+            o["left"] = .bool(true)
+            return .object(o)
+        }
+        let speakers = present + gone
         return JSONObject([
             ("event", .string("stats")), ("speakers", .array(speakers)),
             ("sent_frames", .int(Int64(call.transmitter?.sentFrames ?? 0))),
@@ -65,14 +78,32 @@ enum JSONMode {
             + (call.playback.deviceDelayMicros.map { [("playback_delay_us", JSONValue.int(Int64($0)))] } ?? []))
     }
 
+    static let listenOnlyError = JSONObject([("event", .string("error")), ("code", .string("listen-only")),
+                                             ("text", .string("joined with --listen: this client never talks"))])
+
+    /// Changes how a member plays (remembered by name, also when nobody of that name is here
+    /// now) and says what it is now, as a `speaker` event.
+    static func speaker(_ name: String, call: Call, _ change: (inout SpeakerPreferences) -> SpeakerPreferences.Setting) {
+        let ids = call.session.snapshot.roster.sorted.filter { $0.name == name }.map(\.id)
+        var result: (SpeakerPreferences.Setting, String?) = (call.speakers[name], nil)
+        if ids.isEmpty {
+            result = call.speakers.update(name, change)
+        } else {
+            for id in ids { result = call.changeSpeaker(id, name: name, change) }
+        }
+        var o = JSONObject([("event", .string("speaker")), ("name", .string(name)), ("present", .bool(!ids.isEmpty)),
+                            ("volume", .int(Int64(result.0.volumePercent))), ("silenced", .bool(result.0.muted))])
+        if let problem = result.1 { o["warning"] = .string(problem) }
+        emit(o)
+    }
+
     static func perform(_ line: String, call: Call) {
         if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
         do {
             switch try ScriptCommand.parse(line) {
             case .talk(let on):
                 if call.listen {
-                    emit(JSONObject([("event", .string("error")), ("code", .string("listen-only")),
-                                     ("text", .string("joined with --listen: this client never talks"))]))
+                    emit(listenOnlyError)
                 } else if on, let status = call.capture?.status, case .unavailable(let message, _) = status {
                     // The key is still held: speech goes out once the microphone works again.
                     emit(JSONObject([("event", .string("error")), ("code", .string("no-microphone")),
@@ -81,6 +112,22 @@ enum JSONMode {
                 call.talk(on)
             case .chat(let text): call.session.chat(text)
             case .mute(let on): call.setMuted(on)
+            case .mic(let on):
+                if call.listen { emit(listenOnlyError) } else { call.setMicMuted(!on) }
+            case .volume(let name, let percent):
+                speaker(name, call: call) { prefs in
+                    var s = prefs[name]
+                    s.volumePercent = percent
+                    prefs.set(s, for: name)
+                    return s
+                }
+            case .silence(let name, let on):
+                speaker(name, call: call) { prefs in
+                    var s = prefs[name]
+                    s.muted = on
+                    prefs.set(s, for: name)
+                    return s
+                }
             case .stats: emit(statistics(call))
             case .quit: call.quit()
             }

@@ -77,13 +77,16 @@ struct JoinCommand: AsyncParsableCommand {
             }
         }
         let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
+        let speakers = SpeakerMemory(path: SpeakerMemory.defaultPath())
         guard json else {
             let state = ScreenState(room: room, relayURL: url)
             if let hosted {
                 state.values.withLock { $0.hosting = "hosting" }
                 for share in hosted.shareURLs { state.notice("hosting: others join with: ptt join \(room) NAME --relay \(share)") }
             }
-            let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder) { state.apply($0) }
+            if let problem = speakers.problem { state.notice(problem) }
+            let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder,
+                                speakers: speakers) { state.apply($0) }
             let outcome: (SessionCore.EndReason, Int32?)
             do {
                 outcome = try await TerminalMode.run(call: call, state: state, name: name, logFile: logFile)
@@ -105,7 +108,11 @@ struct JoinCommand: AsyncParsableCommand {
             JSONMode.emit(JSONObject([("event", .string("hosting")), ("room", .string(room)),
                                       ("urls", .array(hosted.shareURLs.map { .string("\($0)/\(room)") }))]))
         }
-        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder) { JSONMode.emit($0) }
+        if let problem = speakers.problem {
+            JSONMode.emit(JSONObject([("event", .string("error")), ("code", .string("speaker-settings")), ("text", .string(problem))]))
+        }
+        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder,
+                            speakers: speakers) { JSONMode.emit($0) }
         JSONMode.readCommands(call: call)
         Signals.install()
         Signals.onSignal { call.quit() }

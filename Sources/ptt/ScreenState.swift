@@ -23,6 +23,8 @@ final class ScreenState: Sendable {
         var helpVisible = false
         var statsVisible = false
         var hosting: String?
+        /// The member `+`, `-` and `x` act on; nil: the master volume.
+        var selected: UInt32?
     }
 
     static let maxChatLines = 500
@@ -54,13 +56,53 @@ final class ScreenState: Sendable {
     func notice(_ text: String) { log("", text) }
 
     func toggleHelp() { values.withLock { $0.helpVisible.toggle() } }
+
+    /// Esc (or `q` over a box): the help box closes first, else the pick is dropped.
+    func dismiss() {
+        values.withLock { v in
+            if v.helpVisible { v.helpVisible = false } else { v.selected = nil }
+        }
+    }
+
+    var selected: UInt32? { values.withLock { $0.selected } }
+
+    /// Picks the next (`step` 1) or previous (-1) of `ids` (the others, in screen order); past
+    /// either end nobody is picked (the master volume), then it wraps around.
+    func select(step: Int, among ids: [UInt32]) {
+        values.withLock { v in
+            guard !ids.isEmpty else { v.selected = nil; return }
+            let current = v.selected.flatMap { ids.firstIndex(of: $0) }
+            let next: Int?
+            switch (current, step > 0) {
+            case (nil, true): next = 0
+            case (nil, false): next = ids.count - 1
+            case (let i?, true): next = i + 1 < ids.count ? i + 1 : nil
+            case (let i?, false): next = i > 0 ? i - 1 : nil
+            }
+            v.selected = next.map { ids[$0] }
+        }
+    }
     func toggleStats() { values.withLock { $0.statsVisible.toggle() } }
 
     /// Applies one event from the call.
     func apply(_ event: CallEvent) {
         switch event {
         case .device(let direction, let status):
-            values.withLock { if direction == .capture { $0.microphone = status } else { $0.speakers = status } }
+            let old = values.withLock { v -> DeviceStatus in
+                defer { if direction == .capture { v.microphone = status } else { v.speakers = status } }
+                return direction == .capture ? v.microphone : v.speakers
+            }
+            // What the device said, once per distinct failure (the status line only says "retrying").
+            switch (old, status) {
+            case (.unavailable(let before, _), .unavailable(let message, _)) where before == message:
+                break
+            case (_, .unavailable(let message, let retry)):
+                notice("\(message) (retrying every \(max(1, retry / 1000)) s or so)")
+            case (.unavailable, .running(let device)):
+                notice("\(direction == .capture ? "microphone" : "speakers") working again: \(device)")
+            default:
+                break
+            }
         case .session(let e):
             apply(e)
         }
@@ -76,8 +118,21 @@ final class ScreenState: Sendable {
             notice("\(m.displayName) joined\(m.listen ? " (listening)" : "")")
         case .memberLeft(let m):
             notice("\(m.displayName) left")
-        case .memberRenamed, .talkStarted, .talkStopped:
+            values.withLock { v in
+                if v.selected == m.id { v.selected = nil }
+                if case .busy(let holder) = v.talkState, holder == nil || holder == m.displayName { v.talkState = .idle }
+            }
+        case .talkStopped(let m):
+            // The floor is free again: the refusal no longer holds.
+            values.withLock { v in
+                if case .busy(let holder) = v.talkState, holder == nil || holder == m.displayName { v.talkState = .idle }
+            }
+        case .memberRenamed, .talkStarted:
             break
+        case .micChanged(let m):
+            notice("\(m.displayName) \(m.micMuted ? "muted" : "unmuted") their microphone")
+        case .ownMic(let muted):
+            notice(muted ? "your microphone is off: nothing is sent in any mode (m turns it on)" : "your microphone is on")
         case .transmitting(let on):
             values.withLock { v in
                 if on { v.talkState = .talking } else if v.talkState == .talking { v.talkState = .idle }
@@ -135,11 +190,13 @@ final class ScreenState: Sendable {
         let me = core.myID
         members.append(ScreenModel.Member(id: me, name: name, isSelf: true, talking: core.transmitting,
                                           level: call.transmitter.map { Self.meter($0.captureLevel.rmsDBFS) } ?? 0,
-                                          listener: call.listen))
+                                          listener: call.listen, micMuted: core.micMuted))
         for m in core.roster.sorted {
+            let setting = m.name.map { call.speakers[$0] } ?? SpeakerPreferences.Setting()
             var member = ScreenModel.Member(id: m.id, name: m.displayName, talking: m.talking,
                                             level: m.talking ? Self.meter(call.receiver.level(of: m.id).rmsDBFS) : 0,
-                                            listener: m.listen)
+                                            listener: m.listen, micMuted: m.micMuted,
+                                            volumePercent: setting.volumePercent, silenced: setting.muted)
             if v.statsVisible, let st = call.receiver.statistics(of: m.id) {
                 member.jitterMilliseconds = st.playout.quantileNanos / 1_000_000   // 95 % of arrivals within
                 let expected = st.played + st.lost
@@ -154,9 +211,9 @@ final class ScreenState: Sendable {
             talkState = .listenOnly
         } else if case .unavailable = v.microphone {
             talkState = .listenOnly
-            notices.append("no mic (retrying)")
+            notices.append("no mic (retrying; see the chat log)")
         }
-        if case .unavailable = v.speakers { notices.append("no speakers (retrying)") }
+        if case .unavailable = v.speakers { notices.append("no speakers (retrying; see the chat log)") }
         let mix = call.mix.withLock { $0 }
         let micRunning: Bool = { if case .running = v.microphone { return true } else { return false } }()
         return ScreenModel(
@@ -164,6 +221,7 @@ final class ScreenState: Sendable {
             members: members,
             micLevelDBFS: micRunning ? call.transmitter?.captureLevel.rmsDBFS : nil,
             chat: v.chat, talkMode: call.talkMode, talkState: talkState, muted: mix.muted,
+            micMuted: core.micMuted, selectedID: v.selected.flatMap { core.roster[$0] != nil ? $0 : nil },
             volumePercent: Int((mix.volume * 100).rounded()), notice: notices.isEmpty ? nil : notices.joined(separator: "; "),
             helpVisible: v.helpVisible, statsVisible: v.statsVisible)
     }

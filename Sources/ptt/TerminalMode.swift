@@ -1,4 +1,5 @@
 import Glibc
+import PTTProtocol
 import PTTSessionCore
 import PTTTerminalCore
 import PTTTerminal
@@ -45,14 +46,37 @@ enum TerminalMode {
             call.talk(false)
         case .quit:
             call.quit()
+        case .toggleMicMute:
+            if !call.listen { call.setMicMuted(!call.micMuted) }
         case .toggleMute:
             call.setMuted(!call.mix.withLock { $0.muted })
-        case .volumeUp:
-            _ = call.changeVolume(by: 1)
-        case .volumeDown:
-            _ = call.changeVolume(by: -1)
+        case .volumeUp, .volumeDown:
+            let steps = intent == .volumeUp ? 1 : -1
+            if let (id, name) = picked(call: call, state: state) {
+                let (_, problem) = call.changeSpeaker(id, name: name) { $0.changeVolume(of: name, by: steps) }
+                if let problem { state.notice(problem) }
+            } else {
+                _ = call.changeVolume(by: steps)
+            }
+        case .toggleSelectedMute:
+            if let (id, name) = picked(call: call, state: state) {
+                let (setting, problem) = call.changeSpeaker(id, name: name) { $0.toggleMuted(name) }
+                state.notice(setting.muted ? "\(name) silenced (x again gives them back)" : "\(name) audible again")
+                if let problem { state.notice(problem) }
+            } else {
+                state.notice("pick someone first: tab or the arrow keys")
+            }
+        case .selectNext, .selectPrevious:
+            let ids = call.session.snapshot.roster.sorted.filter { $0.name != nil }.map(\.id)
+            state.select(step: intent == .selectNext ? 1 : -1, among: ids)
+        case .dismiss:
+            state.dismiss()
         case .cycleMode:
-            if !call.listen { call.setMode(call.talkMode.next) }
+            guard !call.listen else { break }
+            let next = call.talkMode.next
+            // Said before it takes effect: open and vox send without a key.
+            state.notice(Self.modeNotice(next, micMuted: call.micMuted))
+            call.setMode(next)
         case .toggleHelp:
             state.toggleHelp()
         case .toggleStats:
@@ -61,6 +85,24 @@ enum TerminalMode {
             break
         case .sendChat(let text):
             if !call.session.chat(text) { state.notice("not sent: a chat line is 1 to 1000 characters") }
+        }
+    }
+}
+
+extension TerminalMode {
+    /// The member picked for `+`, `-` and `x`, if it is still here and has a name.
+    static func picked(call: Call, state: ScreenState) -> (UInt32, String)? {
+        guard let id = state.selected, let name = call.session.snapshot.roster[id]?.name else { return nil }
+        return (id, name)
+    }
+
+    static func modeNotice(_ mode: TalkMode, micMuted: Bool) -> String {
+        let off = micMuted ? " (your microphone is off: m turns it on)" : ""
+        switch mode {
+        case .hold: return "talk mode hold: hold space to talk"
+        case .toggle: return "talk mode toggle: space starts and stops talking"
+        case .vox: return "talk mode vox: your voice opens the microphone, m mutes it" + off
+        case .open: return "talk mode open: the microphone sends all the time, m mutes it" + off
         }
     }
 }

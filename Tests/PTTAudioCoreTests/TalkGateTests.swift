@@ -43,6 +43,36 @@ import Testing
         #expect(!gate.isTransmitting)
     }
 
+    @Test func aMutedMicrophoneSendsNothingInAnyMode() {
+        // Open mode sends from the first frame; muting ends the spurt at once (no tail) and
+        // nothing goes out until unmuted, when open mode sends again.
+        var open = TalkGate(.init(mode: .open, tailMillis: 100))
+        var out = Self.run(&open, count: 3)
+        #expect(out.map(\.0) == [0, 1, 2] && out.first?.1 == .start)
+        open.setMuted(true)
+        out = Self.run(&open, count: 10, from: 3)
+        #expect(out.map(\.0) == [3] && out.last?.1 == .end)
+        #expect(!open.isTransmitting && open.muted)
+        open.setMuted(false)
+        #expect(Self.run(&open, count: 2, from: 13).first?.1 == .start)
+        // Vox: loud speech while muted opens nothing.
+        var vox = TalkGate(.init(mode: .vox))
+        vox.setMuted(true)
+        #expect(Self.run(&vox, count: 20, loud: { _ in true }).isEmpty)
+        // Toggle: a latched spurt is released by the mute and does not resume on unmute.
+        var toggle = TalkGate(.init(mode: .toggle, tailMillis: 0))
+        toggle.keyDown()
+        #expect(Self.run(&toggle, count: 2).count == 2)
+        toggle.setMuted(true)
+        toggle.setMuted(false)
+        let after = Self.run(&toggle, count: 5, from: 2)
+        #expect(after.map(\.0) == [2] && after.last?.1 == .end)
+        // Hold: a press while muted sends nothing.
+        var hold = TalkGate(.init(mode: .hold))
+        hold.setMuted(true)
+        #expect(Self.run(&hold, count: 5, key: { _ in true }).isEmpty)
+    }
+
     @Test func zeroTailEndsOnTheReleaseFrame() {
         var gate = TalkGate(.init(mode: .hold, tailMillis: 0))
         let out = Self.run(&gate, count: 10, key: { (2..<4).contains($0) })

@@ -12,6 +12,24 @@ import Testing
         #expect(try ScriptCommand.parse("quit") == .quit)
         #expect(try ScriptCommand.parse(" stats ") == .stats)
         #expect(try ScriptCommand.parse("exit\r\n") == .quit)
+        #expect(try ScriptCommand.parse("mic off") == .mic(on: false))
+        #expect(try ScriptCommand.parse("mic on") == .mic(on: true))
+        #expect(try ScriptCommand.parse("deafen on") == .mute(true))
+        #expect(try ScriptCommand.parse("volume bob 80") == .volume(name: "bob", percent: 80))
+        #expect(try ScriptCommand.parse("volume  mary ann  150 ") == .volume(name: "mary ann", percent: 150))
+        #expect(try ScriptCommand.parse("silence mary ann on") == .silence(name: "mary ann", on: true))
+        #expect(try ScriptCommand.parse("silence bob off") == .silence(name: "bob", on: false))
+    }
+
+    @Test func rejectsBadSpeakerCommands() {
+        for bad in ["volume bob", "volume 80", "volume bob 201", "volume bob -10", "volume bob loud"] {
+            #expect(throws: ScriptCommand.ParseError.usage("volume NAME PERCENT (0 to 200)"), "\(bad)") { try ScriptCommand.parse(bad) }
+        }
+        for bad in ["silence bob", "silence on", "silence bob maybe"] {
+            #expect(throws: ScriptCommand.ParseError.usage("silence NAME on|off"), "\(bad)") { try ScriptCommand.parse(bad) }
+        }
+        #expect(throws: ScriptCommand.ParseError.usage("mic on|off")) { try ScriptCommand.parse("mic mute") }
+        #expect(ScriptCommand.ParseError.unknown("x").description.contains("mic on|off"))
     }
 
     @Test func rejectsBadCommands() {

@@ -139,6 +139,62 @@ import Testing
         #expect(texts(s.outgoingFrame(payload: [1], flags: .start)) == [.talk(from: 17, on: true)])
     }
 
+    @Test func aFloorTheRosterShowsTakenIsBusyWithoutAPermit() {
+        var s = joinedSession(floor: .single)
+        _ = s.receivedText(text(.talk(from: 12, on: true)), now: 1 * .second)
+        // Bob holds the floor: a press is refused here, before the relay is told, and no
+        // `transmitting(true)` (the permit chirp) comes first.
+        let press = s.outgoingFrame(payload: [1], flags: .start)
+        #expect(press == [.stopTransmitting(.busy), .event(.denied(reason: .busy, holder: "bob"))])
+        #expect(s.outgoingFrame(payload: [1], flags: []).isEmpty && !s.transmitting)
+        // Once bob stops, a press goes through.
+        _ = s.receivedText(text(.talk(from: 12, on: false)), now: 2 * .second)
+        let next = s.outgoingFrame(payload: [1], flags: .start)
+        #expect(texts(next) == [.talk(from: 17, on: true)] && events(next) == [.transmitting(true)])
+        // In an open room others talking never refuse a press.
+        var open = joinedSession(floor: .open)
+        _ = open.receivedText(text(.talk(from: 12, on: true)), now: 1 * .second)
+        #expect(events(open.outgoingFrame(payload: [1], flags: .start)) == [.transmitting(true)])
+    }
+
+    @Test func micMuteIsToldToTheRoomAndToWhoeverJoins() throws {
+        var s = joinedSession()
+        let mute = s.setMicMuted(true)
+        #expect(events(mute) == [.ownMic(muted: true)])
+        let sent = try #require(texts(mute).first)
+        #expect(MicMessage.parse(sent)?.from == 17 && MicMessage.parse(sent)?.muted == true)
+        #expect(s.setMicMuted(true).isEmpty)
+        // Someone joins: told again (a relay keeps no such state).
+        let join = s.receivedText(text(.join(Peer(id: 20, name: "carol", listen: false))), now: 1 * .second)
+        #expect(texts(join).compactMap { MicMessage.parse($0)?.muted } == [true])
+        // Others' state lands in the roster, with an event.
+        let bob = s.receivedText(MicMessage.encoded(from: 12, muted: true), now: 1 * .second)
+        #expect(s.roster[12]?.micMuted == true)
+        #expect(events(bob).count == 1 && s.roster[12].map { events(bob) == [.micChanged($0)] } == true)
+        #expect(s.receivedText(MicMessage.encoded(from: 12, muted: true), now: 1 * .second).isEmpty)
+        // Our own id echoed back changes nothing.
+        #expect(s.receivedText(MicMessage.encoded(from: 17, muted: false), now: 1 * .second).isEmpty)
+        // Unmuted: said once; nobody is told on the next join.
+        #expect(texts(s.setMicMuted(false)).compactMap { MicMessage.parse($0)?.muted } == [false])
+        let later = s.receivedText(text(.join(Peer(id: 21, name: "dave", listen: false))), now: 2 * .second)
+        #expect(texts(later).isEmpty)
+    }
+
+    @Test func aMutedMicIsToldAgainAfterAReconnect() {
+        var s = SessionCore(config: Self.config, randomID: 999)
+        _ = s.start()
+        // Muted before joining: nothing to send yet.
+        #expect(texts(s.setMicMuted(true)).isEmpty)
+        _ = s.opened(subprotocol: "ptt.v1", now: 0)
+        let w = s.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: [], agent: "r", floor: .open))), now: 0)
+        #expect(texts(w).compactMap { MicMessage.parse($0)?.muted } == [true])
+        // Through a plain forwarder the state goes out as soon as the link is up.
+        var f = SessionCore(config: Self.config, randomID: 999)
+        _ = f.start()
+        _ = f.setMicMuted(true)
+        #expect(texts(f.opened(subprotocol: nil, now: 0)).compactMap { MicMessage.parse($0)?.muted } == [true])
+    }
+
     @Test func pingsEveryFiveSecondsAndMeasuresRoundTrip() {
         var s = joinedSession()
         #expect(texts(s.tick(now: 4999 * .millisecond, random: 0)).isEmpty)

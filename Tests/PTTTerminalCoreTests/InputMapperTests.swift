@@ -15,13 +15,39 @@ import Testing
         #expect(Self.keys(&m, "q") == [.quit])
         #expect(Self.keys(&m, "\u{03}") == [.quit])
         #expect(Self.keys(&m, "\u{1B}[99;5u") == [.quit])
-        #expect(Self.keys(&m, "m+=-t?s") == [.toggleMute, .volumeUp, .volumeUp, .volumeDown, .cycleMode, .toggleHelp, .toggleStats])
+        #expect(Self.keys(&m, "md+=-ts") == [.toggleMicMute, .toggleMute, .volumeUp, .volumeUp, .volumeDown, .cycleMode, .toggleStats])
         #expect(Self.keys(&m, "\u{1B}[113u") == [.quit])
         #expect(Self.keys(&m, "\u{1B}[113;1:3u").isEmpty) // release of q
         #expect(Self.keys(&m, "\u{1B}[109;1:2u").isEmpty) // repeat of m: no flicker
         #expect(Self.keys(&m, "\u{1B}[43;1:2u") == [.volumeUp]) // repeat of +
         #expect(Self.keys(&m, "\u{1B}[47;2u") == [.toggleHelp]) // kitty shift+/ is ?
-        #expect(Self.keys(&m, "x\u{1B}[A").isEmpty)
+        #expect(Self.keys(&m, "\u{1B}[47;2u") == [.toggleHelp]) // and again: closed
+        #expect(Self.keys(&m, "z\u{1B}[C").isEmpty)
+    }
+
+    @Test func escAndQCloseTheHelpBoxFirst() {
+        var m = InputMapper()
+        // `?` opens the box: q closes it instead of quitting, at once (before any new model).
+        #expect(Self.keys(&m, "?") == [.toggleHelp])
+        #expect(Self.keys(&m, "q") == [.dismiss])
+        #expect(Self.keys(&m, "q") == [.quit])
+        // Esc closes it too (the decoder sends a lone Esc once its timeout passes).
+        #expect(Self.keys(&m, "?") == [.toggleHelp])
+        var d = KeyDecoder()
+        var intents = d.feed([0x1B], now: 0).flatMap { m.handle($0, now: 0) }
+        intents += d.expire(now: 1_000 * Self.ms).flatMap { m.handle($0, now: 1_000 * Self.ms) }
+        #expect(intents == [.dismiss])
+        #expect(Self.keys(&m, "q") == [.quit])
+        // The terminal tells it about a box the client opened.
+        m.boxOpen = true
+        #expect(Self.keys(&m, "\u{1B}[113u") == [.dismiss])
+    }
+
+    @Test func pickingAMemberAndSilencingIt() {
+        var m = InputMapper()
+        #expect(Self.keys(&m, "\t\u{1B}[B\u{1B}[A\u{1B}[Z") == [.selectNext, .selectNext, .selectPrevious, .selectPrevious])
+        #expect(Self.keys(&m, "x") == [.toggleSelectedMute])
+        #expect(Self.keys(&m, "\u{1B}[B\u{1B}[1;1:2B") == [.selectNext, .selectNext]) // held: repeats step on
     }
 
     @Test func spaceHoldLegacyAndKitty() {

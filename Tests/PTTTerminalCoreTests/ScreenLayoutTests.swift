@@ -64,12 +64,38 @@ import Testing
         m.micLevelDBFS = nil
         m.holdMethod = .kitty
         let s = ScreenLayout.render(m, width: 80, height: 24)
-        #expect(s.lines[22].hasPrefix(" listen-only  MUTED | mode hold | kitty keys | vol 80% | no microphone"))
+        #expect(s.lines[22].hasPrefix(" listen-only  DEAFENED | mode hold | kitty keys | vol 80% | no microphone"))
         #expect(s.lines[21] == " mic  none")
         m.talkMode = .vox
         m.talkState = .idle
         row = ScreenLayout.render(m, width: 80, height: 24).rows[22]
-        #expect(row.text.hasPrefix(" voice activated  MUTED | mode vox | vol 80%"))
+        #expect(row.text.hasPrefix(" voice activated  DEAFENED | mode vox | vol 80%"))
+    }
+
+    @Test func micMuteSilencedMembersAndThePick() {
+        var m = Self.sample
+        m.micMuted = true
+        m.members[0].micMuted = true
+        m.members[2].volumePercent = 60
+        m.members.append(.init(id: 4, name: "dave", silenced: true))
+        m.members.append(.init(id: 5, name: "erin", micMuted: true, volumePercent: 150))
+        m.selectedID = 3
+        let s = ScreenLayout.render(m, width: 80, height: 24)
+        Self.checkBounds(s, width: 80, height: 24)
+        let l = s.lines
+        // Our own line and the status line say the microphone is off; others' state is tagged.
+        #expect(l[2].hasPrefix("   alice (you)") && l[2].contains("mic off"), "\(l[2])")
+        #expect(l[4].hasPrefix(" * carol") && l[4].contains("60% listen"), "\(l[4])")
+        #expect(l[5].hasPrefix("   dave") && l[5].contains("silenced"), "\(l[5])")
+        #expect(l[6].hasPrefix("   erin") && l[6].contains("150% mic off"), "\(l[6])")
+        #expect(l[22].hasPrefix(" MIC OFF (m) | mode hold"), "\(l[22])")
+        #expect(l[22].contains("| carol: vol 60% | vol 80%"), "\(l[22])")
+        // The pick is reversed as well as starred.
+        let name = s.rows[4].runs.first { $0.text.hasPrefix("carol") }
+        #expect(name?.style.contains(.reverse) == true)
+        // Talking with the microphone muted (a spurt being cut): said on the status line too.
+        m.talkState = .talking
+        #expect(ScreenLayout.render(m, width: 80, height: 24).lines[22].hasPrefix(" TALKING  MIC OFF "))
     }
 
     @Test func connectionStates() {

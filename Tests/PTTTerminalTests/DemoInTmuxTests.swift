@@ -66,7 +66,7 @@ struct DemoInTmuxTests {
         #expect(first[2].hasPrefix("   alice (you)"))
         #expect(first[21].hasPrefix(" mic  -27.5 dBFS"))
         #expect(first[Self.statusRow].contains("| autorepeat timing |"))
-        #expect(first[23].hasPrefix(" space talk  enter chat"))
+        #expect(first[23].hasPrefix(" space talk  m mic  d deafen"))
 
         // Hold: TALKING appears and stays while the repeats come.
         var talkingSeen = 0, markedSeen = 0
