@@ -47,7 +47,7 @@ import Testing
         // The pages render without a warning and document real options.
         for (page, option) in [("ptt.1", "join"), ("ptt.join.1", "--relay"), ("ptt.join.1", "--token"), ("ptt-relay.1", "--bind")] {
             let (status, text, warnings) = try await Self.run("/usr/bin/man", ["-l", "\(usr)/share/man/man1/\(page)"],
-                                                              environment: ["MANWIDTH": "100", "MAN_KEEP_FORMATTING": "0", "MANROFFOPT": "-ww"])
+                                                              environment: ["MANWIDTH": "100", "MANROFFOPT": "-ww"])
             #expect(status == 0 && warnings.isEmpty, "\(page): \(warnings)")
             #expect(text.contains(option), "\(page) does not mention \(option)")
         }
