@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs ptt: scripts/install.sh BIN_DIR MAN_DIR
 #   BIN_DIR  the built ptt and ptt-relay
-#   MAN_DIR  the man pages swift-argument-parser's generate-manual plugin wrote (make man):
-#            every *.1 file under it
+#   MAN_DIR  where swift-argument-parser's generate-manual plugin wrote the man pages (make man):
+#            the *.1 files of its ptt and ptt-relay folders
 # Honours PREFIX (default /usr/local) and DESTDIR. Installs the programs, their man pages,
 # bash, zsh and fish completions, the relay's systemd unit, and /etc/ptt/relay.toml (under
 # DESTDIR) when there is none yet; the example is always in share/doc/ptt.
@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 for program in ptt ptt-relay; do
 	[ -x "$bin/$program" ] || { echo "error: no $bin/$program: build it first (make release)" >&2; exit 1; }
 done
-pages=$(find "$man" -name '*.1' 2>/dev/null | sort)
+pages=$(find "$man/ptt" "$man/ptt-relay" -name "*.1" 2>/dev/null | sort)
 [ -n "$pages" ] || { echo "error: no man pages under $man: make man writes them" >&2; exit 1; }
 
 install -d "$dest$prefix/bin" "$dest$prefix/share/man/man1" \
