@@ -1,5 +1,6 @@
 # ptt: push-to-talk voice rooms in the terminal.
 #   make run    start ptt
+#   make install  ptt, ptt-relay, man pages, completions, the relay's systemd unit (PREFIX, DESTDIR)
 #   make test   install what is missing, build, run every test
 #   make bench  every benchmark, into BENCHMARKS.md (make bench-relay: the relay alone)
 PREFIX   ?= /usr/local
@@ -7,10 +8,11 @@ SWIFT    ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
 
 # Debian packages the build and the tests need (PulseAudio and ALSA's pulse plugin: real-time
-# audio devices for the playout tests, on a private server the tests start).
+# audio devices for the playout tests, on a private server the tests start; man-db and systemd
+# check the installed man pages and the relay's unit).
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
                alsa-utils tmux espeak-ng sox opus-tools curl chromium \
-               pulseaudio pulseaudio-utils libasound2-plugins
+               pulseaudio pulseaudio-utils libasound2-plugins man-db systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Installs the Debian packages of $(1) that are missing.
@@ -22,17 +24,26 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps build release test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout run install clean
+.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
 	$(call install_missing,$(APT_PACKAGES))
 
+# The man pages come from swift-argument-parser's generate-manual plugin, written under
+# $(MAN_DIR) (the install test reads them there too).
+MAN_DIR = .build/plugins/GenerateManual/outputs
+
 build: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) package plugin generate-manual --configuration debug --multi-page >/dev/null
 
 release: deps
 	$(SWIFT) build -c release --product ptt
+	$(SWIFT) build -c release --product ptt-relay
+
+man: release
+	$(SWIFT) package plugin generate-manual --configuration release --multi-page
 
 # Tests that run the built programs in real time (relay, clients, audio devices, tmux) get
 # the machine to themselves: a second pass, one test at a time, so that a 2-core machine
@@ -110,14 +121,16 @@ bench-audio: bench-deps
 		scripts/bench-audio.sh $(BENCH_SECONDS) > .build/bench-audio.md
 	scripts/update-benchmarks.sh audio .build/bench-audio.md
 
-# Hosts the room "lobby" (a relay inside ptt on 0.0.0.0:7700) and joins it as you.
+# Hosts the room "lobby" (a relay inside ptt on 0.0.0.0:7700, with a random token that the
+# join command on the screen carries) and joins it as you.
 RUN_NAME := $(or $(USER),$(shell id -un 2>/dev/null),guest)
 run: release
 	$(SWIFT) run -c release --skip-build ptt $(or $(ARGS),join lobby $(RUN_NAME) --host)
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/ptt $(DESTDIR)$(PREFIX)/bin/ptt
+# ptt and ptt-relay in $(PREFIX)/bin, their man pages, bash, zsh and fish completions, the
+# relay's systemd unit, and /etc/ptt/relay.toml when there is none (scripts/install.sh).
+install: man
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" scripts/install.sh "$$($(SWIFT) build -c release --show-bin-path)" $(MAN_DIR)
 
 clean:
 	rm -rf .build

@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "COpus", "CALSA", "CNCurses"]),
         // Runs the built `ptt` and `ptt-relay` executables as a person or script would, and
         // checks the command-line options (`@testable import ptt`).
-        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "PTTTestSupport"]),
+        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTSessionCore", "PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "PTTTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

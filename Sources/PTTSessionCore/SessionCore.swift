@@ -74,6 +74,9 @@ public struct SessionCore: Sendable {
         public var name: String
         public var listen: Bool
         public var url: String
+        /// Where the token sent came from (`--token`, `PTT_TOKEN`, a config file's line); nil
+        /// when none is sent. A refusal (HTTP 401) then blames the token, not its absence.
+        public var tokenOrigin: String?
         public var agent: String = PTTVersion.clientAgent
         /// Nanoseconds between pings.
         public var pingInterval: UInt64 = 5 * .second
@@ -166,7 +169,7 @@ public struct SessionCore: Sendable {
         guard case .connecting(let attempt) = phase else { return [] }
         switch failure {
         case .http(let status) where (400..<500).contains(status):
-            return end(.refused(status: status, message: Self.httpMessage(status) + Self.roomTwiceHint(url: config.url, room: config.room)))
+            return end(.refused(status: status, message: Self.httpMessage(status, tokenOrigin: config.tokenOrigin) + Self.roomTwiceHint(url: config.url, room: config.room)))
         case .http(let status):
             return scheduleReconnect(rule: .soon, attempt: attempt, now: now, random: random,
                                      disconnected: (0, "relay answered HTTP \(status)"))
@@ -185,9 +188,13 @@ public struct SessionCore: Sendable {
         return "; the relay URL already ends in the room: try --relay \(base)"
     }
 
-    static func httpMessage(_ status: Int) -> String {
+    /// What a refused upgrade means, in words; `tokenOrigin` says where the token sent came
+    /// from (nil: none was sent). The token itself is never part of it.
+    public static func httpMessage(_ status: Int, tokenOrigin: String?) -> String {
         switch status {
-        case 401: return "the relay needs a valid token (HTTP 401): pass --token"
+        case 401:
+            guard let tokenOrigin else { return "this relay needs a token (HTTP 401): pass --token" }
+            return "the relay refused the token given (\(tokenOrigin)) (HTTP 401)"
         case 403: return "this token is not allowed in this room (HTTP 403)"
         case 400: return "the relay refused the room or the protocol (HTTP 400)"
         case 404: return "no relay at that URL (HTTP 404)"

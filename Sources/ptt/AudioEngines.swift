@@ -14,18 +14,20 @@ final class AudioEngines: Sendable {
     let capture: CaptureEngine?
     let transmitter: Transmitter?
 
-    /// The receiver for `audio`'s output (mono or stereo, cues on or off).
-    static func receiver(for audio: AudioOptions) -> Receiver {
-        let receiver = Receiver(channels: audio.channels)
-        receiver.cuesEnabled = !audio.noCues
+    /// The receiver for `playback`'s output (mono or stereo, cues on or off).
+    static func receiver(for playback: PlaybackOptions) -> Receiver {
+        let receiver = Receiver(channels: playback.channels)
+        receiver.cuesEnabled = !playback.noCues
         return receiver
     }
 
-    /// `gate`: nil only listens (no capture, no transmitter). `output` replaces the playback
+    /// `gate`: nil only listens (no capture, no transmitter); else `input` is the microphone
+    /// and `codec` the encoder's settings. `output` replaces the playback
     /// device. `beforeMix` runs on the playback thread before each period is mixed (with the
     /// time it is mixed at), `played` after, with the period. `sink` gets each encoded frame on
     /// the transmit thread.
-    init(audio: AudioOptions, receiver: Receiver, gate: TalkGate.Configuration?, output: PlaybackEngine.Opener? = nil,
+    init(playback options: PlaybackOptions, codec: OpusSettings, input: String, receiver: Receiver, gate: TalkGate.Configuration?,
+         output: PlaybackEngine.Opener? = nil,
          beforeMix: (@Sendable (UInt64) -> Void)? = nil, played: (@Sendable ([Int16]) -> Void)? = nil,
          sink: @escaping @Sendable (Transmitter.Frame) -> Void) throws {
         self.receiver = receiver
@@ -36,13 +38,13 @@ final class AudioEngines: Sendable {
             played?(buffer)
         }
         if let output {
-            playback = PlaybackEngine(channels: audio.channels, periodMillis: audio.periodMillis, opener: output, render: render)
+            playback = PlaybackEngine(channels: options.channels, periodMillis: options.periodMillis, opener: output, render: render)
         } else {
-            playback = PlaybackEngine(device: audio.output, channels: audio.channels, periodMillis: audio.periodMillis, render: render)
+            playback = PlaybackEngine(device: options.output, channels: options.channels, periodMillis: options.periodMillis, render: render)
         }
         if let gate {
-            let capture = CaptureEngine(device: audio.input, periodMillis: audio.periodMillis)
-            transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: audio.opusSettings, sink: sink)
+            let capture = CaptureEngine(device: input, periodMillis: options.periodMillis)
+            transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: codec, sink: sink)
             self.capture = capture
         } else {
             capture = nil

@@ -35,20 +35,21 @@ final class Call: Sendable {
 
     /// Builds the call. `onEvent` receives session events and device status, on any thread.
     /// `output` replaces the playback device (e.g. a file for `ptt listen --out`).
-    init(session config: SessionCore.Configuration, connector: any RelayConnector, audio: AudioOptions,
-         defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil, recorder: SessionRecorder? = nil,
+    /// `capture` nil: no microphone options, as for `ptt listen` (which only listens).
+    init(session config: SessionCore.Configuration, connector: any RelayConnector, codec: CodecOptions, playback: PlaybackOptions,
+         capture: CaptureOptions?, defaultMode: TalkGate.Mode, output: PlaybackEngine.Opener? = nil, recorder: SessionRecorder? = nil,
          speakers: SpeakerMemory = SpeakerMemory(path: nil),
          onEvent: @escaping @Sendable (CallEvent) -> Void) throws {
         self.recorder = recorder
         self.speakers = speakers
         let departed = self.departed
-        listen = config.listen
-        adaptiveLoss = audio.adaptiveLoss
-        settings = audio.opusSettings
-        var gate = audio.gateConfiguration(defaultMode: defaultMode)
-        mode = Mutex(gate.mode)
-        if gate.mode == .toggle { gate.mode = .hold }
-        let receiver = AudioEngines.receiver(for: audio)
+        listen = config.listen || capture == nil
+        adaptiveLoss = codec.adaptiveLoss
+        settings = codec.opusSettings
+        var gate = capture?.gateConfiguration(frameMillis: settings.frameMillis, defaultMode: defaultMode)
+        mode = Mutex(gate?.mode ?? defaultMode)
+        if gate?.mode == .toggle { gate?.mode = .hold }
+        let receiver = AudioEngines.receiver(for: playback)
         let transmitterBox = Mutex<Transmitter?>(nil)
         session = ClientSession(config: config, connector: connector, handlers: .init(
             event: { event in
@@ -70,11 +71,12 @@ final class Call: Sendable {
             },
             play: { frame in receiver.receive(frame) },
             stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() }))
-        let channels = audio.channels
+        let channels = playback.channels
         let session = self.session
         var played: (@Sendable ([Int16]) -> Void)?
         if let recorder { played = { recorder.played($0, channels: channels) } }
-        engines = try AudioEngines(audio: audio, receiver: receiver, gate: listen ? nil : gate, output: output, played: played) { frame in
+        engines = try AudioEngines(playback: playback, codec: settings, input: capture?.input ?? "default", receiver: receiver,
+                                   gate: listen ? nil : gate, output: output, played: played) { frame in
             session.send(payload: frame.payload, flags: frame.flags)
             recorder?.sent(frame)
         }

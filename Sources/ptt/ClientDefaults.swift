@@ -59,6 +59,27 @@ struct OptionSources: Sendable {
         sources[key] = (option, entry.source)
     }
 
+    /// How strong a source is: a typed flag beats the environment, which beats the file.
+    static let typed = 3
+
+    /// The strength of `key`'s source: `typed` (3) for a flag, 2 for the environment, 1 for
+    /// the file, 0 when it has no value. Where two settings conflict, the stronger one wins
+    /// and the other is dropped; two of the same strength are an error.
+    func rank(_ key: String) -> Int {
+        switch sources[key]?.source {
+        case .flag?: return Self.typed
+        case .environment?: return 2
+        case .file?: return 1
+        case nil: return 0
+        }
+    }
+
+    /// Forgets `key`'s value, which gave way to a stronger one it conflicts with.
+    mutating func drop(_ key: String) { sources[key] = nil }
+
+    /// Where the value of `key` came from; nil when it has none.
+    func origin(_ key: String) -> ConfigSource? { sources[key]?.source }
+
     /// ` (--bitrate comes from PTT_BITRATE)` for the keys among `keys` whose value the user
     /// did not type; empty when they typed them all.
     func note(blaming keys: [String]) -> String {

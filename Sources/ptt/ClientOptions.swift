@@ -2,6 +2,7 @@ import ArgumentParser
 import PTTClient
 import PTTConfig
 import PTTProtocol
+import PTTSessionCore
 
 /// Where to connect and as whom: shared by the commands that join a room.
 struct ClientOptions: ParsableArguments {
@@ -32,12 +33,26 @@ struct ClientOptions: ParsableArguments {
 
     /// A connector to `room` on the relay (or on `relay` when given, as with `--host`), and
     /// the room's URL.
-    func connector(room: String, relay: RelayURL? = nil) throws -> (WebSocketConnector, String) {
+    /// `token` replaces the one given (the token `--host` made up).
+    func connector(room: String, relay: RelayURL? = nil, token: String? = nil) throws -> (WebSocketConnector, String) {
         let relay = try relay ?? relayURL()
-        var options = ConnectOptions(relay: relay, room: room, token: token)
+        var options = ConnectOptions(relay: relay, room: room, token: token ?? self.token)
         options.trustRootsPEM = tlsCA
         options.insecureTLS = tlsInsecure
         return (try WebSocketConnector(options: options), try relay.url(room: room))
+    }
+
+    /// Where the token came from (`--token`, `PTT_TOKEN`, the config file's line); nil without one.
+    var tokenOrigin: String? {
+        guard token != nil else { return nil }
+        return sources.origin("token").map { "\($0)" } ?? "--token"
+    }
+
+    /// The session's settings for joining `room` as `name`.
+    func session(room: String, name: String, listen: Bool, url: String) -> SessionCore.Configuration {
+        var config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
+        config.tokenOrigin = tokenOrigin
+        return config
     }
 
     /// The room and name rules, with the same words in every command.

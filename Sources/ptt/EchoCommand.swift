@@ -18,17 +18,20 @@ struct EchoCommand: AsyncParsableCommand {
 
     @OptionGroup var audio: AudioOptions
 
-    @Option(name: .customLong("delay-ms"), help: ArgumentHelp("How long before you hear yourself.", valueName: "ms"))
+    @Option(name: .customLong("delay-ms"), help: ArgumentHelp("How long before you hear yourself.", valueName: "ms"),
+            transform: { try WholeNumber.parse($0, option: "--delay-ms") })
     var delayMillis = 1000
 
     @Option(help: ArgumentHelp("Stop after this many seconds (0: until Ctrl-C).", valueName: "s"))
     var seconds = 0.0
 
-    func validate() throws {
+    mutating func validate() throws {
+        // A talk-key mode from the shared config file is for `join`: echo has no key.
+        if let mode = audio.mode, mode == .hold || mode == .toggle { audio.capture.dropConfiguredMode() }
         guard (0...10_000).contains(delayMillis) else { throw ValidationError("invalid --delay-ms \(delayMillis): use 0 to 10000") }
         guard seconds >= 0 else { throw ValidationError("invalid --seconds \(seconds)") }
         if let mode = audio.mode, mode == .hold || mode == .toggle {
-            throw ValidationError("ptt echo has no talk key: use --mode open (the default) or vox" + audio.sources.note(blaming: ["mode"]))
+            throw ValidationError("ptt echo has no talk key: use --mode open (the default) or vox" + audio.capture.sources.note(blaming: ["mode"]))
         }
     }
 
@@ -37,10 +40,10 @@ struct EchoCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = audio.opusSettings
         let gate = audio.gateConfiguration(defaultMode: .open)
-        let receiver = AudioEngines.receiver(for: audio)
+        let receiver = AudioEngines.receiver(for: audio.playback)
         let delayLine = DelayLine(delayNanos: UInt64(delayMillis) * .millisecond)
         let speaker: UInt32 = 1
-        let engines = try AudioEngines(audio: audio, receiver: receiver, gate: gate, beforeMix: { now in
+        let engines = try AudioEngines(playback: audio.playback, codec: settings, input: audio.input, receiver: receiver, gate: gate, beforeMix: { now in
             for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
         }) { frame in
             delayLine.push(frame.audioFrame(source: speaker))

@@ -12,7 +12,9 @@ struct JoinCommand: AsyncParsableCommand {
         abstract: "Join a room and talk: hold space to talk, q to quit.",
         discussion: """
             With --json there is no screen: events are printed as JSON lines and commands are read \
-            from standard input (talk on, talk off, chat TEXT, mute on|off, quit).
+            from standard input, one per line: talk on, talk off, chat TEXT, mic on|off (off: the \
+            microphone muted), mute on|off (the speakers; also deafen on|off), volume NAME PERCENT, \
+            silence NAME on|off, stats (receive statistics as a stats event), quit (or exit).
             """
     )
 
@@ -30,7 +32,7 @@ struct JoinCommand: AsyncParsableCommand {
     @Flag(help: "No screen: JSON events on stdout, commands on stdin.")
     var json = false
 
-    @Flag(help: "Host the room: start a relay in this process on --relay's address (default 0.0.0.0:7700) and join it.")
+    @Flag(help: "Host the room: start a relay in this process on --relay's address (default 0.0.0.0:7700) and join it. It requires --token, or a random token that the join command shown to share carries.")
     var host = false
 
     @Option(name: .customLong("log-file"), help: ArgumentHelp("Write logs here (never to the screen).", valueName: "file"))
@@ -41,10 +43,12 @@ struct JoinCommand: AsyncParsableCommand {
 
     @OptionGroup var audio: AudioOptions
 
-    func validate() throws {
+    mutating func validate() throws {
         try ClientOptions.check(room: room, name: name)
+        // A typed --listen wins over a configured talk mode; a typed --mode is refused.
+        if listen, let mode = audio.mode, mode != .hold { audio.capture.dropConfiguredMode() }
         if listen, let mode = audio.mode, mode != .hold {
-            throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it" + audio.sources.note(blaming: ["mode"]))
+            throw ValidationError("--listen never talks: --mode \(mode.rawValue) makes no sense with it")
         }
     }
 
@@ -52,17 +56,23 @@ struct JoinCommand: AsyncParsableCommand {
         let logger = try LogFile.logger(label: "ptt", path: logFile)
         var relay = try client.relayURL()
         var hosted: HostedRelay?
+        // A hosted room is never open to anyone who finds the port: without --token, a
+        // random token is required, and the join command others are given carries it.
+        var madeUpToken: String?
         if host {
             let bind = client.relay == nil ? RelayURL(secure: false, host: "0.0.0.0", port: 7700) : relay
+            if client.token == nil { madeUpToken = HostedRelay.newToken() }
             do {
-                hosted = try await HostedRelay.start(bind: bind, token: client.token, logger: logger)
+                hosted = try await HostedRelay.start(bind: bind, token: client.token ?? madeUpToken, logger: logger)
             } catch {
                 Console.error("\(error)")
                 throw ExitCode(1)
             }
             relay = hosted?.localURL ?? relay
         }
-        let (connector, url) = try client.connector(room: room, relay: relay)
+        let (connector, url) = try client.connector(room: room, relay: relay, token: madeUpToken)
+        // What others add to the join command: the token itself only when ptt made it up.
+        let tokenArgument = madeUpToken.map { " --token \($0)" } ?? (client.token == nil ? "" : " --token (the token you gave)")
         var recorder: SessionRecorder?
         if let record {
             do {
@@ -76,17 +86,17 @@ struct JoinCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let config = SessionCore.Configuration(room: room, name: name, listen: listen, url: url)
+        let config = client.session(room: room, name: name, listen: listen, url: url)
         let speakers = SpeakerMemory(path: SpeakerMemory.defaultPath())
         guard json else {
             let state = ScreenState(room: room, relayURL: url)
             if let hosted {
                 state.values.withLock { $0.hosting = "hosting" }
-                for share in hosted.shareURLs { state.notice("hosting: others join with: ptt join \(room) NAME --relay \(share)") }
+                for share in hosted.shareURLs { state.notice("hosting: others join with: ptt join \(room) NAME --relay \(share)\(tokenArgument)") }
             }
             if let problem = speakers.problem { state.notice(problem) }
-            let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder,
-                                speakers: speakers) { state.apply($0) }
+            let call = try Call(session: config, connector: connector, codec: audio.codec, playback: audio.playback, capture: audio.capture,
+                                defaultMode: .hold, recorder: recorder, speakers: speakers) { state.apply($0) }
             let outcome: (SessionCore.EndReason, Int32?)
             do {
                 outcome = try await TerminalMode.run(call: call, state: state, name: name, logFile: logFile)
@@ -106,13 +116,14 @@ struct JoinCommand: AsyncParsableCommand {
         }
         if let hosted {
             JSONMode.emit(JSONObject([("event", .string("hosting")), ("room", .string(room)),
-                                      ("urls", .array(hosted.shareURLs.map { .string("\($0)/\(room)") }))]))
+                                      ("urls", .array(hosted.shareURLs.map { .string("\($0)/\(room)") }))]
+                                     + (madeUpToken.map { [("token", JSONValue.string($0))] } ?? [])))
         }
         if let problem = speakers.problem {
             JSONMode.emit(JSONObject([("event", .string("error")), ("code", .string("speaker-settings")), ("text", .string(problem))]))
         }
-        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, recorder: recorder,
-                            speakers: speakers) { JSONMode.emit($0) }
+        let call = try Call(session: config, connector: connector, codec: audio.codec, playback: audio.playback, capture: audio.capture,
+                            defaultMode: .hold, recorder: recorder, speakers: speakers) { JSONMode.emit($0) }
         JSONMode.readCommands(call: call)
         Signals.install()
         Signals.onSignal { call.quit() }

@@ -31,7 +31,8 @@ struct ListenCommand: AsyncParsableCommand {
     var json = false
 
     @OptionGroup var client: ClientOptions
-    @OptionGroup var audio: AudioOptions
+    @OptionGroup var codec: CodecOptions
+    @OptionGroup var playback: PlaybackOptions
 
     func validate() throws {
         try ClientOptions.check(room: room, name: name, nameOption: "--name")
@@ -39,19 +40,19 @@ struct ListenCommand: AsyncParsableCommand {
             throw ValidationError("--seconds must be more than 0 and at most \(Int(Self.maxSeconds)) (leave it out to listen until Ctrl-C)")
         }
         if out == "-" { throw ValidationError("--out takes a file name; standard output ('-') is not supported") }
-        if out != nil, audio.stereo, let out, FileOutput.Format.guess(path: out, settings: audio.opusSettings) != .wav {
+        if out != nil, playback.stereo, let out, FileOutput.Format.guess(path: out, settings: codec.opusSettings) != .wav {
             throw ValidationError("Ogg Opus recordings are mono: drop --stereo or write a .wav")
         }
     }
 
     func run() async throws {
         let (connector, url) = try client.connector(room: room)
-        let config = SessionCore.Configuration(room: room, name: name, listen: true, url: url)
+        let config = client.session(room: room, name: name, listen: true, url: url)
         var opener: PlaybackEngine.Opener?
         if let out {
             // Create the file now, so a bad path is an error before joining.
-            let format = FileOutput.Format.guess(path: out, settings: audio.opusSettings)
-            let channels = audio.channels
+            let format = FileOutput.Format.guess(path: out, settings: codec.opusSettings)
+            let channels = playback.channels
             let first = LockedHandoff(try FileOutput(path: out, format: format, channels: channels))
             opener = { () throws(AudioDeviceError) -> any AudioOutput in
                 if let file = first.take() { return file }
@@ -65,7 +66,7 @@ struct ListenCommand: AsyncParsableCommand {
         // would only pretend to record.
         let writeFailure = Mutex<String?>(nil)
         let running = Mutex<Call?>(nil)
-        let call = try Call(session: config, connector: connector, audio: audio, defaultMode: .hold, output: opener) { event in
+        let call = try Call(session: config, connector: connector, codec: codec, playback: playback, capture: nil, defaultMode: .hold, output: opener) { event in
             if json { JSONMode.emit(event) }
             if out != nil, case .device(.playback, .unavailable(let message, _)) = event {
                 let first = writeFailure.withLock { failure in

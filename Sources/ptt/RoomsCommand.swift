@@ -1,6 +1,7 @@
 import ArgumentParser
 import PTTClient
 import PTTProtocol
+import PTTSessionCore
 
 /// `ptt rooms`: the listed rooms of a relay, with member and talker counts.
 struct RoomsCommand: AsyncParsableCommand {
@@ -26,7 +27,7 @@ struct RoomsCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         guard status == 200 else {
-            Console.error(status == 401 ? "the relay needs a valid token (HTTP 401): pass --token" : "the relay answered HTTP \(status) to /rooms")
+            Console.error(status == 401 ? SessionCore.httpMessage(401, tokenOrigin: client.tokenOrigin) : "the relay answered HTTP \(status) to /rooms")
             throw ExitCode(1)
         }
         do {

@@ -28,7 +28,7 @@ struct SendCommand: AsyncParsableCommand {
     var json = false
 
     @OptionGroup var client: ClientOptions
-    @OptionGroup var audio: AudioOptions
+    @OptionGroup var codec: CodecOptions
 
     func validate() throws {
         try ClientOptions.check(room: room, name: name)
@@ -41,7 +41,7 @@ struct SendCommand: AsyncParsableCommand {
         let encoder: OpusEncoder
         do {
             samples = try AudioFile.read48kMono(file)
-            encoder = try OpusEncoder(audio.opusSettings)
+            encoder = try OpusEncoder(codec.opusSettings)
         } catch {
             Console.error("\(error)")
             throw ExitCode(1)
@@ -51,7 +51,7 @@ struct SendCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let (connector, url) = try client.connector(room: room)
-        let config = SessionCore.Configuration(room: room, name: name, listen: false, url: url)
+        let config = client.session(room: room, name: name, listen: false, url: url)
         let (progress, report) = AsyncStream.makeStream(of: Progress.self)
         let json = self.json
         let joins = Atomic<Int>(0)   // `ready` events: a second one is a reconnect

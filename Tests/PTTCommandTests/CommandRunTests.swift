@@ -87,8 +87,47 @@ import Testing
         try "\ntail-ms = 5000\n".write(toFile: dir.path("config.toml"), atomically: true, encoding: .utf8)
         let file = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--relay", "ws://127.0.0.1:9"], environment: ["PTT_CONFIG": dir.path("config.toml")])
         #expect(await file.waitForExit() == 64)
-        #expect(file.errorText.contains("invalid --tail-ms 5000.0: use 0 to 2000"), "\(file.errorText)")
+        #expect(file.errorText.contains("invalid --tail-ms 5000: use 0 to 2000"), "\(file.errorText)")
         #expect(file.errorText.contains("(--tail-ms comes from \(dir.path("config.toml")) line 2)"), "\(file.errorText)")
+    }
+
+    /// A configured setting gives way to a typed flag it conflicts with, and the environment's
+    /// to a flag, the file's to the environment; two typed flags that conflict still fail.
+    /// (Reaching the relay, not exit 64, shows the options were taken.)
+    @Test func aTypedFlagWinsOverAConflictingConfiguredValue() async throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("config.toml")
+        try "mode = \"vox\"\nbitrate = \"24k\"\nperiod-ms = \"10.0\"\ntail-ms = \"150.0\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let relay = ["--json", "--relay", "ws://127.0.0.1:9"]
+        let taken: [([String], [String: String])] = [
+            (["--listen"], ["PTT_CONFIG": file]),
+            (["--listen"], ["PTT_MODE": "vox"]),
+            (["--low-latency"], ["PTT_CONFIG": file]),
+            (["--low-latency"], ["PTT_BITRATE": "24k", "PTT_FRAME_MS": "20"]),
+            (["--frame-ms", "20"], ["PTT_LOW_LATENCY": "true"]),
+            ([], ["PTT_CONFIG": file, "PTT_LOW_LATENCY": "true"]),
+            (["--listen"], ["PTT_PERIOD_MS": "10.0", "PTT_COMPLEXITY": "8.0", "PTT_TAIL_MS": "150.0"]),
+        ]
+        for (args, env) in taken {
+            let join = try ChildProcess("ptt", ["join", "r", "alice"] + relay + args, environment: testALSAEnvironment.merging(env) { $1 })
+            #expect(await join.waitForExit() == 1, "\(args) \(env): \(join.errorText)")
+            #expect(join.errorText.contains("cannot reach the relay"), "\(args) \(env): \(join.errorText)")
+        }
+        let refused: [([String], [String: String], String)] = [
+            (["--listen", "--mode", "vox"], [:], "--listen never talks: --mode vox"),
+            (["--low-latency", "--bitrate", "24k"], ["PTT_CONFIG": file], "low latency needs at least 32000"),
+            (["--listen"], ["PTT_PERIOD_MS": "10.5"], "invalid --period-ms '10.5': give a whole number, not a fraction\n(--period-ms comes from PTT_PERIOD_MS)"),
+            ([], ["PTT_LOW_LATENCY": "true", "PTT_BITRATE": "24k"], "(--bitrate comes from PTT_BITRATE; --low-latency comes from PTT_LOW_LATENCY)"),
+        ]
+        for (args, env, message) in refused {
+            let join = try ChildProcess("ptt", ["join", "r", "alice"] + relay + args, environment: testALSAEnvironment.merging(env) { $1 })
+            #expect(await join.waitForExit() == 64, "\(args) \(env): \(join.errorText)")
+            #expect(join.errorText.contains(message), "\(args) \(env): \(join.errorText)")
+        }
+        // echo has no talk key: a configured hold mode is for join.
+        let echo = try ChildProcess("ptt", ["echo", "--seconds", "0.2"], environment: testALSAEnvironment.merging(["PTT_MODE": "hold"]) { $1 })
+        #expect(await echo.waitForExit() == 0, "\(echo.errorText)")
+        #expect(echo.output.joined().contains("open mode"), "\(echo.output)")
     }
 
     @Test func sendTakesTheEncoderKeysOfTheSharedFile() async throws {

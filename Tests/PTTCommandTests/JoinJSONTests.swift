@@ -121,6 +121,31 @@ import Testing
         #expect(await right.waitForExit() == 0)
     }
 
+    /// HTTP 401 says whether a token was missing or refused, and where a refused one came
+    /// from, never the token itself.
+    @Test func aRefusedTokenIsToldApartFromAMissingOne() async throws {
+        let (relay, port) = try await startRelay(["--token", "sesame"])
+        defer { relay.stop() }
+        let url = "ws://127.0.0.1:\(port)"
+        let dir = try TemporaryDirectory()
+        try "token = \"file-secret\"\n".write(toFile: dir.path("config.toml"), atomically: true, encoding: .utf8)
+        let cases: [(args: [String], env: [String: String], message: String, secret: String?)] = [
+            ([], [:], "this relay needs a token (HTTP 401): pass --token", nil),
+            (["--token", "typed-secret"], [:], "the relay refused the token given (--token) (HTTP 401)", "typed-secret"),
+            ([], ["PTT_TOKEN": "env-secret"], "the relay refused the token given (PTT_TOKEN) (HTTP 401)", "env-secret"),
+            ([], ["PTT_CONFIG": dir.path("config.toml")], "the relay refused the token given (\(dir.path("config.toml")) line 1) (HTTP 401)", "file-secret"),
+        ]
+        for c in cases {
+            let join = try ChildProcess("ptt", ["join", "r", "eve", "--json", "--listen", "--relay", url] + c.args,
+                                        environment: testALSAEnvironment.merging(c.env) { $1 })
+            #expect(await join.waitForExit() == 1)
+            #expect(join.errorText.contains(c.message), "\(c.args) \(c.env): \(join.errorText)")
+            if let secret = c.secret {
+                #expect(!join.errorText.contains(secret) && !join.output.joined().contains(secret), "\(join.errorText)")
+            }
+        }
+    }
+
     @Test func unreachableRelayAndBadArgumentsExitNonZero() async throws {
         let gone = try ChildProcess("ptt", ["join", "r", "eve", "--json", "--listen", "--relay", "ws://127.0.0.1:9"],
                                     environment: testALSAEnvironment)
