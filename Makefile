@@ -9,7 +9,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # Debian packages the build and the tests need (PulseAudio and ALSA's pulse plugin: real-time
 # audio devices for the playout tests, on a private server the tests start).
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
-               alsa-utils tmux espeak-ng sox opus-tools curl chromium \
+               alsa-utils tmux espeak-ng sox opus-tools curl chromium python3 \
                pulseaudio pulseaudio-utils libasound2-plugins
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
