@@ -31,7 +31,7 @@ extension SpeakingStats.RoomReport {
             svg += ##"<rect class="lane-bg" x="\##(label)" y="\##(y)" width="\##(plot)" height="\##(lane)" rx="3" fill="#e8ebf0"/>"##
             for (k, s) in m.timeline.enumerated() where s.end >= from {
                 let running = m.talking && k == m.timeline.count - 1
-                let x0 = x(s.start), x1 = max(x(s.end), x0 + 2)
+                let x0 = x(s.start), x1 = max(x(s.end), x0 + 4)
                 let length = Markup.seconds(Double(s.end - min(s.start, s.end)) / 1e9)
                 svg += #"<rect class="spurt\#(running ? " talking" : "")" x="\#(f(x0))" y="\#(y + 2)" width="\#(f(x1 - x0))" height="\#(lane - 4)" rx="2" fill="\#(running ? Self.talkingColour : Self.laneColour)"><title>\#(name): \#(length)</title></rect>"#
             }
