@@ -15,6 +15,8 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let badHello = CloseCode(rawValue: 4400)
     public static let forbidden = CloseCode(rawValue: 4403)
     public static let tooSlow = CloseCode(rawValue: 4408)
+    /// Another member of the room has the same name (a v1-compatible addition, PROTOCOL.md §4).
+    public static let nameTaken = CloseCode(rawValue: 4409)
     public static let idle = CloseCode(rawValue: 4410)
     public static let roomFull = CloseCode(rawValue: 4413)
     public static let unsupportedVersion = CloseCode(rawValue: 4426)
@@ -30,6 +32,7 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 4400: return "bad-hello"
         case 4403: return "forbidden"
         case 4408: return "too-slow"
+        case 4409: return "name-taken"
         case 4410: return "idle"
         case 4413: return "room-full"
         case 4426: return "version"
@@ -40,7 +43,7 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// What a client does after a connection closed with this code.
     public var reconnect: ReconnectRule {
         switch rawValue {
-        case 1000, 1009, 4400, 4403, 4426: return .never
+        case 1000, 1009, 4400, 4403, 4409, 4426: return .never
         case 1001, 1006, 1011, 1012, 1013, 4410: return .soon
         case 1008, 4408: return .afterBackoff
         case 4413: return .slowly

@@ -79,13 +79,14 @@ public enum Validation {
     }
 
     /// Whether `name` is a valid participant name: 1 to 32 characters, no control
-    /// characters, no leading or trailing white space.
+    /// characters, no leading or trailing white space, and something visible: not only
+    /// fillers or default-ignorable code points (`isInvisible`).
     public static func isValidName(_ name: String) -> Bool {
         let scalars = name.unicodeScalars
         guard let first = scalars.first, let last = scalars.last else { return false }
         guard scalars.count <= maxNameLength else { return false }
         guard !first.properties.isWhitespace, !last.properties.isWhitespace else { return false }
-        return !scalars.contains(where: isControl)
+        return !scalars.contains(where: isControl) && scalars.contains { !isInvisible($0) }
     }
 
     /// Whether `agent` fits: at most 64 characters.

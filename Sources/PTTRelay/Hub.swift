@@ -68,14 +68,17 @@ final class Hub: Sendable {
     let logger: Logger
     let counters = Counters()
     private let state = Mutex(State())
-    /// Speaking statistics of every room since the relay started (`GET /stats`).
-    let stats = Mutex(SpeakingStats())
+    /// Speaking statistics of the rooms active lately (`GET /stats`).
+    let stats: Mutex<SpeakingStats>
     /// Recordings and telemetry, with `--record`.
     let recorder: RelayRecorder?
 
     init(settings: RelaySettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
+        var stats = SpeakingStats()
+        stats.idleRoomTimeout = UInt64(settings.statsKeepMinutes) * 60 * 1_000_000_000
+        self.stats = Mutex(stats)
         if let directory = settings.recordDirectory {
             recorder = RelayRecorder(directory: directory, counters: counters, logger: logger)
         } else {
@@ -113,9 +116,12 @@ final class Hub: Sendable {
 
     // MARK: Rooms
 
-    /// Admits a connection that said a valid `hello` to its room; a close reason if it cannot.
+    /// Admits a connection that said a valid `hello` to its room; a close reason if it cannot
+    /// (the relay is full, the room is full, another member has that name).
     func admit(_ conn: MemberConnection, hello: Hello, now: UInt64) -> CloseReason? {
-        enum Outcome { case joined, full, retry }
+        enum Outcome { case joined, full, retry, refused(CloseReason), replace(MemberConnection?) }
+        let key = NameNormalization.skeleton(hello.name)
+        var replaced = 0
         while true {
             let picked: (RoomBox, UInt32)? = state.withLock { s in
                 guard s.members < settings.maxConnections else { return nil }
@@ -138,22 +144,46 @@ final class Hub: Sendable {
             let outcome: Outcome = box.core.withLock { core in
                 if core.removed { return .retry }
                 guard core.room.count < settings.maxRoomMembers else { return .full }
-                core.add(id, conn)
-                conn.welcomed(id: id, room: box)
-                execute(core.room.join(id: id, name: hello.name, listen: hello.listen), in: &core)
-                return .joined
+                switch core.room.admit(id: id, name: hello.name, key: key, listen: hello.listen, session: hello.from,
+                                       normalize: NameNormalization.nfkc) {
+                case .refuse(let reason):
+                    return .refused(reason)
+                case .replace(let old):
+                    return .replace(core.members[old])
+                case .welcome(let actions):
+                    core.add(id, conn)
+                    conn.welcomed(id: id, room: box)
+                    execute(actions, in: &core)
+                    return .joined
+                }
             }
             switch outcome {
             case .joined:
                 logger.info("join", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)", "listen": "\(hello.listen)"])
                 return nil
-            case .retry, .full:
+            case .retry, .full, .refused, .replace:
                 state.withLock { s in
                     s.ids.release(id)
                     s.members -= 1
                 }
-                removeIfEmpty(box)
-                if outcome == .full { return .roomFull }
+                switch outcome {
+                case .full:
+                    removeIfEmpty(box)
+                    return .roomFull
+                case .refused(let reason):
+                    removeIfEmpty(box)
+                    return reason
+                case .replace(let old?) where replaced < 3:
+                    // The same client joined again: its old connection is gone or going.
+                    replaced += 1
+                    leave(old)
+                    old.close(CloseReason(.nameTaken, "the same client joined again on another connection"))
+                case .replace:
+                    removeIfEmpty(box)
+                    return CloseReason(.tryAgainLater, "the name's previous connection is still leaving")
+                default:
+                    removeIfEmpty(box)
+                }
             }
         }
     }
@@ -241,8 +271,8 @@ final class Hub: Sendable {
         let events = core.activity.observe(core.room, actions: actions)
         guard !events.isEmpty else { return }
         let room = core.room.name
-        let wall = wallNanos() / 1_000_000
-        stats.withLock { s in for e in events { s.apply(e, room: room, wallMillis: wall) } }
+        let now = MonotonicClock.now()
+        stats.withLock { s in for e in events { s.apply(e, room: room, now: now) } }
         if let recorder { for e in events { recorder.event(e, room: room) } }
     }
 

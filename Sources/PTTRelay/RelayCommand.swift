@@ -69,6 +69,8 @@ public struct RelayOptions: ParsableArguments {
 
     @Option(name: .customLong("stats-token"), help: ArgumentHelp("Require this token for /stats and the dashboard (Bearer header or ?token=).", valueName: "token"))
     public var statsToken: String?
+    @Option(help: ArgumentHelp("Minutes a room nobody is in stays in /stats and the dashboard after its last activity (default 60).", valueName: "minutes"))
+    var statsKeepMinutes: Int?
 
     @Option(help: ArgumentHelp("A TOML configuration file.", valueName: "file"))
     var config: String?
@@ -98,6 +100,7 @@ public struct RelayOptions: ParsableArguments {
         text("log-format", logFormat)
         text("record", record)
         text("stats-token", statsToken)
+        integer("stats-keep-minutes", statsKeepMinutes)
         integer("max-room-members", maxRoomMembers)
         integer("max-rooms", maxRooms)
         integer("max-connections", maxConnections)

@@ -1,5 +1,6 @@
 import Hummingbird
 import PTTRelayCore
+import PTTSystem
 
 /// `GET /stats` (speaking statistics as JSON) and `GET /` (the dashboard page that shows
 /// them). With `--stats-token`, both need the token, as `Authorization: Bearer` or `?token=`
@@ -9,12 +10,19 @@ enum StatsEndpoints {
         router.get("stats") { request, _ in
             guard authorized(request, hub: hub) else { return unauthorized() }
             let all = hub.settings.statsToken != nil
-            let body = hub.stats.withLock { $0.json(include: { all || !$0.hasPrefix("_") }) }
+            let now = MonotonicClock.now(), wall = wallNanos() / 1_000_000
+            let body = hub.stats.withLock { $0.json(now: now, wallMillis: wall, include: { all || !$0.hasPrefix("_") }) }
             return HTTPEndpoints.text(body + "\n", type: "application/json")
         }
         router.get("/") { request, _ in
             guard authorized(request, hub: hub) else { return unauthorized() }
-            return HTTPEndpoints.text(DashboardPage.html, type: "text/html; charset=utf-8")
+            let all = hub.settings.statsToken != nil
+            let now = MonotonicClock.now()
+            let (rooms, window) = hub.stats.withLock { ($0.report(now: now, include: { all || !$0.hasPrefix("_") }), $0.timelineWindow) }
+            var response = HTTPEndpoints.text(DashboardPage.html(rooms: rooms, now: now, window: window), type: "text/html; charset=utf-8")
+            response.headers[.contentSecurityPolicy] = DashboardPage.policy
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
     }
 

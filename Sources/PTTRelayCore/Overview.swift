@@ -1,9 +1,9 @@
 // PTTRelayCore: the relay's rules.
 //
-// Holds: a room's state machine (`RoomState`: members, ids, floor, talk-time limits), a
+// Holds: a room's state machine (`RoomState`: members, one name per person, floor, talk-time limits), a
 // connection's rules (`RelayConnection`: handshake, rates, sizes, timeouts), the send queue
-// for slow receivers (`SendQueue`), token buckets, id allocation, speaking statistics and
-// the activity they are computed from, the metrics (`RelayMetric`: each declared once) and their
+// for slow receivers (`SendQueue`), token buckets, id allocation, speaking statistics (with
+// their timeline, drawn as SVG, and `Markup` for names in HTML) and the activity they are computed from, the metrics (`RelayMetric`: each declared once) and their
 // snapshot, and the relay's settings
 // (`RelaySettings`, from flags, `PTT_RELAY_*` and the TOML file).
 //

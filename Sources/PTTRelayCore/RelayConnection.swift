@@ -26,6 +26,11 @@ public struct CloseReason: Equatable, Sendable, CustomStringConvertible {
     public static let idle = CloseReason(.idle, "nothing arrived for too long")
     public static let noHello = CloseReason(.badHello, "no hello in time")
     public static let roomFull = CloseReason(.roomFull, "the room is full")
+
+    /// 4409: another member of `room` has that name (or one that looks the same).
+    public static func nameTaken(_ name: String, room: String, suggestion: String) -> CloseReason {
+        CloseReason(.nameTaken, "the name \"\(name)\" is taken in room \"\(room)\": choose another, such as \"\(suggestion)\"")
+    }
 }
 
 /// The per-connection rules of a ptt relay (PROTOCOL.md §1, §5): size limits, the check order

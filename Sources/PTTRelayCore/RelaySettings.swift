@@ -45,6 +45,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var recordDirectory: String?
     /// Protects `/stats` and the dashboard when set (`--stats-token`).
     public var statsToken: String?
+    /// Minutes a room with nobody in it stays in `/stats` and the dashboard after its last activity.
+    public var statsKeepMinutes = 60
 
     public init() {}
 
@@ -54,7 +56,7 @@ public struct RelaySettings: Equatable, Sendable {
         "bind", "tls-cert", "tls-key", "token", "token-file", "max-room-members", "max-rooms",
         "max-connections", "floor", "max-talk-seconds", "log-level", "log-format",
         "hello-timeout-ms", "idle-timeout-ms", "ping-interval-ms", "too-slow-ms", "socket-send-buffer",
-        "record", "stats-token",
+        "record", "stats-token", "stats-keep-minutes",
     ]
 
     /// A value as a source gives it.
@@ -141,6 +143,7 @@ public struct RelaySettings: Equatable, Sendable {
             let t = try text()
             try Self.checkToken(t, origin: origin)
             statsToken = t
+        case "stats-keep-minutes": statsKeepMinutes = try integer(1...10_080)
         default:
             throw ConfigError("\(origin): unknown setting '\(key)'")
         }

@@ -35,7 +35,12 @@ public struct RoomState: Sendable {
     }
 
     public struct Member: Equatable, Sendable {
+        /// The name as the member typed it: what the roster shows.
         public var name: String
+        /// The name's skeleton (`Validation.nameSkeleton`): no two members share one.
+        public var key: String
+        /// The `from` of its `hello`: a client keeps it across reconnects.
+        public var session: UInt32? = nil
         public var listen: Bool
         public var talk: Talk
         public var isTalking: Bool { if case .talking = talk { return true } else { return false } }
@@ -69,11 +74,42 @@ public struct RoomState: Sendable {
 
     // MARK: Roster
 
-    /// Welcomes a new member: `welcome` to it, then `join` to the others.
-    public mutating func join(id: UInt32, name: String, listen: Bool) -> [RoomAction] {
-        guard members[id] == nil else { return [] }
+    /// The member whose name has skeleton `key`, if any.
+    public func member(withKey key: String) -> UInt32? {
+        order.first { members[$0]?.key == key }
+    }
+
+    /// What `admit` decided.
+    public enum Admission: Equatable, Sendable {
+        /// Joined: `welcome` to it, then `join` to the others.
+        case welcome([RoomAction])
+        /// The same client (same `hello.from`) is still in the room under that name, on a
+        /// connection it has lost: the relay ends that membership, then admits again.
+        case replace(UInt32)
+        /// Another member has the name: close with this reason (4409, a free name suggested).
+        case refuse(CloseReason)
+    }
+
+    /// Admits a new member unless another has the same name: `key` is its skeleton
+    /// (`Validation.nameSkeleton`), computed by the relay with NFKC, which this core cannot do
+    /// (`normalize` is the same function, for the suggestion); `session` is `hello.from`.
+    public mutating func admit(id: UInt32, name: String, key: String, listen: Bool, session: UInt32? = nil,
+                               normalize: (String) -> String = { $0 }) -> Admission {
+        if let holder = member(withKey: key) {
+            if let session, members[holder]?.session == session { return .replace(holder) }
+            let suggestion = Validation.suggestName(for: name, normalize: normalize) { member(withKey: $0) != nil }
+            return .refuse(.nameTaken(name, room: self.name, suggestion: suggestion))
+        }
+        return .welcome(join(id: id, name: name, listen: listen, key: key, session: session))
+    }
+
+    /// Welcomes a new member: `welcome` to it, then `join` to the others. Nothing if the id or
+    /// the name's skeleton `key` (by default without NFKC) is already in the room: see `admit`.
+    public mutating func join(id: UInt32, name: String, listen: Bool, key: String? = nil, session: UInt32? = nil) -> [RoomAction] {
+        let key = key ?? Validation.nameSkeleton(name)
+        guard members[id] == nil, member(withKey: key) == nil else { return [] }
         let peers = order.compactMap { pid in members[pid].map { Peer(id: pid, name: $0.name, listen: $0.listen, talking: $0.isTalking) } }
-        members[id] = Member(name: name, listen: listen, talk: .idle)
+        members[id] = Member(name: name, key: key, session: session, listen: listen, talk: .idle)
         order.append(id)
         return [
             .send(to: id, .welcome(Welcome(you: id, room: self.name, peers: peers, agent: agent, floor: floor))),

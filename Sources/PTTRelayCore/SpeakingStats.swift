@@ -1,80 +1,228 @@
 import PTTProtocol
 
-/// Speaking statistics per room and member, without any content: talk time, spurts, average
-/// and longest spurt, share of the room's talk time, last activity. Members are counted by
-/// name, so a reconnect continues the same line. Fed by `RoomActivity` events.
+/// Speaking statistics per room and person, without any content: talk time (the spurt under
+/// way included), spurts, average and longest spurt, share of the room's talk time, last
+/// activity, and the spurts of the last `timelineWindow` for a timeline. Fed by `RoomActivity`
+/// events with the time (nanoseconds on the relay's monotonic clock); read as `report(now:)`.
+///
+/// One line per member, named as typed: a member who leaves and later joins with exactly the
+/// same name continues its line (a reconnect), unless a present member already holds it.
+/// Bounded whatever clients do: `maxRooms`, `maxMembersPerRoom` lines (a full room forgets its
+/// longest-absent line first), `maxSpurtsPerMember` recent spurts, and rooms with nobody present
+/// are forgotten `idleRoomTimeout` after their last activity.
 public struct SpeakingStats: Sendable {
-    public struct Member: Equatable, Sendable {
-        public var name: String
-        public var talkSeconds = 0.0
-        public var spurts = 0
-        public var longestSeconds = 0.0
-        /// Wall-clock milliseconds of the last join, talk or leave.
-        public var lastActiveMillis: Int64 = 0
-        public var present = 0
-        public var talking = false
-        public var listener = false
+    /// One spurt: from its start to its last frame, monotonic nanoseconds.
+    public struct Spurt: Equatable, Sendable {
+        public var start: UInt64
+        public var end: UInt64
+        public init(start: UInt64, end: UInt64) { self.start = start; self.end = end }
+    }
 
-        public var averageSeconds: Double { spurts > 0 ? talkSeconds / Double(spurts) : 0 }
+    /// One person's line in a room.
+    public struct Member: Equatable, Sendable {
+        /// The member id of its latest connection in the room.
+        public var id: UInt32
+        public var name: String
+        /// Talk time of the ended spurts, nanoseconds.
+        public var talkNanos: UInt64 = 0
+        public var spurts = 0
+        public var longestNanos: UInt64 = 0
+        /// The last join, leave, talk start or talk stop.
+        public var lastActive: UInt64 = 0
+        public var present = false
+        /// When the spurt under way began, if talking.
+        public var talkingSince: UInt64?
+        public var listener = false
+        /// Ended spurts of the last `timelineWindow`, oldest first.
+        public var recent: [Spurt] = []
+
+        public var talking: Bool { talkingSince != nil }
     }
 
     public struct Room: Equatable, Sendable {
         public var name: String
-        public var members: [String: Member] = [:]
-        public var talkSeconds: Double { members.values.reduce(0) { $0 + $1.talkSeconds } }
+        /// Lines in the order their members first joined.
+        public var members: [Member] = []
+        public var lastActive: UInt64 = 0
     }
 
     public private(set) var rooms: [String: Room] = [:]
-    /// Rooms and names kept at most, so that statistics stay bounded whatever clients do.
+    /// Rooms and lines kept at most, so that statistics stay bounded whatever clients do.
     public var maxRooms = 1000
     public var maxMembersPerRoom = 256
+    public var maxSpurtsPerMember = 200
+    /// How far back the timeline goes.
+    public var timelineWindow: UInt64 = 600 * 1_000_000_000
+    /// A room with nobody present is forgotten this long after its last activity.
+    public var idleRoomTimeout: UInt64 = 3600 * 1_000_000_000
 
     public init() {}
 
-    public mutating func apply(_ event: RoomActivity.Event, room: String, wallMillis: Int64) {
+    public mutating func apply(_ event: RoomActivity.Event, room: String, now: UInt64) {
+        forgetIdleRooms(now: now)
         guard rooms[room] != nil || rooms.count < maxRooms else { return }
         var r = rooms[room] ?? Room(name: room)
         defer { rooms[room] = r }
-        func update(_ name: String, _ change: (inout Member) -> Void) {
-            guard r.members[name] != nil || r.members.count < maxMembersPerRoom else { return }
-            var m = r.members[name] ?? Member(name: name)
-            change(&m)
-            r.members[name] = m
-        }
+        r.lastActive = max(r.lastActive, now)
         switch event {
-        case .joined(_, let name, let listen):
-            update(name) { $0.present += 1; $0.listener = listen; $0.lastActiveMillis = wallMillis }
-        case .left(_, let name):
-            update(name) { $0.present = max(0, $0.present - 1); $0.talking = false; $0.lastActiveMillis = wallMillis }
-        case .talkStarted(_, let name):
-            update(name) { $0.talking = true; $0.lastActiveMillis = wallMillis }
-        case .talkStopped(_, let name, let seconds):
-            update(name) {
-                $0.talking = false
-                $0.spurts += 1
-                $0.talkSeconds += seconds
-                $0.longestSeconds = max($0.longestSeconds, seconds)
-                $0.lastActiveMillis = wallMillis
+        case .joined(let id, let name, let listen):
+            var i = r.members.lastIndex { $0.name == name && !$0.present }
+            if i == nil {
+                if r.members.count >= maxMembersPerRoom {
+                    // Full: forget the line absent the longest, if anyone is absent.
+                    guard let old = r.members.indices.filter({ !r.members[$0].present })
+                        .min(by: { r.members[$0].lastActive < r.members[$1].lastActive }) else { return }
+                    r.members.remove(at: old)
+                }
+                r.members.append(Member(id: id, name: name))
+                i = r.members.count - 1
+            }
+            guard let i else { return }
+            r.members[i].id = id
+            r.members[i].present = true
+            r.members[i].listener = listen
+            r.members[i].lastActive = now
+        case .left(let id, _):
+            Self.update(id, in: &r) { m in
+                if let since = m.talkingSince { Self.end(&m, Spurt(start: since, end: now)) }
+                m.present = false
+                m.lastActive = now
+            }
+        case .talkStarted(let id, _):
+            Self.update(id, in: &r) { m in
+                m.talkingSince = now
+                m.lastActive = now
+            }
+        case .talkStopped(let id, _, let seconds):
+            Self.update(id, in: &r) { m in
+                let length = UInt64(max(0, seconds) * 1e9)
+                let start = m.talkingSince ?? (now > length ? now - length : 0)
+                Self.end(&m, Spurt(start: start, end: min(now, start &+ length)))
+                m.lastActive = now
             }
         case .denied:
             break
         }
+        let window = timelineWindow, cap = maxSpurtsPerMember
+        for i in r.members.indices { Self.trim(&r.members[i].recent, now: now, window: window, cap: cap) }
     }
 
-    /// `{"rooms":[{"name":…,"talk_seconds":…,"members":[{…}]}]}`: rooms by name, members by
-    /// talk time. `include` decides which rooms are shown (unlisted ones need the stats token).
-    public func json(include: (String) -> Bool = { !$0.hasPrefix("_") }) -> String {
-        let list: [JSONValue] = rooms.values.filter { include($0.name) }.sorted { $0.name < $1.name }.map { room in
-            let total = room.talkSeconds
-            let members: [JSONValue] = room.members.values.sorted { ($1.talkSeconds, $0.name) < ($0.talkSeconds, $1.name) }.map { m in
-                .object(JSONObject([
-                    ("name", .string(m.name)), ("talk_seconds", Self.number(m.talkSeconds)), ("spurts", .int(Int64(m.spurts))),
-                    ("average_seconds", Self.number(m.averageSeconds)), ("longest_seconds", Self.number(m.longestSeconds)),
-                    ("share", Self.number(total > 0 ? m.talkSeconds / total : 0)), ("last_active_ms", .int(m.lastActiveMillis)),
-                    ("present", .bool(m.present > 0)), ("talking", .bool(m.talking)), ("listener", .bool(m.listener)),
+    /// The present line of member `id`.
+    private static func update(_ id: UInt32, in room: inout Room, _ change: (inout Member) -> Void) {
+        guard let i = room.members.firstIndex(where: { $0.id == id && $0.present }) else { return }
+        change(&room.members[i])
+    }
+
+    /// Counts an ended spurt.
+    private static func end(_ m: inout Member, _ spurt: Spurt) {
+        let length = spurt.end - min(spurt.start, spurt.end)
+        m.talkingSince = nil
+        m.spurts += 1
+        m.talkNanos &+= length
+        m.longestNanos = max(m.longestNanos, length)
+        m.recent.append(spurt)
+    }
+
+    /// Keeps the spurts that end within `window` of `now`, at most `cap` of them.
+    static func trim(_ recent: inout [Spurt], now: UInt64, window: UInt64, cap: Int) {
+        let from = now > window ? now - window : 0
+        if let keep = recent.firstIndex(where: { $0.end >= from }) {
+            if keep > 0 { recent.removeFirst(keep) }
+        } else {
+            recent.removeAll()
+        }
+        if recent.count > cap { recent.removeFirst(recent.count - cap) }
+    }
+
+    /// Forgets rooms where nobody is present and nothing happened for `idleRoomTimeout`.
+    public mutating func forgetIdleRooms(now: UInt64) {
+        let timeout = idleRoomTimeout
+        rooms = rooms.filter { _, r in
+            r.members.contains(where: \.present) || elapsed(from: r.lastActive, to: now) <= timeout
+        }
+    }
+
+    // MARK: Reports
+
+    /// One line as shown at `now`: the spurt under way counted.
+    public struct MemberReport: Equatable, Sendable {
+        public var id: UInt32
+        public var name: String
+        public var talkSeconds: Double
+        public var spurts: Int
+        public var averageSeconds: Double
+        public var longestSeconds: Double
+        public var share: Double
+        /// Nanoseconds since the last activity: 0 while talking.
+        public var idleNanos: UInt64
+        public var present: Bool
+        public var talking: Bool
+        public var listener: Bool
+        /// The spurts of the timeline's window, the one under way last (ending now).
+        public var timeline: [Spurt]
+    }
+
+    public struct RoomReport: Equatable, Sendable {
+        public var name: String
+        public var talkSeconds: Double
+        /// Nanoseconds since the room's last activity: 0 while someone talks.
+        public var idleNanos: UInt64
+        /// Members by talk time, then name.
+        public var members: [MemberReport]
+    }
+
+    /// The rooms `include` accepts (unlisted ones need the stats token), the most recently
+    /// active first, idle rooms forgotten; each member's numbers as of `now`.
+    public func report(now: UInt64, include: (String) -> Bool = { !$0.hasPrefix("_") }) -> [RoomReport] {
+        let rooms = rooms.values.filter { r in
+            include(r.name) && (r.members.contains(where: \.present) || elapsed(from: r.lastActive, to: now) <= idleRoomTimeout)
+        }
+        let reports: [RoomReport] = rooms.map { room in
+            var members: [MemberReport] = room.members.map { m in
+                let running = m.talkingSince.map { elapsed(from: $0, to: now) } ?? 0
+                let talk = Double(m.talkNanos &+ running) / 1e9
+                let spurts = m.spurts + (m.talking ? 1 : 0)
+                var timeline = m.recent
+                Self.trim(&timeline, now: now, window: timelineWindow, cap: maxSpurtsPerMember)
+                if let since = m.talkingSince { timeline.append(Spurt(start: since, end: max(since, now))) }
+                return MemberReport(
+                    id: m.id, name: m.name, talkSeconds: talk, spurts: spurts,
+                    averageSeconds: spurts > 0 ? talk / Double(spurts) : 0,
+                    longestSeconds: max(Double(m.longestNanos) / 1e9, Double(running) / 1e9), share: 0,
+                    idleNanos: m.talking ? 0 : elapsed(from: m.lastActive, to: now),
+                    present: m.present, talking: m.talking, listener: m.listener, timeline: timeline)
+            }
+            let total = members.reduce(0) { $0 + $1.talkSeconds }
+            for i in members.indices { members[i].share = total > 0 ? members[i].talkSeconds / total : 0 }
+            members.sort { ($1.talkSeconds, $0.name, $0.id) < ($0.talkSeconds, $1.name, $1.id) }
+            let idle = members.contains(where: \.talking) ? 0 : elapsed(from: room.lastActive, to: now)
+            return RoomReport(name: room.name, talkSeconds: total, idleNanos: idle, members: members)
+        }
+        return reports.sorted { ($0.idleNanos, $0.name) < ($1.idleNanos, $1.name) }
+    }
+
+    /// `{"rooms":[{"name":…,"talk_seconds":…,"last_active_ms":…,"members":[{…}]}]}`: rooms by
+    /// recent activity, members by talk time, instants as wall-clock milliseconds (`wallMillis`
+    /// is the wall clock at `now`). Each member has `timeline`: its spurts of the last 10 minutes.
+    public func json(now: UInt64, wallMillis: Int64, include: (String) -> Bool = { !$0.hasPrefix("_") }) -> String {
+        func wall(_ t: UInt64) -> JSONValue {
+            let back = Int64(clamping: elapsed(from: t, to: now) / 1_000_000)
+            return .int(wallMillis - back)
+        }
+        func ago(_ idle: UInt64) -> JSONValue { .int(wallMillis - Int64(clamping: idle / 1_000_000)) }
+        let list: [JSONValue] = report(now: now, include: include).map { room in
+            let members: [JSONValue] = room.members.map { m in
+                let timeline: [JSONValue] = m.timeline.map { .object(JSONObject([("start_ms", wall($0.start)), ("end_ms", wall($0.end))])) }
+                return .object(JSONObject([
+                    ("id", .int(Int64(m.id))), ("name", .string(m.name)), ("talk_seconds", Self.number(m.talkSeconds)),
+                    ("spurts", .int(Int64(m.spurts))), ("average_seconds", Self.number(m.averageSeconds)),
+                    ("longest_seconds", Self.number(m.longestSeconds)), ("share", Self.number(m.share)),
+                    ("last_active_ms", ago(m.idleNanos)), ("present", .bool(m.present)), ("talking", .bool(m.talking)),
+                    ("listener", .bool(m.listener)), ("timeline", .array(timeline)),
                 ]))
             }
-            return .object(JSONObject([("name", .string(room.name)), ("talk_seconds", Self.number(total)), ("members", .array(members))]))
+            return .object(JSONObject([("name", .string(room.name)), ("talk_seconds", Self.number(room.talkSeconds)),
+                                       ("last_active_ms", ago(room.idleNanos)), ("members", .array(members))]))
         }
         return JSONValue.object(JSONObject([("rooms", .array(list))])).jsonText
     }

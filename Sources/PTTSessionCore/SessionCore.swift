@@ -111,6 +111,8 @@ public struct SessionCore: Sendable {
     var lastPing: UInt64?
     var openedAt: UInt64?
     var everJoined = false
+    /// The names of the room when we were last in it: what a 4409 suggestion avoids.
+    var lastSeenNames: [String] = []
     let randomID: UInt32
 
     /// `randomID` must be non-zero and random: it is our id through a plain forwarder.
@@ -206,14 +208,24 @@ public struct SessionCore: Sendable {
     public mutating func closed(code: UInt16?, now: UInt64, random: Double) -> [Action] {
         guard isOpen else { return [] }
         let close = CloseCode(rawValue: code ?? CloseCode.abnormal.rawValue)
+        let reason = close == .nameTaken ? nameTakenMessage() : Self.closeMessage(close)
         var actions = dropConnectionState(now: now)
-        let reason = Self.closeMessage(close)
         if close.reconnect == .never {
             return actions + end(.closed(code: close.rawValue, message: reason))
         }
         actions += scheduleReconnect(rule: close.reconnect, attempt: 1, now: now, random: random,
                                      disconnected: (close.rawValue, reason))
         return actions
+    }
+
+    /// 4409 in words: the name is taken in this room; a free one to try instead (the first of
+    /// name2, name3, … not in the roster, if we have seen the room).
+    func nameTakenMessage() -> String {
+        let own = Validation.nameSkeleton(config.name)
+        let names = roster.members.isEmpty ? lastSeenNames : roster.members.values.compactMap(\.name)
+        let taken = Set(names.map { Validation.nameSkeleton($0) })
+        let suggestion = Validation.suggestName(for: config.name) { $0 == own || taken.contains($0) }
+        return "the name \"\(config.name)\" is already taken in room \"\(config.room)\": choose another name, such as \"\(suggestion)\""
     }
 
     static func closeMessage(_ code: CloseCode) -> String {
@@ -227,6 +239,7 @@ public struct SessionCore: Sendable {
         case 4400: return "the relay refused our hello (name or fields invalid)"
         case 4403: return "not allowed in this room"
         case 4408: return "the connection could not keep up with the room"
+        case 4409: return "the name is already taken in this room"
         case 4410: return "the relay closed an idle connection"
         case 4413: return "the room is full"
         case 4426: return "the relay speaks another protocol version"
@@ -475,6 +488,8 @@ public struct SessionCore: Sendable {
         openedAt = nil
         lastPing = nil
         roundTrip = nil
+        let seen = roster.members.values.compactMap(\.name)
+        if !seen.isEmpty { lastSeenNames = seen }
         var actions = Self.events(roster.clear())
         if transmitting {
             transmitting = false

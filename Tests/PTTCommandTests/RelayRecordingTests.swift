@@ -100,7 +100,7 @@ import Testing
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let chromium else { Issue.record("chromium is not installed (make deps installs it)"); return }
         let page = "http://127.0.0.1:\(port)/?token=teach"
-        let flags = ["--headless", "--no-sandbox", "--no-proxy-server", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=4000",
+        let flags = ["--headless", "--no-sandbox", "--no-proxy-server", "--disable-gpu", "--disable-dev-shm-usage",
                      "--user-data-dir=\(tmp.path("chrome"))"]
         let (domStatus, dom) = try run(chromium, flags + ["--dump-dom", page])
         #expect(domStatus == 0)

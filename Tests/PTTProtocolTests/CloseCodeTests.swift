@@ -7,7 +7,7 @@ import Testing
         (1000, nil, .never), (1001, "shutdown", .soon), (1006, nil, .soon),
         (1008, "bad-message", .afterBackoff), (1009, "too-big", .never),
         (1011, "internal", .soon), (1012, "internal", .soon), (1013, "internal", .soon),
-        (4400, "bad-hello", .never), (4403, "forbidden", .never), (4408, "too-slow", .afterBackoff),
+        (4400, "bad-hello", .never), (4403, "forbidden", .never), (4408, "too-slow", .afterBackoff), (4409, "name-taken", .never),
         (4410, "idle", .soon), (4413, "room-full", .slowly), (4426, "version", .never),
     ]
 
@@ -21,7 +21,7 @@ import Testing
 
     @Test func finalCodesDoNotReconnect() {
         let finals = Self.table.filter { !$0.2.reconnects }.map(\.0)
-        #expect(finals == [1000, 1009, 4400, 4403, 4426])
+        #expect(finals == [1000, 1009, 4400, 4403, 4409, 4426])
         #expect(CloseCode(rawValue: 4999).reconnect.reconnects)
     }
 

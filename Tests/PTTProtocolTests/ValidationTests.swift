@@ -41,9 +41,35 @@ import Testing
     }
 
     @Test(arguments: ["", " alice", "alice ", "\talice", "al\nice", "a\u{200B}b", "a\u{2028}b", "a\u{2029}b",
-                      "a\u{7}b", "\u{A0}x", "x\u{3000}", String(repeating: "n", count: 33)])
+                      "a\u{7}b", "\u{A0}x", "x\u{3000}", String(repeating: "n", count: 33),
+                      // Invisible alone: fillers, a braille blank, a variation selector.
+                      "\u{3164}", "\u{2800}", "\u{115F}\u{1160}", "\u{FFA0}", "\u{FE0F}", "\u{3164}\u{2800}\u{3164}"])
     func rejectsNames(_ name: String) {
         #expect(!Validation.isValidName(name))
+    }
+
+    /// Same name: case-insensitive, invisible characters removed, after the normaliser given
+    /// (identity here: NFKC is the relay's, tested there).
+    @Test func nameSkeletons() {
+        #expect(Validation.nameSkeleton("Alice") == "alice")
+        #expect(Validation.nameSkeleton("ALICE\u{3164}") == "alice")
+        #expect(Validation.nameSkeleton("al\u{2800}ice\u{FE0F}") == "alice")
+        #expect(Validation.nameSkeleton("Zoë") == Validation.nameSkeleton("ZOË"))
+        #expect(Validation.nameSkeleton("alice bob") != Validation.nameSkeleton("alicebob"))
+        // A normaliser is applied before and after lowercasing.
+        let fullWidth: (String) -> String = { String(String.UnicodeScalarView($0.unicodeScalars.map {
+            (0xFF21...0xFF3A).contains($0.value) ? Unicode.Scalar($0.value - 0xFF21 + 0x41)! : $0 })) }
+        #expect(Validation.nameSkeleton("ＡＬＩＣＥ", normalize: fullWidth) == "alice")
+    }
+
+    @Test func suggestsAFreeName() {
+        let taken: Set<String> = ["alice", "alice2", "alice3"]
+        #expect(Validation.suggestName(for: "Alice") { taken.contains($0) } == "Alice4")
+        #expect(Validation.suggestName(for: "bob") { taken.contains($0) } == "bob")
+        let long = String(repeating: "n", count: 32)
+        let s = Validation.suggestName(for: long) { $0 == long }
+        #expect(s == String(repeating: "n", count: 31) + "2" && Validation.isValidName(s))
+        #expect(Validation.suggestName(for: "bob\u{3164}") { $0 == "bob" } == "bob2")
     }
 
     @Test func countsCharactersAsScalars() {

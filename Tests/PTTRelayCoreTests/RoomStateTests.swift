@@ -15,6 +15,30 @@ import Testing
         return r
     }
 
+    /// One name per person: a name whose skeleton is in the room is refused with 4409 and a
+    /// free name to try; the roster shows names as typed; the same client (same `hello.from`)
+    /// coming back on a new connection replaces its old membership.
+    @Test func refusesANameAlreadyInTheRoom() {
+        var r = RoomState(name: "standup")
+        guard case .welcome = r.admit(id: 1, name: "Alice", key: Validation.nameSkeleton("Alice"), listen: false, session: 77) else {
+            Issue.record("first alice refused"); return
+        }
+        _ = r.join(id: 2, name: "alice2", listen: false)
+        let again = r.admit(id: 3, name: "ALICE\u{3164}", key: Validation.nameSkeleton("ALICE\u{3164}"), listen: false, session: 88)
+        #expect(again == .refuse(CloseReason(.nameTaken,
+            "the name \"ALICE\u{3164}\" is taken in room \"standup\": choose another, such as \"ALICE3\"")))
+        if case .refuse(let reason) = again { #expect(reason.code == .nameTaken && reason.word == "name-taken") }
+        #expect(r.count == 2 && r.peers.map(\.name) == ["Alice", "alice2"])
+        // join alone does not add a second one either.
+        #expect(r.join(id: 4, name: "alice", listen: true) == [])
+        #expect(r.admit(id: 5, name: "alice", key: "alice", listen: false, session: 77) == .replace(1))
+        _ = r.leave(id: 1)
+        guard case .welcome(let actions) = r.admit(id: 5, name: "alice", key: "alice", listen: false, session: 77) else {
+            Issue.record("alice not admitted after leaving"); return
+        }
+        #expect(actions.count == 2 && r.members[5]?.name == "alice")
+    }
+
     @Test func welcomesThenAnnounces() {
         var r = RoomState(name: "standup")
         let first = r.join(id: 7, name: "alice", listen: false)

@@ -234,12 +234,38 @@ import Testing
     }
 
     @Test func finalClosesEndTheSession() {
-        for code: UInt16 in [1000, 1009, 4400, 4403, 4426] {
+        for code: UInt16 in [1000, 1009, 4400, 4403, 4409, 4426] {
             var s = joinedSession()
             let a = s.closed(code: code, now: 1 * .second, random: 0)
             guard case .ended(.closed(code, _)) = s.phase else { Issue.record("\(code): \(s.phase)"); continue }
             #expect(a.contains { if case .event(.ended) = $0 { true } else { false } })
         }
+    }
+
+    /// 4409: no reconnect; the message names the name and the room and suggests a free one,
+    /// avoiding the names of the room as last seen.
+    @Test func nameTakenEndsWithASuggestion() {
+        var s = SessionCore(config: Self.config, randomID: 5)
+        _ = s.start()
+        _ = s.opened(subprotocol: "ptt.v1", now: 0)
+        let a = s.closed(code: 4409, now: 1 * .second, random: 0)
+        #expect(!a.contains { if case .connect = $0 { true } else { false } })
+        #expect(s.phase == .ended(.closed(code: 4409, message:
+            #"the name "alice" is already taken in room "standup": choose another name, such as "alice2""#)))
+        // Having seen alice2 in the room (a relay restart, say), the suggestion skips it.
+        var c = Self.config
+        c.name = "Alice"
+        var t = SessionCore(config: c, randomID: 5)
+        _ = t.start()
+        _ = t.opened(subprotocol: "ptt.v1", now: 0)
+        _ = t.receivedText(text(.welcome(Welcome(you: 17, room: "standup", peers: [Peer(id: 12, name: "ALICE2", listen: false, talking: false)],
+                                                 agent: "ptt-relay/0.1.0", floor: .open))), now: 0)
+        _ = t.closed(code: 1001, now: 1 * .second, random: 0)
+        _ = t.tick(now: 10 * .second, random: 0)
+        _ = t.opened(subprotocol: "ptt.v1", now: 10 * .second)
+        let e = events(t.closed(code: 4409, now: 11 * .second, random: 0))
+        #expect(e.contains(.ended(.closed(code: 4409, message:
+            #"the name "Alice" is already taken in room "standup": choose another name, such as "Alice3""#))), "\(e)")
     }
 
     @Test func httpRefusalsAreFinalAndUnreachableAtStartIsAClearMessage() {
