@@ -1,10 +1,12 @@
 import Glibc
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
 import PTTProtocol
+import PTTSessionCore
 
 /// Where and how to connect.
 public struct ConnectOptions: Sendable {
@@ -16,6 +18,11 @@ public struct ConnectOptions: Sendable {
     public var trustRootsPEM: String?
     /// Skip certificate verification (self-signed relays on a LAN); says so in the UI.
     public var insecureTLS: Bool = false
+    /// The SHA-256 fingerprint (`AB:CD:…`) the relay's certificate was pinned to (`ptt trust`):
+    /// that certificate alone is trusted there, whoever issued it.
+    public var pinnedFingerprint: String?
+    /// What to tell people to run about trust (`wss://host:port` as they gave it).
+    public var trustURL: String?
     public var connectTimeout: TimeAmount = .seconds(5)
     /// Audio waiting in the socket's buffer beyond this is dropped, never queued: a stalled
     /// link must not turn into delay (4 KiB is about a second of 24 kbit/s Opus).
@@ -67,6 +74,7 @@ public struct WebSocketConnector: RelayConnector {
         let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: requestPath, headers: headers)
         let sslContext = self.sslContext
         let serverHostname = relay.host.first?.isNumber == true || relay.host.contains(":") ? nil : relay.host
+        let trust = TrustCheck(options: options, serverHostname: serverHostname, connection: connection, group: group)
 
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(options.connectTimeout)
@@ -77,10 +85,12 @@ public struct WebSocketConnector: RelayConnector {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
-                        let ssl = try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
+                        let ssl = try options.pinnedFingerprint.map {
+                            try RelayTrust.pinnedHandler(context: sslContext, serverHostname: serverHostname, pinned: $0, presented: trust.presented)
+                        } ?? NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
                         try channel.pipeline.syncOperations.addHandler(ssl)
                     }
-                    let handshake = HandshakeHandler(request: request, connection: connection)
+                    let handshake = HandshakeHandler(request: request, connection: connection, trust: trust)
                     let upgrader = NIOWebSocketClientUpgrader(
                         maxFrameSize: ControlMessage.maxRelayMessageSize,
                         automaticErrorHandling: true,
@@ -111,7 +121,7 @@ public struct WebSocketConnector: RelayConnector {
                     connection.handshakeTimedOut(secure: relay.secure)
                 }
             case .failure(let error):
-                connection.fail(.unreachable(Self.describe(error)))
+                if !trust.handle(error) { connection.fail(.unreachable(Self.describe(error))) }
             }
         }
         return connection
@@ -144,10 +154,12 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler, Se
 
     let request: HTTPRequestHead
     let connection: WebSocketConnection
+    let trust: TrustCheck
 
-    init(request: HTTPRequestHead, connection: WebSocketConnection) {
+    init(request: HTTPRequestHead, connection: WebSocketConnection, trust: TrustCheck) {
         self.request = request
         self.connection = connection
+        self.trust = trust
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -165,13 +177,60 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler, Se
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        connection.fail(.unreachable("the relay closed the connection during the handshake"))
+        // A certificate not trusted is reported once its fingerprint is known.
+        if !trust.isReporting { connection.fail(.unreachable("the relay closed the connection during the handshake")) }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        connection.fail(.unreachable(WebSocketConnector.describe(error)))
+        if !trust.handle(error) { connection.fail(.unreachable(WebSocketConnector.describe(error))) }
         context.close(promise: nil)
+    }
+}
+
+/// What one connection attempt knows about the relay's certificate, and how a verification
+/// failure is reported: as changed when a pin did not match, else as not trusted with the
+/// fingerprint a probe reads.
+final class TrustCheck: Sendable {
+    let options: ConnectOptions
+    let serverHostname: String?
+    let connection: WebSocketConnection
+    let group: any EventLoopGroup
+    /// The fingerprint offered, when a pin was checked against it.
+    let presented = NIOLockedValueBox<String?>(nil)
+    private let reporting = NIOLockedValueBox(false)
+
+    init(options: ConnectOptions, serverHostname: String?, connection: WebSocketConnection, group: any EventLoopGroup) {
+        self.options = options
+        self.serverHostname = serverHostname
+        self.connection = connection
+        self.group = group
+    }
+
+    var isReporting: Bool { reporting.withLockedValue { $0 } }
+
+    /// Takes a failure that is about trust; false for any other.
+    func handle(_ error: any Error) -> Bool {
+        guard options.relay.secure, !options.insecureTLS, RelayTrust.isVerificationFailure(error) else { return false }
+        let first = reporting.withLockedValue { r -> Bool in
+            defer { r = true }
+            return !r
+        }
+        guard first else { return true }
+        let relay = options.relay
+        let address = KnownRelays.address(host: relay.host, port: relay.port)
+        let url = options.trustURL ?? "wss://\(address)"
+        let connection = self.connection
+        if let pinned = options.pinnedFingerprint {
+            connection.fail(.untrusted(RelayTrust.changedMessage(url: url, address: address, remembered: pinned,
+                                                                 presented: presented.withLockedValue { $0 })))
+            return true
+        }
+        RelayTrust.probe(host: relay.host, port: relay.port, serverHostname: serverHostname, group: group).whenComplete { result in
+            let fingerprint = (try? result.get()) ?? nil
+            connection.fail(.untrusted(RelayTrust.untrustedMessage(url: url, address: address, fingerprint: fingerprint)))
+        }
+        return true
     }
 }
 

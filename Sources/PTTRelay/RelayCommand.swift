@@ -145,6 +145,9 @@ public struct RelayOptions: ParsableArguments {
         do {
             try await relay.run { address in
                 try? Posix.writeAll(1, "listening on \(address.url)\n")
+                if let fingerprint = relay.fingerprint {
+                    try? Posix.writeAll(1, "TLS certificate SHA-256 fingerprint: \(fingerprint)\n")
+                }
             }
         } catch {
             if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(RelayServer.describe(listenError: error))") }

@@ -66,17 +66,24 @@ public final class RelayServer: Sendable {
         return max(1, min(5, Int(shortest / 4 / tickNanos)))
     }
 
+    /// The SHA-256 fingerprint of the TLS certificate (`AB:CD:…`), when the relay serves TLS.
+    public let fingerprint: String?
+
     /// Prepares a relay. Throws if the TLS certificate or key cannot be loaded.
     public init(settings: RelaySettings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         self.hub = Hub(settings: settings, logger: logger)
         if let cert = settings.tlsCert, let key = settings.tlsKey {
-            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            let certificates = try NIOSSLCertificate.fromPEMFile(cert)
+            // What clients compare before they trust a self-signed relay (`ptt trust`).
+            fingerprint = try certificates.first.map { KnownFingerprint.sha256(try $0.toDERBytes()) }
+            let chain = certificates.map { NIOSSLCertificateSource.certificate($0) }
             let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
             tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
         } else {
             tls = nil
+            fingerprint = nil
         }
         (stopRequests, stopper) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

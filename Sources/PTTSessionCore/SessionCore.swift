@@ -53,6 +53,9 @@ public struct SessionCore: Sendable {
         case http(status: Int)
         /// No answer: refused, unresolvable, timed out, TLS failure…
         case unreachable(String)
+        /// The relay's TLS certificate is not trusted (or not the one remembered): final, with
+        /// what to do about it.
+        case untrusted(String)
     }
 
     public enum Action: Equatable, Sendable {
@@ -178,6 +181,9 @@ public struct SessionCore: Sendable {
         case .unreachable(let why):
             guard everJoined else { return end(.unreachable("cannot reach the relay at \(config.url): \(why)")) }
             return scheduleReconnect(rule: .soon, attempt: attempt, now: now, random: random, disconnected: nil)
+        case .untrusted(let why):
+            // Trying again would not change the certificate, and must not wear down a warning.
+            return end(.unreachable(why))
         }
     }
 

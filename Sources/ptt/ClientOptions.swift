@@ -12,10 +12,10 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Token for relays that require one (sent as Authorization: Bearer).", valueName: "token"))
     var token: String?
 
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM file of certificates to trust for wss:// relays.", valueName: "file"))
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM file of certificates to trust for wss:// relays (a relay's own self-signed certificate, or its CA); see also `ptt trust`.", valueName: "file"))
     var tlsCA: String?
 
-    @Flag(name: .customLong("tls-insecure"), help: "Do not verify the relay's TLS certificate (self-signed relays you trust).")
+    @Flag(name: .customLong("tls-insecure"), help: "Do not verify the relay's TLS certificate at all: anyone on the path can listen in. Prefer `ptt trust` or --tls-ca.")
     var tlsInsecure = false
 
     static let defaultRelay = "ws://127.0.0.1:7700"
@@ -39,6 +39,14 @@ struct ClientOptions: ParsableArguments {
         var options = ConnectOptions(relay: relay, room: room, token: token ?? self.token)
         options.trustRootsPEM = tlsCA
         options.insecureTLS = tlsInsecure
+        if relay.secure, !tlsInsecure, let path = KnownRelaysFile.path() {
+            do {
+                options.pinnedFingerprint = try KnownRelaysFile.load(path).fingerprint(for: KnownRelays.address(host: relay.host, port: relay.port))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        options.trustURL = relay.secure ? "wss://\(KnownRelays.address(host: relay.host, port: relay.port))" : nil
         return (try WebSocketConnector(options: options), try relay.url(room: room))
     }
 

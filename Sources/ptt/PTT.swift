@@ -17,7 +17,7 @@ struct PTT: AsyncParsableCommand {
             each command taking the keys that apply to it; flags win.
             """,
         version: PTTVersion.string,
-        subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self]
+        subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self, TrustCommand.self]
     )
 
     /// Which configuration keys each subcommand takes.
