@@ -15,8 +15,12 @@ struct ListenCommand: AsyncParsableCommand {
     @Argument(help: "The room to listen to.")
     var room: String
 
-    @Option(help: ArgumentHelp("The name others see.", valueName: "name"))
-    var name = "listener"
+    @Option(help: ArgumentHelp("The name others see (default: listener-NNNNNN, a number drawn at start, so that several listeners can be in one room).", valueName: "name"))
+    var name: String?
+
+    /// The name to join with: the one given, or one drawn now (a room has one name per person).
+    var joinName: String { name ?? Self.drawnName }
+    static let drawnName = "listener-\(Int.random(in: 100_000...999_999))"
 
     @Option(help: ArgumentHelp("Write the room's mixed audio here instead of playing it.", valueName: "file"))
     var out: String?
@@ -35,7 +39,7 @@ struct ListenCommand: AsyncParsableCommand {
     @OptionGroup var playback: PlaybackOptions
 
     func validate() throws {
-        try ClientOptions.check(room: room, name: name, nameOption: "--name")
+        try ClientOptions.check(room: room, name: joinName, nameOption: "--name")
         if let seconds, !(seconds > 0 && seconds <= Self.maxSeconds) {
             throw ValidationError("--seconds must be more than 0 and at most \(Int(Self.maxSeconds)) (leave it out to listen until Ctrl-C)")
         }
@@ -47,7 +51,7 @@ struct ListenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (connector, url) = try client.connector(room: room)
-        let config = client.session(room: room, name: name, listen: true, url: url)
+        let config = client.session(room: room, name: joinName, listen: true, url: url)
         var opener: PlaybackEngine.Opener?
         if let out {
             // Create the file now, so a bad path is an error before joining.

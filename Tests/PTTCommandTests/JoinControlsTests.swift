@@ -52,6 +52,22 @@ import Testing
         #expect(await bob.waitForLine { Self.has($0, #""event":"error""#, "listen-only") } != nil)
     }
 
+    /// Two `ptt listen` without a name are two people in the room (a room has one name per person).
+    @Test func twoDefaultListenersBothJoin() async throws {
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let dir = try TemporaryDirectory()
+        let listeners = try (0..<2).map { i in
+            try ChildProcess("ptt", ["listen", "standup", "--relay", "ws://127.0.0.1:\(port)", "--json", "--out", dir.path("\(i).wav")],
+                             environment: testALSAEnvironment)
+        }
+        defer { listeners.forEach { $0.stop() } }
+        for l in listeners {
+            #expect(await l.waitForLine { $0.contains(#""event":"ready""#) } != nil, "\(l.output) \(l.errorText)")
+        }
+        #expect(await listeners[0].waitForLine { Self.has($0, #""event":"joined""#, "listener-") } != nil)
+    }
+
     static func sent(_ line: String) -> Int64? {
         guard case .object(let o)? = try? JSONValue.parse(line), case .int(let n)? = o["sent_frames"] else { return nil }
         return n
