@@ -7,6 +7,11 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let goingAway = CloseCode(rawValue: 1001)
     /// Never sent: reported locally when a connection ends without a close frame.
     public static let abnormal = CloseCode(rawValue: 1006)
+    /// RFC 6455: a frame the WebSocket protocol forbids (reserved bits set, an unmasked client
+    /// frame, a continuation with nothing to continue, a message interleaved into a fragmented one).
+    public static let protocolError = CloseCode(rawValue: 1002)
+    /// RFC 6455: a text message that is not valid UTF-8.
+    public static let invalidData = CloseCode(rawValue: 1007)
     public static let policyViolation = CloseCode(rawValue: 1008)
     public static let tooBig = CloseCode(rawValue: 1009)
     public static let internalError = CloseCode(rawValue: 1011)

@@ -1,6 +1,8 @@
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import PTTProtocol
+import PTTRelayCore
 import PTTSystem
 
 /// Handles a connection's data frames on its event loop instead of the reader task: one task
@@ -45,6 +47,12 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        // RFC 6455 §5.1–5.2: no extension was negotiated, so no reserved bit may be set, and
+        // every client frame is masked.
+        if frame.rsv1 || frame.rsv2 || frame.rsv3 || frame.maskKey == nil {
+            conn.close(CloseReason(.protocolError, frame.maskKey == nil ? "an unmasked frame from a client" : "a frame with a reserved bit set"))
+            return
+        }
         switch frame.opcode {
         case .text, .binary, .continuation:
             if held != nil {

@@ -13,10 +13,11 @@ struct MessageAssembler: Sendable {
     typealias Opcode = WebSocketDataFrame.Opcode
 
     enum Result: Sendable {
-        /// Nothing complete yet (or a stray continuation, ignored).
+        /// Nothing complete yet.
         case none
         case message(text: Bool, ByteBuffer)
-        case tooBig(CloseReason)
+        /// Close the connection: a message over its limit, or a fragment out of order.
+        case close(CloseReason)
     }
 
     private var partial: (text: Bool, buffer: ByteBuffer)?
@@ -27,17 +28,22 @@ struct MessageAssembler: Sendable {
         var message: (text: Bool, buffer: ByteBuffer)
         switch opcode {
         case .text, .binary:
+            // RFC 6455 §5.4: a new message may not start inside a fragmented one.
+            guard partial == nil else {
+                partial = nil
+                return .close(CloseReason(.protocolError, "a data frame inside a fragmented message"))
+            }
             message = (opcode == .text, data)
             if !fin {
                 partial = message
-                if let tooBig = Self.oversize(message) { partial = nil; return .tooBig(tooBig) }
+                if let tooBig = Self.oversize(message) { partial = nil; return .close(tooBig) }
                 return .none
             }
         case .continuation:
-            guard var p = partial else { return .none }
+            guard var p = partial else { return .close(CloseReason(.protocolError, "a continuation frame with nothing to continue")) }
             var data = data
             p.buffer.writeBuffer(&data)
-            if let tooBig = Self.oversize(p) { partial = nil; return .tooBig(tooBig) }
+            if let tooBig = Self.oversize(p) { partial = nil; return .close(tooBig) }
             guard fin else { partial = p; return .none }
             partial = nil
             message = p

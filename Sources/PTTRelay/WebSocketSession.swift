@@ -73,7 +73,7 @@ enum WebSocketSession {
         switch result {
         case .none:
             break
-        case .tooBig(let reason):
+        case .close(let reason):
             conn.close(reason)
         case .message(let text, let buffer):
             let now = MonotonicClock.now()

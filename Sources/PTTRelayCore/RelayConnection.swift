@@ -130,6 +130,10 @@ public struct RelayConnection: Sendable {
         guard bytes.count <= ControlMessage.maxClientMessageSize else {
             return .close(CloseReason(.tooBig, "a text message over \(ControlMessage.maxClientMessageSize) bytes"))
         }
+        // RFC 6455 §8.1: a text message must be UTF-8, before or after hello.
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            return .close(CloseReason(.invalidData, "a text message that is not valid UTF-8"))
+        }
         guard textBucket.take(now: now) else { return .close(.rateLimit) }
         switch phase {
         case .closed:
