@@ -41,7 +41,7 @@
 /// `pauseDropAboveNanos` over the target, a quiet frame (a pause between words) is dropped whole
 /// instead (`dropAtPause`): a pause a frame shorter is not heard, where speech played faster is,
 /// so a backlog goes first from the pauses and speech is stretched only for the rest. Speech is
-/// never dropped.
+/// not dropped here; a backlog over 1 s is cut by the jitter buffer (`JitterBuffer.insert`).
 ///
 /// Use, per speaker: `beginSpurt()` when a spurt starts, and play it once its first packet
 /// has waited `targetNanos` (D then starts at the target); `packetArrived` for every packet;
