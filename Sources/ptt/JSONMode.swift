@@ -83,7 +83,13 @@ enum JSONMode {
 
     /// Changes how a member plays (remembered by name, also when nobody of that name is here
     /// now) and says what it is now, as a `speaker` event.
-    static func speaker(_ name: String, call: Call, _ change: (inout SpeakerPreferences) -> SpeakerPreferences.Setting) {
+    static func speaker(_ name: String, call: Call, _ edit: (inout SpeakerPreferences.Setting) -> Void) {
+        let change = { (prefs: inout SpeakerPreferences) -> SpeakerPreferences.Setting in
+            var s = prefs[name]
+            edit(&s)
+            prefs.set(s, for: name)
+            return s
+        }
         let ids = call.session.snapshot.roster.sorted.filter { $0.name == name }.map(\.id)
         var result: (SpeakerPreferences.Setting, String?) = (call.speakers[name], nil)
         if ids.isEmpty {
@@ -114,20 +120,8 @@ enum JSONMode {
             case .mute(let on): call.setMuted(on)
             case .mic(let on):
                 if call.listen { emit(listenOnlyError) } else { call.setMicMuted(!on) }
-            case .volume(let name, let percent):
-                speaker(name, call: call) { prefs in
-                    var s = prefs[name]
-                    s.volumePercent = percent
-                    prefs.set(s, for: name)
-                    return s
-                }
-            case .silence(let name, let on):
-                speaker(name, call: call) { prefs in
-                    var s = prefs[name]
-                    s.muted = on
-                    prefs.set(s, for: name)
-                    return s
-                }
+            case .volume(let name, let percent): speaker(name, call: call) { $0.volumePercent = percent }
+            case .silence(let name, let on): speaker(name, call: call) { $0.muted = on }
             case .stats: emit(statistics(call))
             case .quit: call.quit()
             }

@@ -6,18 +6,7 @@ import Testing
 /// `ptt-relay --record DIR`, `/stats` and the dashboard, against a scripted session:
 /// alice says 2 s, bob says 1 s, both leave.
 @Suite(.serialized) struct RelayRecordingTests {
-    func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func run(_ tool: String, _ args: [String]) throws -> (Int32, String) { try runTool(tool, args) }
 
     /// curl against the relay on 127.0.0.1: never through a proxy from the environment, never for long.
     func curl(_ args: [String]) throws -> (Int32, String) {

@@ -19,17 +19,9 @@ import Testing
 
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TestFailure("\(tool) \(arguments) failed") }
-        return String(decoding: data, as: UTF8.self)
+        let (status, output) = try runTool(tool, arguments)
+        guard status == 0 else { throw TestFailure("\(tool) \(arguments) failed") }
+        return output
     }
 
     static func relay(_ tls: (cert: String, key: String, fingerprint: String), port: Int = 0) async throws -> (ChildProcess, Int) {
