@@ -63,6 +63,7 @@ public enum ClientConfig {
                 switch (kind, value) {
                 case (.value, .string(let s)): table.set(key, .text(s), from: origin)
                 case (.value, .integer(let i)): table.set(key, .integer(i), from: origin)
+                case (.value, .float(let f)): table.set(key, .text(f), from: origin)
                 case (.flag, .boolean(let b)), (.negatedFlag, .boolean(let b)): table.set(key, .boolean(b), from: origin)
                 case (.value, _): throw ConfigError("\(origin): '\(key)' takes a string or a number, not \(value.typeName)")
                 default: throw ConfigError("\(origin): '\(key)' takes true or false, not \(value.typeName)")

@@ -2,6 +2,8 @@
 public enum TOMLValue: Equatable, Sendable {
     case string(String)
     case integer(Int64)
+    /// A float, as written (`150.0`, `-2.5e1`): settings read it as a flag's text would be.
+    case float(String)
     case boolean(Bool)
     case array([TOMLValue])
     case table(TOMLTable)
@@ -11,6 +13,7 @@ public enum TOMLValue: Equatable, Sendable {
         switch self {
         case .string: return "a string"
         case .integer: return "an integer"
+        case .float: return "a float"
         case .boolean: return "a boolean"
         case .array: return "an array"
         case .table: return "a table"
@@ -44,9 +47,9 @@ public struct TOMLError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Parses the TOML subset the relay needs: comments, `key = value` with basic and literal
-/// strings, integers, booleans and (possibly multi-line) arrays, and `[table]` headers with
-/// dotted keys such as `[rooms.standup]`. Not supported (a clear error): inline tables,
-/// floats, dates, multi-line strings, arrays of tables.
+/// strings, integers, finite floats (kept as written), booleans and (possibly multi-line) arrays,
+/// and `[table]` headers with dotted keys such as `[rooms.standup]`. Not supported (a clear
+/// error): inline tables, dates, multi-line strings, arrays of tables.
 public enum TOML {
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var root = TOMLTable()
@@ -195,7 +198,8 @@ public enum TOML {
                 if word == "true" { return .boolean(true) }
                 if word == "false" { return .boolean(false) }
                 if let n = Self.integer(word) { return .integer(n) }
-                throw TOMLError(line: line, message: word.isEmpty ? "expected a value" : "\(quoted(word)) is not a string, integer, boolean or array")
+                if let f = Self.float(word) { return .float(f) }
+                throw TOMLError(line: line, message: word.isEmpty ? "expected a value" : "\(quoted(word)) is not a string, number, boolean or array")
             }
         }
 
@@ -208,6 +212,16 @@ public enum TOML {
             let clean = digits.filter { $0 != "_" }
             guard clean.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int64(negative ? "-" + clean : clean) else { return nil }
             return v
+        }
+
+        /// A finite TOML float (`1.5`, `-0.25`, `3e2`, `1_000.5`), as written without its
+        /// underscores; nil for anything else (`inf` and `nan` included: no setting wants them).
+        static func float(_ word: String) -> String? {
+            let clean = word.filter { $0 != "_" }
+            guard clean.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
+                  clean.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+                  let d = Double(clean), d.isFinite, !clean.hasPrefix("."), !clean.hasSuffix(".") else { return nil }
+            return clean
         }
 
         mutating func array() throws(TOMLError) -> TOMLValue {

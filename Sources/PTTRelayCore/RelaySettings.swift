@@ -185,6 +185,7 @@ public struct RelaySettings: Equatable, Sendable {
             switch v {
             case .string(let s): value = .text(s)
             case .integer(let n): value = .integer(n)
+            case .float(let f): value = .text(f)
             case .boolean(let b): value = .boolean(b)
             case .table: throw ConfigError("\(origin): unknown table [\(key)]")
             case .array(let items):

@@ -97,7 +97,8 @@ import Testing
     @Test func aTypedFlagWinsOverAConflictingConfiguredValue() async throws {
         let dir = try TemporaryDirectory()
         let file = dir.path("config.toml")
-        try "mode = \"vox\"\nbitrate = \"24k\"\nperiod-ms = \"10.0\"\ntail-ms = \"150.0\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // Numbers as help prints them, also as TOML floats.
+        try "mode = \"vox\"\nbitrate = \"24k\"\nperiod-ms = \"10.0\"\ntail-ms = 150.0\nvox-threshold = -40.5\n".write(toFile: file, atomically: true, encoding: .utf8)
         let relay = ["--json", "--relay", "ws://127.0.0.1:9"]
         let taken: [([String], [String: String])] = [
             (["--listen"], ["PTT_CONFIG": file]),

@@ -39,10 +39,18 @@ import Testing
         do { _ = try TOML.parse(text); return nil } catch { return error }
     }
 
+    @Test func floatsAreKeptAsWritten() throws {
+        let t = try TOML.parse("a = 150.0\nb = -2.5e1\nc = 1_000.25\nd = 3\n")
+        #expect(t["a"] == .float("150.0") && t["b"] == .float("-2.5e1") && t["c"] == .float("1000.25") && t["d"] == .integer(3))
+        for bad in ["x = inf", "x = nan", "x = 1.", "x = .5", "x = 1.2.3"] {
+            #expect(throws: TOMLError.self, "\(bad)") { try TOML.parse(bad) }
+        }
+    }
+
     @Test func reportsErrorsWithLineNumbers() {
         #expect(error("a = 1\nb = \"open") == TOMLError(line: 2, message: "unterminated string"))
         #expect(error("a = 1\na = 2")?.line == 2)
-        #expect(error("\n\nx = 1.5")?.line == 3)
+        #expect(error("\n\nx = 1.5.5")?.line == 3)
         #expect(error("x = {a = 1}")?.message == "inline tables are not supported")
         #expect(error("[t]\n[t]")?.line == 2)
         #expect(error("x = 1 2")?.line == 1)
