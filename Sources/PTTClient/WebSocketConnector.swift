@@ -142,6 +142,9 @@ public struct WebSocketConnector: RelayConnector {
         // Something answers there, but not a WebSocket server.
         if error is HTTPParserError { return "the server there does not answer in HTTP (is it a relay?)" }
         if error is NIOHTTPClientUpgradeError { return "the server there did not accept a WebSocket (is it a relay?)" }
+        if RelayTrust.isVerificationFailure(error) {
+            return "the relay's TLS certificate is not trusted: trust it with ptt trust wss://HOST:PORT (it shows the fingerprint), or pass --tls-ca FILE"
+        }
         if let e = error as? NIOSSLError { return "TLS failed: \(e)" }
         return String(describing: error)
     }
