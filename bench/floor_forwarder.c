@@ -490,7 +490,7 @@ int main(int argc, char **argv) {
     if (listen(lfd, SOMAXCONN) < 0) die("listen");
     socklen_t len = sizeof addr;
     if (getsockname(lfd, (struct sockaddr *)&addr, &len) < 0) die("getsockname");
-    printf("listening on ws://%s:%u\n", host, ntohs(addr.sin_port));
+    printf("listening on ws://%s:%u\n", host, (unsigned)ntohs(addr.sin_port));
     fflush(stdout);
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
