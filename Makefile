@@ -65,17 +65,20 @@ bench: bench-audio bench-relay bench-latency bench-e2e bench-playout
 .NOTPARALLEL:
 BENCH_SECONDS ?= 10
 
-# Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server), and a
-# virtualenv with PESQ (pesq, numpy) and the Python relay's websockets, from PyPI.
-BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox python3-venv python3-dev
+# Only the benchmarks need these (real-time ALSA devices through a private PulseAudio server; a C
+# compiler and libcrypto's headers for the relay bench's floor forwarder), and a virtualenv with
+# PESQ (pesq, numpy) and the Python relay's websockets, from PyPI.
+BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox python3-venv python3-dev \
+                     gcc libssl-dev
 BENCH_VENV = .build/bench-venv
 bench-deps: deps
 	$(call install_missing,$(BENCH_APT_PACKAGES))
 	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
 	@$(BENCH_VENV)/bin/python -c 'import pesq, numpy, websockets' 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet pesq numpy websockets
 
-# The relay under load next to a Python websockets broadcast relay; rewrites BENCHMARKS.md's
-# section between its bench-relay markers.
+# The relay under load next to its floor (bench/floor_forwarder.c, built by the script) and a Python
+# websockets broadcast relay, unpinned and pinned (relay on CPU 0, load generator on CPU 1); rewrites
+# BENCHMARKS.md's section between its bench-relay markers.
 bench-relay: bench-deps
 	$(SWIFT) build -c release --product ptt-relay
 	$(SWIFT) build -c release --product ptt-loadgen
