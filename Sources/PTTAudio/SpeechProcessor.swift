@@ -1,0 +1,102 @@
+import CSpeexDSP
+
+/// What the microphone's cleaning does before the talk gate and the encoder: speexdsp's noise
+/// suppression and automatic gain control, each on or off.
+public struct SpeechSettings: Equatable, Sendable {
+    /// Noise suppression (fan, hum, hiss; steady noise learnt in the pauses).
+    public var denoise: Bool
+    /// Automatic gain control: a quiet or loud talker is steered toward `agcLevel`.
+    public var agc: Bool
+    /// Largest attenuation of noise, in dB (negative); speexdsp's own default is -15.
+    public var noiseSuppressDB: Int
+    /// The loudness the AGC steers speech toward, on speexdsp's scale (a weighted loudness in
+    /// 16-bit sample units, 1 to 32768; speexdsp's default 8000 leaves a voice near -29 dBFS
+    /// RMS, ptt's 20000 near -21 dBFS, well above the vox threshold and below clipping).
+    public var agcLevel: Float
+    /// Largest gain the AGC may apply, in dB.
+    public var agcMaxGainDB: Int
+
+    public init(denoise: Bool = true, agc: Bool = true, noiseSuppressDB: Int = -30, agcLevel: Float = 20000, agcMaxGainDB: Int = 30) {
+        self.denoise = denoise
+        self.agc = agc
+        self.noiseSuppressDB = noiseSuppressDB
+        self.agcLevel = agcLevel
+        self.agcMaxGainDB = agcMaxGainDB
+    }
+
+    /// Nothing done: the microphone is sent as it is, sample for sample.
+    public static let off = SpeechSettings(denoise: false, agc: false)
+
+    /// Whether any processing runs (with none, no speexdsp state is made at all).
+    public var isActive: Bool { denoise || agc }
+}
+
+/// speexdsp's preprocessor on 48 kHz mono 16-bit audio, run in place in 10 ms blocks (so any
+/// Opus frame, 10 to 60 ms, is a whole number of blocks). It delays the audio by one block
+/// (10 ms: speexdsp's overlap-add). No allocation per frame.
+///
+/// Not thread-safe: owned by the one thread that processes (the transmit thread).
+public final class SpeechProcessor {
+    /// 10 ms at 48 kHz: the block speexdsp works on.
+    public static let blockSamples = 480
+    /// The sample rate (the codec's).
+    public static let sampleRate = 48_000
+
+    public let settings: SpeechSettings
+    private let handle: OpaquePointer
+
+    /// Creates and configures the preprocessor; a setting speexdsp refuses is a `SpeexError`.
+    public init(_ settings: SpeechSettings = SpeechSettings()) throws(SpeexError) {
+        self.settings = settings
+        guard let state = speex_preprocess_state_init(Int32(Self.blockSamples), Int32(Self.sampleRate)) else {
+            throw SpeexError(code: -1, call: "speex_preprocess_state_init")
+        }
+        handle = state
+        do {
+            try SpeexError.check(cspx_pre_set_denoise(state, settings.denoise ? 1 : 0), "set denoise")
+            if settings.denoise {
+                try SpeexError.check(cspx_pre_set_noise_suppress(state, Int32(settings.noiseSuppressDB)), "set noise suppression \(settings.noiseSuppressDB) dB")
+            }
+            try SpeexError.check(cspx_pre_set_agc(state, settings.agc ? 1 : 0), "set AGC")
+            if settings.agc {
+                try SpeexError.check(cspx_pre_set_agc_level(state, settings.agcLevel), "set AGC level \(settings.agcLevel)")
+                try SpeexError.check(cspx_pre_set_agc_max_gain(state, Int32(settings.agcMaxGainDB)), "set AGC max gain \(settings.agcMaxGainDB) dB")
+            }
+            // speexdsp's own voice detector stays off, as a new state has it (setting it prints
+            // a warning on stderr): the talk gate decides what is speech.
+            try SpeexError.check(cspx_pre_set_dereverb(state, 0), "set dereverb off")
+        } catch {
+            speex_preprocess_state_destroy(state)
+            throw error
+        }
+    }
+
+    deinit { speex_preprocess_state_destroy(handle) }
+
+    /// The AGC's present gain in dB (0 with the AGC off).
+    public var agcGainDB: Int {
+        guard settings.agc else { return 0 }
+        var v: Int32 = 0
+        return cspx_pre_get_agc_gain(handle, &v) == 0 ? Int(v) : 0
+    }
+
+    /// Processes `frame` in place; its length must be a whole number of 10 ms blocks.
+    public func process(_ frame: inout [Int16]) throws(SpeexError) {
+        let count = frame.count
+        guard count % Self.blockSamples == 0 else {
+            throw SpeexError(code: -1, call: "process: \(count) samples is not a whole number of \(Self.blockSamples)-sample blocks")
+        }
+        let ok = frame.withUnsafeMutableBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return count == 0 }
+            for offset in stride(from: 0, to: count, by: Self.blockSamples) {
+                // The result is the VAD's verdict (off here), never an error.
+                _ = speex_preprocess_run(handle, base + offset)
+            }
+            return true
+        }
+        guard ok else { throw SpeexError(code: -1, call: "process: no buffer") }
+    }
+
+    /// Whether frames of `samples` samples can be processed (whole 10 ms blocks).
+    public static func accepts(frameSamples samples: Int) -> Bool { samples > 0 && samples % blockSamples == 0 }
+}
