@@ -29,6 +29,16 @@ public struct SpeechSettings: Equatable, Sendable {
 
     /// Whether any processing runs (with none, no speexdsp state is made at all).
     public var isActive: Bool { denoise || agc }
+
+    /// In words, for a status line: "noise suppression and AGC", "AGC only", "as captured".
+    public var summary: String {
+        switch (denoise, agc) {
+        case (true, true): return "noise suppression and AGC"
+        case (true, false): return "noise suppression only"
+        case (false, true): return "AGC only"
+        case (false, false): return "as captured"
+        }
+    }
 }
 
 /// speexdsp's preprocessor on 48 kHz mono 16-bit audio, run in place in 10 ms blocks (so any
