@@ -148,6 +148,26 @@ import Testing
         #expect(!printed.contains("warning"), "speexdsp printed: \(printed)")
     }
 
+    /// The processed voice is the voice one 10 ms block later (speexdsp's overlap-add).
+    @Test func delaysByOneBlock() throws {
+        // 100 ms chirps (300 to 3400 Hz) every 250 ms: no period within the lags searched, as a
+        // voiced signal would have.
+        let n = Self.rate / 10
+        let chirp = (0..<n).map { i -> Double in
+            let t = Double(i) / Double(Self.rate)
+            let window = 0.5 - 0.5 * Signals.sine(2 * Double.pi * Double(i) / Double(n - 1) + Double.pi / 2)
+            return 8000 * window * Signals.sine(2 * Double.pi * (300 * t + 3100 / (2 * 0.1) * t * t))
+        }
+        let train = (0..<(3 * Self.rate)).map { i in Int16(clamping: Int(i % (Self.rate / 4) < n ? chirp[i % (Self.rate / 4)] : 0)) }
+        let voice = Self.mix(train, Self.noise(count: train.count, rms: 30))
+        let output = try Self.process(voice, SpeechSettings())
+        let probe = Array(voice[Self.rate..<(Self.rate + 9600)])
+        let later = Array(output[Self.rate...])
+        let (correlation, lag) = Signals.bestCorrelation(probe, later, maxLag: 1200, head: 9600)
+        #expect(lag == Self.delay, "best lag \(lag) samples")
+        #expect(correlation > 0.9, "correlation \(correlation)")
+    }
+
     @Test func framesMustBeWholeBlocks() throws {
         let processor = try SpeechProcessor()
         var odd = [Int16](repeating: 0, count: 500)
