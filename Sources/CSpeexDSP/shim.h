@@ -23,6 +23,7 @@ static inline int cspx_pre_set_agc_level(SpeexPreprocessState *s, float level) {
 static inline int cspx_pre_get_agc_level(SpeexPreprocessState *s, float *level) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_GET_AGC_LEVEL, level); }
 // Largest gain the AGC may apply, in dB.
 static inline int cspx_pre_set_agc_max_gain(SpeexPreprocessState *s, spx_int32_t db) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_AGC_MAX_GAIN, &db); }
+static inline int cspx_pre_get_agc_max_gain(SpeexPreprocessState *s, spx_int32_t *db) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_GET_AGC_MAX_GAIN, db); }
 // How fast the AGC may raise (increment) or lower (decrement, negative) its gain, in dB per second.
 static inline int cspx_pre_set_agc_increment(SpeexPreprocessState *s, spx_int32_t db) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_AGC_INCREMENT, &db); }
 static inline int cspx_pre_set_agc_decrement(SpeexPreprocessState *s, spx_int32_t db) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_AGC_DECREMENT, &db); }

@@ -49,6 +49,17 @@ public final class SpeechProcessor {
         return cspx_pre_get_agc_gain(handle, &v) == 0 ? Int(v) : 0
     }
 
+    /// The settings as speexdsp holds them, read back through the shim (each request's
+    /// argument type checked by a round trip); nil when speexdsp refuses a request.
+    var configured: SpeechSettings? {
+        var denoise: Int32 = 0, suppress: Int32 = 0, agc: Int32 = 0, maxGain: Int32 = 0
+        var level: Float = 0
+        guard cspx_pre_get_denoise(handle, &denoise) == 0, cspx_pre_get_noise_suppress(handle, &suppress) == 0,
+              cspx_pre_get_agc(handle, &agc) == 0, cspx_pre_get_agc_level(handle, &level) == 0,
+              cspx_pre_get_agc_max_gain(handle, &maxGain) == 0 else { return nil }
+        return SpeechSettings(denoise: denoise != 0, agc: agc != 0, noiseSuppressDB: Int(suppress), agcLevel: level, agcMaxGainDB: Int(maxGain))
+    }
+
     /// Processes `frame` in place; its length must be a whole number of 10 ms blocks.
     public func process(_ frame: inout [Int16]) throws(SpeexError) {
         let count = frame.count

@@ -1,5 +1,5 @@
 import Foundation
-import PTTAudio
+@testable import PTTAudio
 import PTTAudioCore
 import PTTProtocol
 import PTTSystem
@@ -166,6 +166,28 @@ import Testing
         let (correlation, lag) = Signals.bestCorrelation(probe, later, maxLag: 1200, head: 9600)
         #expect(lag == Self.delay, "best lag \(lag) samples")
         #expect(correlation > 0.9, "correlation \(correlation)")
+    }
+
+    /// What ptt asks for is what speexdsp holds (the shim passes each request the argument
+    /// type speexdsp reads); the AGC reports the gain it applies.
+    @Test func settingsReachSpeexdsp() throws {
+        let custom = SpeechSettings(denoise: true, agc: true, noiseSuppressDB: -20, agcLevel: 12000, agcMaxGainDB: 24)
+        #expect(try SpeechProcessor(custom).configured == custom)
+        #expect(try SpeechProcessor().configured == SpeechSettings())
+        let denoiseOnly = try #require(try SpeechProcessor(SpeechSettings(agc: false)).configured)
+        #expect(denoiseOnly.denoise && !denoiseOnly.agc && denoiseOnly.noiseSuppressDB == -30)
+        let agcOnly = try #require(try SpeechProcessor(SpeechSettings(denoise: false)).configured)
+        #expect(!agcOnly.denoise && agcOnly.agc && agcOnly.agcLevel == 20000 && agcOnly.agcMaxGainDB == 30)
+
+        let processor = try SpeechProcessor(SpeechSettings(denoise: false))
+        let quiet = Self.mix(Self.talk(seconds: 8, gain: 0.1), Self.noise(count: 8 * Self.rate, rms: 3))
+        var frame = [Int16](repeating: 0, count: 960)
+        for start in stride(from: 0, through: quiet.count - 960, by: 960) {
+            for k in 0..<960 { frame[k] = quiet[start + k] }
+            try processor.process(&frame)
+        }
+        #expect((15...30).contains(processor.agcGainDB), "AGC gain \(processor.agcGainDB) dB for a talker 20 dB too quiet")
+        #expect(try SpeechProcessor(SpeechSettings(agc: false)).agcGainDB == 0)
     }
 
     @Test func framesMustBeWholeBlocks() throws {
