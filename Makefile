@@ -10,7 +10,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # Debian packages the build and the tests need (PulseAudio and ALSA's pulse plugin: real-time
 # audio devices for the playout tests, on a private server the tests start; man-db and systemd
 # check the installed man pages and the relay's unit).
-APT_PACKAGES = pkg-config libasound2-dev libopus-dev libncurses-dev \
+APT_PACKAGES = pkg-config libasound2-dev libopus-dev libspeexdsp-dev libncurses-dev \
                alsa-utils tmux espeak-ng sox opus-tools curl chromium python3 openssl \
                pulseaudio pulseaudio-utils libasound2-plugins man-db systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -12,8 +12,8 @@ import PackageDescription
 // Every core imports the standard library and PTTProtocol (settings also PTTConfig), nothing else
 // (checked by ShapeTests). The shells:
 //   PTTSystem   the one POSIX funnel (EINTR, typed Errno), file reads and writes, the monotonic clock
-//   CALSA, COpus, CNCurses   system libraries behind prefixed shims
-//   PTTAudio    ALSA devices and the Opus codec, audio threads (links ALSA, Opus)
+//   CALSA, COpus, CSpeexDSP, CNCurses   system libraries behind prefixed shims
+//   PTTAudio    ALSA devices, the Opus codec, speech processing, audio threads (links ALSA, Opus, speexdsp)
 //   PTTClient   a session's connection to a relay (SwiftNIO WebSocket); no devices
 //   PTTRelay    the relay on Hummingbird; never links audio, terminal or client code
 //   PTTTerminal the ncurses screen and the key reader (links ncurses; never audio or network)
@@ -54,7 +54,9 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
-        .target(name: "PTTAudio", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "CALSA", "COpus"]),
+        // The microphone's cleaning before the talk gate and the encoder: noise suppression and AGC.
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        .target(name: "PTTAudio", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "CALSA", "COpus", "CSpeexDSP"]),
         .target(name: "PTTTerminal", dependencies: ["PTTProtocol", "PTTSystem", "PTTTerminalCore", "CNCurses"]),
         // A test harness for PTTTerminal: draws a scripted ScreenModel; driven by the tmux tests.
         .executableTarget(name: "ptt-tui-demo", dependencies: ["PTTTerminal", "PTTTerminalCore", "PTTProtocol"]),
@@ -159,7 +161,7 @@ let package = Package(
         .testTarget(name: "PTTAudioTests", dependencies: ["PTTAudio", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "COpus", "CALSA", "CNCurses"]),
         // Runs the built `ptt` and `ptt-relay` executables as a person or script would, and
         // checks the command-line options (`@testable import ptt`).
-        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTSessionCore", "PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "PTTTestSupport"]),
+        .testTarget(name: "PTTCommandTests", dependencies: ["ptt", "PTTSessionCore", "PTTAudio", "PTTAudioCore", "PTTRecordingCore", "PTTProtocol", "PTTConfig", "PTTTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

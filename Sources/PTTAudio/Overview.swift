@@ -1,8 +1,10 @@
-// PTTAudio: ALSA devices, the Opus codec and the audio threads of a ptt client: the shell
-// of PTTAudioCore. Imports PTTProtocol, PTTAudioCore, PTTRecordingCore, ALSA and Opus.
+// PTTAudio: ALSA devices, the Opus codec, speech processing (speexdsp) and the audio threads
+// of a ptt client: the shell of PTTAudioCore. Imports PTTProtocol, PTTAudioCore,
+// PTTRecordingCore, ALSA, Opus and speexdsp.
 //
 // Sending:   CaptureEngine (thread "ptt-capture": device → SampleRing)
-//            → Transmitter (thread "ptt-transmit", woken once per frame: ring → TalkGate →
+//            → Transmitter (thread "ptt-transmit", woken once per frame: ring →
+//              SpeechProcessor (noise suppression, AGC; in place) → TalkGate →
 //              OpusEncoder → Transmitter.Frame → sink, which stamps the source id)
 // Receiving: Receiver.receive(frame) from any thread (network) → per-speaker JitterBuffer
 //            PlaybackEngine (thread "ptt-playback": Receiver.render → decoders → Mixer → device)
@@ -12,7 +14,8 @@
 // - Every blocking call (snd_pcm_readi/writei, waiting for samples) runs on a dedicated
 //   pthread (`AudioThread`), never on the Swift concurrency pool.
 // - A device is opened, used and closed by its engine thread only. Codec objects belong to
-//   one thread: the encoder to the transmit thread, decoders to the playback thread.
+//   one thread: the speech processor and the encoder to the transmit thread, decoders to
+//   the playback thread.
 // - Shared state lives behind a `ConditionLock` held for microseconds (copying a period,
 //   a jitter-buffer insert or decision, a mix); each class lists what its lock protects.
 // - Callbacks (`Transmitter` sink, status handlers) run on audio threads: they must not

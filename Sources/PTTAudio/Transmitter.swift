@@ -2,11 +2,12 @@ import PTTProtocol
 import PTTAudioCore
 import PTTSystem
 
-/// The sending half: takes captured audio from a `SampleRing`, runs it through the
-/// `TalkGate` and the `OpusEncoder`, and hands each encoded `Frame` (START/END set, seq
+/// The sending half: takes captured audio from a `SampleRing`, cleans it with the
+/// `SpeechProcessor` (noise suppression, AGC; when switched on), runs it through the `TalkGate`
+/// and the `OpusEncoder`, and hands each encoded `Frame` (START/END set, seq
 /// continuing) to `sink` at the pace of the capture, one frame per frame duration.
 ///
-/// Ownership: the encoder and the frame loop belong to the transmit thread. The gate and the
+/// Ownership: the speech processor, the encoder and the frame loop belong to the transmit thread. The gate and the
 /// capture level are protected by `lock`, so `keyDown`, `keyUp`, `deny`, `setMode` and the
 /// readers may be called from any thread. `sink` runs on the transmit thread: it must not
 /// block (yield to an AsyncStream, write to a non-blocking queue).
@@ -37,9 +38,12 @@ public final class Transmitter: @unchecked Sendable {
     public typealias Sink = @Sendable (Frame) -> Void
 
     public let settings: OpusSettings
+    /// The microphone's cleaning before the gate (`.off`: the samples go on as captured).
+    public let processing: SpeechSettings
     private let ring: SampleRing
     private let sink: Sink
     private let encoder: OpusEncoder
+    private let processor: SpeechProcessor?
     private let lock = ConditionLock()
     private var thread: AudioThread?
     // Protected by lock:
@@ -52,11 +56,22 @@ public final class Transmitter: @unchecked Sendable {
     /// - Parameters:
     ///   - ring: where the capture engine puts samples.
     ///   - gate: talk gate settings; their frame length is replaced by the codec's.
+    ///   - processing: noise suppression and AGC before the gate, so that vox decides on the
+    ///     cleaned signal and the level meter shows what is sent (default: none).
     ///   - firstSeq: the gate's first sequence number.
     public init(ring: SampleRing, gate: TalkGate.Configuration, codec: OpusSettings = OpusSettings(),
-                firstSeq: UInt16 = 0, sink: @escaping Sink) throws {
+                processing: SpeechSettings = .off, firstSeq: UInt16 = 0, sink: @escaping Sink) throws {
         self.settings = try codec.validated()
         self.encoder = try OpusEncoder(settings)
+        self.processing = processing
+        if processing.isActive {
+            guard SpeechProcessor.accepts(frameSamples: settings.frameSamples) else {
+                throw SpeexError(code: -1, call: "speech processing of \(settings.frameSamples)-sample frames")
+            }
+            self.processor = try SpeechProcessor(processing)
+        } else {
+            self.processor = nil
+        }
         var g = gate
         g.frameMillis = settings.frameMillis
         self.gate = TalkGate(g, firstSeq: firstSeq)
@@ -108,7 +123,9 @@ public final class Transmitter: @unchecked Sendable {
     private func run() {
         let n = encoder.frameSamples
         while lock.withLock({ running }) {
-            guard let (samples, remaining) = ring.read(n, waitingUntil: MonotonicClock.now() + 100_000_000) else { continue }
+            guard case (var samples, let remaining)? = ring.read(n, waitingUntil: MonotonicClock.now() + 100_000_000) else { continue }
+            // In place, on the frame the gate gets (a frame is whole 10 ms blocks: checked in init).
+            if let processor { try? processor.process(&samples) }
             let (step, loss) = lock.withLock { () -> (TalkGate.Step, Int?) in
                 level = AudioLevel(measuring: samples)
                 let step = gate.process(samples, backlog: remaining / n)

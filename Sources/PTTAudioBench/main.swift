@@ -6,6 +6,8 @@
 //   (complexity: the encoder's, 0-10; ptt's default when left out)
 //   PTTAudioBench cpu <speech.raw> <seconds>            live path: ALSA capture + encode, 3 speakers mixed to ALSA playback
 //   PTTAudioBench preroll                               when the first voiced frame leaves, per pre-roll
+//   PTTAudioBench processing [speech.raw]               noise suppression + AGC: CPU µs per 20 ms frame
+//                                                       (a generated voice over noise when no file is given)
 // Raw files: 48 kHz mono S16_LE.
 import Glibc
 import PTTAudio
@@ -190,6 +192,46 @@ func cpu(_ path: String, seconds: Double) throws {
     print("max_rss_mib \(format3(maxRSSMiB()))")
 }
 
+/// The microphone's cleaning (`SpeechProcessor`, ptt's defaults: noise suppression and AGC)
+/// over 20 ms frames of `path` (or of a generated 140 Hz voice over white noise), several
+/// rounds; the per-frame cost and its share of one core in real time.
+func processing(_ path: String?) throws {
+    var pcm: [Int16]
+    if let path {
+        pcm = readRaw(path)
+    } else {
+        var rng = SplitMix64(seed: 7)
+        pcm = (0..<(48_000 * 20)).map { i in
+            let t = Double(i) / 48_000
+            let syllable = 0.5 + 0.5 * cos(2 * Double.pi * 3.1 * t)
+            let voice = (1...12).reduce(0.0) { $0 + sin(2 * Double.pi * 140 * Double($1) * t) / Double($1) } * syllable * 5000
+            return Int16(clamping: Int(voice + (rng.unit() - 0.5) * 1000))
+        }
+    }
+    let input = frames(pcm, 960)
+    guard !input.isEmpty else { fail("processing: no whole 20 ms frame in the input") }
+    let rounds = 5
+    var frame = [Int16](repeating: 0, count: 960)
+    // CPU time (the process runs this one thread), so that other work on the machine does not
+    // count; wall time beside it.
+    let cpu0 = cpuSeconds(), wall0 = MonotonicClock.now()
+    for _ in 0..<rounds {
+        let processor = try SpeechProcessor()
+        for f in input {
+            frame.withUnsafeMutableBufferPointer { dst in f.withUnsafeBufferPointer { src in
+                for k in 0..<960 { dst[k] = src[k] }
+            } }
+            try processor.process(&frame)
+        }
+    }
+    let n = Double(rounds * input.count)
+    let micros = (cpuSeconds() - cpu0) * 1e6 / n
+    let wallMicros = Double(MonotonicClock.now() - wall0) / 1000 / n
+    print("frames \(rounds * input.count)")
+    print("process_cpu_us_per_frame \(format3(micros)) wall_us_per_frame \(format3(wallMicros))")
+    print("process_percent_of_one_core \(format2(micros / 20_000 * 100))")
+}
+
 final class Counter: @unchecked Sendable {
     private var n = 0
     private var lock = pthread_mutex_t()
@@ -235,7 +277,8 @@ do {
         guard let s = Double(args[3]) else { fail("cpu <raw> <seconds>") }
         try cpu(args[2], seconds: s)
     case "preroll": preroll()
-    default: fail("usage: codec <raw> [complexity] | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] [complexity] | cpu <raw> <seconds> | preroll")
+    case "processing" where args.count <= 3: try processing(args.count == 3 ? args[2] : nil)
+    default: fail("usage: codec <raw> [complexity] | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] [complexity] | cpu <raw> <seconds> | preroll | processing [raw]")
     }
 } catch {
     fail("\(error)")

@@ -20,6 +20,7 @@ public enum ClientConfig {
         "input": .value, "output": .value, "frame-ms": .value, "bitrate": .value, "complexity": .value,
         "expected-loss": .value, "low-latency": .flag, "period-ms": .value, "mode": .value, "tail-ms": .value,
         "pre-roll-ms": .value, "vox-threshold": .value, "cues": .negatedFlag("no-cues"), "stereo": .flag,
+        "processing": .negatedFlag("no-processing"), "denoise": .negatedFlag("no-denoise"), "agc": .negatedFlag("no-agc"),
     ]
 
     /// Settings of the connection (`ptt join`, `ptt rooms`).

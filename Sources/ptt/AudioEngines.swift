@@ -22,11 +22,13 @@ final class AudioEngines: Sendable {
     }
 
     /// `gate`: nil only listens (no capture, no transmitter); else `input` is the microphone
-    /// and `codec` the encoder's settings. `output` replaces the playback
+    /// and `codec` the encoder's settings, `processing` the microphone's cleaning before the
+    /// gate. `output` replaces the playback
     /// device. `beforeMix` runs on the playback thread before each period is mixed (with the
     /// time it is mixed at), `played` after, with the period. `sink` gets each encoded frame on
     /// the transmit thread.
-    init(playback options: PlaybackOptions, codec: OpusSettings, input: String, receiver: Receiver, gate: TalkGate.Configuration?,
+    init(playback options: PlaybackOptions, codec: OpusSettings, input: String, processing: SpeechSettings = .off,
+         receiver: Receiver, gate: TalkGate.Configuration?,
          output: PlaybackEngine.Opener? = nil,
          beforeMix: (@Sendable (UInt64) -> Void)? = nil, played: (@Sendable ([Int16]) -> Void)? = nil,
          sink: @escaping @Sendable (Transmitter.Frame) -> Void) throws {
@@ -44,7 +46,7 @@ final class AudioEngines: Sendable {
         }
         if let gate {
             let capture = CaptureEngine(device: input, periodMillis: options.periodMillis)
-            transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: codec, sink: sink)
+            transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: codec, processing: processing, sink: sink)
             self.capture = capture
         } else {
             capture = nil

@@ -75,7 +75,8 @@ final class Call: Sendable {
         let session = self.session
         var played: (@Sendable ([Int16]) -> Void)?
         if let recorder { played = { recorder.played($0, channels: channels) } }
-        engines = try AudioEngines(playback: playback, codec: settings, input: capture?.input ?? "default", receiver: receiver,
+        engines = try AudioEngines(playback: playback, codec: settings, input: capture?.input ?? "default",
+                                   processing: capture?.speechSettings ?? .off, receiver: receiver,
                                    gate: listen ? nil : gate, output: output, played: played) { frame in
             session.send(payload: frame.payload, flags: frame.flags)
             recorder?.sent(frame)

@@ -24,10 +24,31 @@ struct CaptureOptions: ParsableArguments {
     var voxThresholdOption: Double?
     var voxThreshold: Double { voxThresholdOption ?? -40 }
 
+    @Flag(name: .customLong("no-processing"), help: "Send the microphone as it is: no noise suppression, no automatic gain control.")
+    var noProcessing = false
+
+    @Flag(name: .customLong("no-denoise"), help: "No noise suppression on the microphone (fan, hum and hiss are sent).")
+    var noDenoise = false
+
+    @Flag(name: .customLong("no-agc"), help: "No automatic gain control on the microphone (its level is sent as it is).")
+    var noAGC = false
+
+    /// The microphone's cleaning before the talk gate and the encoder: noise suppression and
+    /// AGC, on unless switched off.
+    var speechSettings: SpeechSettings {
+        if noProcessing { return .off }
+        var s = SpeechSettings()
+        s.denoise = !noDenoise
+        s.agc = !noAGC
+        return s
+    }
+
     /// Where each value came from (not an option: filled in `validate()`).
     var sources = OptionSources(ConfigTable())
 
-    enum CodingKeys: String, CodingKey { case inputOption, mode, tailMillisOption, preRollMillis, voxThresholdOption }
+    enum CodingKeys: String, CodingKey {
+        case inputOption, mode, tailMillisOption, preRollMillis, voxThresholdOption, noProcessing, noDenoise, noAGC
+    }
 
     /// Talk gate settings for frames of `frameMillis`, with `defaultMode` when --mode is not given.
     func gateConfiguration(frameMillis: Double, defaultMode: TalkGate.Mode) -> TalkGate.Configuration {
@@ -43,13 +64,20 @@ struct CaptureOptions: ParsableArguments {
         sources.drop("mode")
     }
 
-    mutating func validate() throws {
-        var sources = OptionSources()
+    mutating func validate() throws { try validate(defaults: ClientDefaults.table) }
+
+    /// Takes what the user did not type from `defaults` (the config file and `PTT_*`), then
+    /// checks the whole.
+    mutating func validate(defaults: ConfigTable) throws {
+        var sources = OptionSources(defaults)
         try sources.fill(&inputOption, "input") { $0 }
         try sources.fill(&mode, "mode")
         try sources.fill(&tailMillisOption, "tail-ms")
         try sources.fill(&preRollMillis, "pre-roll-ms")
         try sources.fill(&voxThresholdOption, "vox-threshold")
+        sources.fill(flag: &noProcessing, "processing", option: "--no-processing", on: false)
+        sources.fill(flag: &noDenoise, "denoise", option: "--no-denoise", on: false)
+        sources.fill(flag: &noAGC, "agc", option: "--no-agc", on: false)
         self.sources = sources
         func refuse(_ message: String, _ keys: String...) -> ValidationError { ValidationError(message + sources.note(blaming: keys)) }
         guard TalkGate.Configuration.tailRange.contains(tailMillis) else {

@@ -43,7 +43,8 @@ struct EchoCommand: AsyncParsableCommand {
         let receiver = AudioEngines.receiver(for: audio.playback)
         let delayLine = DelayLine(delayNanos: UInt64(delayMillis) * .millisecond)
         let speaker: UInt32 = 1
-        let engines = try AudioEngines(playback: audio.playback, codec: settings, input: audio.input, receiver: receiver, gate: gate, beforeMix: { now in
+        let engines = try AudioEngines(playback: audio.playback, codec: settings, input: audio.input,
+                                       processing: audio.capture.speechSettings, receiver: receiver, gate: gate, beforeMix: { now in
             for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
         }) { frame in
             delayLine.push(frame.audioFrame(source: speaker))
@@ -60,7 +61,7 @@ struct EchoCommand: AsyncParsableCommand {
             EchoCommand.interrupted.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)
         }
-        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms. q or Ctrl-C stops.")
+        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms; microphone: \(audio.capture.speechSettings.summary). q or Ctrl-C stops.")
         QuitKey.start()
         defer { QuitKey.restore() }
         engines.start()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PTTAudio
+import PTTConfig
 import Testing
 @testable import ptt
 
@@ -15,6 +16,40 @@ import Testing
         let g = o.gateConfiguration(defaultMode: .hold)
         #expect(g.mode == .hold && g.tailMillis == 150 && g.preRollMillis == 0)
         #expect(o.gateConfiguration(defaultMode: .vox).preRollMillis == 60)
+    }
+
+    /// Noise suppression and AGC are on unless switched off: by flag, by the config file's
+    /// `processing`, `denoise` and `agc` keys, or by `PTT_PROCESSING`, `PTT_DENOISE`, `PTT_AGC`.
+    @Test func speechProcessingSwitches() throws {
+        #expect(try AudioOptions.parse([]).capture.speechSettings == SpeechSettings())
+        #expect(SpeechSettings().denoise && SpeechSettings().agc)
+        #expect(try AudioOptions.parse(["--no-processing"]).capture.speechSettings == .off)
+        #expect(try AudioOptions.parse(["--no-processing", "--no-agc"]).capture.speechSettings == .off)
+        let noDenoise = try AudioOptions.parse(["--no-denoise"]).capture.speechSettings
+        #expect(!noDenoise.denoise && noDenoise.agc)
+        let noAGC = try AudioOptions.parse(["--no-agc"]).capture.speechSettings
+        #expect(noAGC.denoise && !noAGC.agc)
+        #expect(try AudioOptions.parse(["--no-denoise", "--no-agc"]).capture.speechSettings == .off)
+
+        func configured(_ file: String?, _ environment: [String: String], _ args: [String] = []) throws -> CaptureOptions {
+            let table = try ClientConfig.table(file: file.map { try TOML.parse($0) }, environment: environment, accepted: ClientConfig.joinKeys)
+            var options = try CaptureOptions.parse(args)
+            try options.validate(defaults: table)
+            return options
+        }
+        let file = try configured("mode = \"vox\"\nprocessing = false", [:])
+        #expect(file.speechSettings == .off)
+        #expect(file.sources.origin("processing") == .file(path: "config.toml", line: 2))
+        let env = try configured(nil, ["PTT_AGC": "off"])
+        #expect(env.speechSettings.denoise && !env.speechSettings.agc)
+        #expect(env.sources.origin("agc") == .environment("PTT_AGC"))
+        #expect(try configured(nil, ["PTT_DENOISE": "0"]).speechSettings == SpeechSettings(denoise: false))
+        // true is the default: it switches nothing off, and cannot switch on what a flag turned off.
+        #expect(try configured("processing = true\ndenoise = true\nagc = true", [:]).speechSettings == SpeechSettings())
+        #expect(try configured(nil, ["PTT_PROCESSING": "1"], ["--no-processing"]).speechSettings == .off)
+        // The file and the environment give `echo` the same settings as `join`.
+        #expect(ClientConfig.audioKeys["processing"] == .negatedFlag("no-processing"))
+        #expect(ClientConfig.audioKeys["denoise"] == .negatedFlag("no-denoise") && ClientConfig.audioKeys["agc"] == .negatedFlag("no-agc"))
     }
 
     @Test func lowLatencyProfile() throws {

@@ -35,6 +35,7 @@ import Testing
         let elapsed = ContinuousClock.now - start
         #expect(status == 0, "\(out)")
         #expect(out.contains("open mode; echo after 300 ms"))
+        #expect(out.contains("microphone: noise suppression and AGC"), "\(out)")
         #expect(out.contains("sent "))
         #expect(elapsed >= .milliseconds(1900), "paced: 2 s of echo took \(elapsed)")
         let played = try Data(contentsOf: URL(fileURLWithPath: output)).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }

@@ -70,8 +70,10 @@ import Testing
                                          "--output", "pa_spk", "--no-cues"], environment: env)
         defer { b.stop() }
         #expect(await b.waitForLine(timeout: .seconds(15)) { $0.contains("\"event\":\"ready\"") } != nil, "B: \(b.errorText)")
+        // The probes time the path from A's microphone to B's speaker: A sends them as captured
+        // (noise suppression and AGC would reshape each chirp's onset as they adapt).
         let a = try ChildProcess("ptt", ["join", room, "talker", "--relay", "ws://127.0.0.1:\(relayPort)", "--json", "--mode", "open",
-                                         "--input", "pa_mic", "--output", "null", "--no-cues"], environment: env)
+                                         "--input", "pa_mic", "--output", "null", "--no-cues", "--no-processing"], environment: env)
         defer { a.stop() }
         #expect(await a.waitForLine(timeout: .seconds(15)) { $0.contains("\"event\":\"ready\"") } != nil, "A: \(a.errorText)")
         try await Task.sleep(for: .seconds(1))
