@@ -117,7 +117,8 @@ public final class RelayServer: Sendable {
         // one connection can make the relay buffer.
         let wsConfiguration = WebSocketServerConfiguration(
             maxFrameSize: 1 << 14, autoPing: .disabled, closeTimeout: .seconds(1))
-        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(http1: .init(idleTimeout: .seconds(30)), ws: wsConfiguration)
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(additionalChannelHandlers: [PipeliningLimit()], idleTimeout: .seconds(30)), ws: wsConfiguration)
         let handshakeTimeout = TimeAmount.nanoseconds(Int64(min(settings.connection.helloTimeout, 60_000_000_000)))
         var server = HTTPServerBuilder { responder in
             HandshakeTimeoutChannel(
