@@ -23,6 +23,11 @@ public final class Receiver: @unchecked Sendable {
     private var speakers: [UInt32: Speaker] = [:]
     private var mixer: Mixer
     private var cueQueue: [Int16] = []
+    /// The last spurts heard, as they arrived, to hear again (`replay`).
+    private var history = SpurtHistory()
+    /// A replay to be played (decoded already), mixed as the cues are, and how much of it has been.
+    private var replayQueue: [Int16] = []
+    private var replayPlayed = 0
     /// The cue being played is to stop (a newer one replaces it).
     private var cueCut = false
     private var cuesOn = true
@@ -50,6 +55,7 @@ public final class Receiver: @unchecked Sendable {
     }
     private var voices: [UInt32: Voice] = [:]
     private var cueLocal: [Int16] = []
+    private var replayLocal: [Int16] = []
     // Kept between periods so rendering does not allocate once warmed up.
     /// Per speaker: its actions.
     private var work: [(id: UInt32, actions: Range<Int>)] = []
@@ -89,6 +95,7 @@ public final class Receiver: @unchecked Sendable {
             // temporary too big for the accessor's inline buffer, a heap allocation per frame.
             guard let index = speakers.index(forKey: frame.source) else { return }
             speakers.values[index].jitter.insert(frame, at: now)
+            history.record(speaker: frame.source, payload: frame.payload, flags: frame.flags, at: now)
         }
     }
 
@@ -118,6 +125,33 @@ public final class Receiver: @unchecked Sendable {
             cueCut = true
             if cuesOn { cueQueue.append(contentsOf: samples) }
         }
+    }
+
+    /// The spurts that can be heard again, oldest first.
+    public var recentSpurts: [SpurtHistory.Spurt] { lock.withLock { history.spurts } }
+
+    /// Plays the spurt `back` places from the newest (1: the last) again, about `speed` times
+    /// faster (1 to 1.5, pitch kept), through the mix; it is never sent anywhere. Decodes it
+    /// here, on the calling thread, with a decoder of its own. Returns the spurt, or nil when
+    /// there is none that far back. A replay asked for while one plays replaces it.
+    @discardableResult
+    public func replay(back: Int, speed: Double = 1) throws -> SpurtHistory.Spurt? {
+        guard let spurt = lock.withLock({ history.spurt(back: back) }) else { return nil }
+        let decoder = try OpusDecoder()
+        var pcm: [Int16] = []
+        for packet in spurt.packets {
+            // A packet the decoder refuses is skipped: the rest is still worth hearing.
+            if let decoded = try? decoder.decode(packet) { pcm.append(contentsOf: decoded) }
+        }
+        if speed > 1 {
+            var stretcher = TimeStretcher()
+            pcm = stretcher.speededUp(pcm, by: speed)
+        }
+        lock.withLock {
+            replayQueue = pcm
+            replayPlayed = 0
+        }
+        return spurt
     }
 
     public var cuesEnabled: Bool {
@@ -204,6 +238,16 @@ public final class Receiver: @unchecked Sendable {
                 cueLocal.removeAll(keepingCapacity: true)
                 cueCut = false
             }
+            if replayPlayed < replayQueue.count {
+                // Taken a period at a time: a new replay replaces what is left of this one.
+                let n = min(frames, replayQueue.count - replayPlayed)
+                replayLocal.append(contentsOf: replayQueue[replayPlayed..<(replayPlayed + n)])
+                replayPlayed += n
+                if replayPlayed == replayQueue.count {
+                    replayQueue = []
+                    replayPlayed = 0
+                }
+            }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)
                 cueQueue.removeAll(keepingCapacity: true)
@@ -233,6 +277,9 @@ public final class Receiver: @unchecked Sendable {
         if !cueLocal.isEmpty {
             let n = min(frames, cueLocal.count)
             inputs.append((Self.cueChannel, cueLocal[0..<n]))
+        }
+        if !replayLocal.isEmpty {
+            inputs.append((Self.cueChannel, replayLocal[...]))
         }
         // 3. Under the lock: report what was stretched, mix with the current settings, record levels.
         lock.withLock {
@@ -265,8 +312,9 @@ public final class Receiver: @unchecked Sendable {
         // 4. Drop what was played. The slices go first: while they share a queue's storage,
         // removing from the queue would copy it.
         played.removeAll(keepingCapacity: true)
-        for input in inputs { played.append((input.id, input.samples.count)) }
+        for input in inputs.dropLast(replayLocal.isEmpty ? 0 : 1) { played.append((input.id, input.samples.count)) }
         inputs.removeAll(keepingCapacity: true)
+        replayLocal.removeAll(keepingCapacity: true)
         for (id, count) in played {
             if id == Self.cueChannel { cueLocal.removeFirst(count) } else { voices[id]?.pcm.removeFirst(count) }
         }

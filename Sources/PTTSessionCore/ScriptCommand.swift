@@ -12,6 +12,10 @@ public enum ScriptCommand: Equatable, Sendable {
     case volume(name: String, percent: Int)
     /// `silence NAME on|off`: silence a member for us alone (remembered by name).
     case silence(name: String, on: Bool)
+    /// `replay [N] [fast]`: hear the spurt N back (1: the last) again, `fast` at about 1.5×.
+    case replay(back: Int, fast: Bool)
+    /// `replays`: the spurts that can be heard again, as a `replays` event.
+    case replays
     /// Receive statistics per speaker and the devices' xruns, as one `stats` event.
     case stats
     case quit
@@ -30,8 +34,11 @@ public enum ScriptCommand: Equatable, Sendable {
         }
     }
 
+    /// How many spurts back `replay` reaches: what the receiver keeps (`SpurtHistory.capacity`).
+    public static let replayable = 10
+
     /// Every command, for help and errors.
-    public static let summary = "talk on|off, chat TEXT, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, stats, quit"
+    public static let summary = "talk on|off, chat TEXT, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, replay [N] [fast], replays, stats, quit"
 
     /// Parses one line (see `summary`).
     /// Leading and trailing white space around the line is ignored; chat text is kept as typed.
@@ -84,6 +91,17 @@ public enum ScriptCommand: Equatable, Sendable {
         case "chat":
             guard Validation.isValidChat(String(argument)), !trimmedArgument.isEmpty else { throw .usage("chat TEXT (1 to 1000 characters)") }
             return .chat(String(argument))
+        case "replay":
+            var back = 1, fast = false
+            for word in trimmedArgument.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                if word == "fast" { fast = true } else if let n = Int(word), (1...Self.replayable).contains(n) { back = n } else {
+                    throw .usage("replay [N] [fast] (N from 1, the last, to \(Self.replayable))")
+                }
+            }
+            return .replay(back: back, fast: fast)
+        case "replays":
+            guard trimmedArgument.isEmpty else { throw .usage("replays") }
+            return .replays
         case "stats":
             guard trimmedArgument.isEmpty else { throw .usage("stats") }
             return .stats

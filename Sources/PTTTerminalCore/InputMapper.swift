@@ -5,7 +5,8 @@ import PTTProtocol
 ///
 /// Keys (chat closed): hold space to talk, `q` or Ctrl+C quit, `m` microphone mute, `d` deafen,
 /// Up/Down or Tab/Shift+Tab pick a member, `+`/`=` and `-` volume (the picked member's, else the
-/// master), `x` silence the picked member, Esc close the help box or drop the pick, `t` talk
+/// master), `x` silence the picked member, `r` hear the last spurt again (`R` lists them, then
+/// a digit picks one), Esc close the help box or drop the pick, `t` talk
 /// mode, `?` help, `s` stats, Enter opens chat. While a box is open (``boxOpen``) `q` closes it
 /// instead of quitting. With chat open, keys edit the line; Enter sends, Esc cancels, Ctrl+C
 /// still quits. Releases (kitty) only matter for space; repeats only for volume, picking and
@@ -17,6 +18,8 @@ public struct InputMapper: Equatable, Sendable {
     public private(set) var hold: HoldDetector
     /// The chat line being typed; nil while chat is closed.
     public private(set) var editor: LineEditor?
+    /// After `R`: the next key picks a spurt to hear again (a digit) or lets it be.
+    public private(set) var pickingReplay = false
     /// A box (help) is open over the screen: `q` and Esc close it. Follows `?` and Esc at once;
     /// the terminal sets it from every model it draws.
     public var boxOpen = false
@@ -54,6 +57,12 @@ public struct InputMapper: Equatable, Sendable {
         }
         guard event.kind != .release, event.modifiers.significant.subtracting(.shift).isEmpty else { return [] }
         let isRepeat = event.kind == .repeat
+        if pickingReplay, !isRepeat {
+            pickingReplay = false
+            if case .character(let c) = event.key, let digit = c.wholeNumberValue {
+                return [.replay(back: digit == 0 ? 10 : digit)]
+            }
+        }
         switch event.key {
         case .enter where !isRepeat:
             editor = LineEditor()
@@ -80,6 +89,10 @@ public struct InputMapper: Equatable, Sendable {
             case "m": return [.toggleMicMute]
             case "d": return [.toggleMute]
             case "x": return [.toggleSelectedMute]
+            case "r": return [.replay(back: 1)]
+            case "R":
+                pickingReplay = true
+                return [.listReplays]
             case "t": return [.cycleMode]
             case "?":
                 // Known here at once, before the client's next model says so.

@@ -369,6 +369,7 @@ public enum ScreenLayout {
             "+ -     volume: the picked member's, else all",
             "x       silence the picked member",
             "esc     close this help, or drop the pick",
+            "r       hear the last spurt again (R: pick one)",
             "t       talk mode: hold, toggle, vox, open",
             "s       jitter and loss per member",
             "?       close this help (also esc, q)",

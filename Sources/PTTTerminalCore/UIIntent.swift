@@ -23,6 +23,10 @@ public enum UIIntent: Equatable, Sendable {
     case toggleSelectedMute
     /// Esc, or `q` while a box is open: close the box, else drop the selection.
     case dismiss
+    /// `r`: hear the last spurt again; after `R`, a digit picks one (1 the last, 0 the tenth).
+    case replay(back: Int)
+    /// `R`: list the spurts that can be heard again; the next key picks one.
+    case listReplays
     /// `t`: next talk mode.
     case cycleMode
     /// `?`.

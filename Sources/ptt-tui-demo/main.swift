@@ -112,6 +112,7 @@ for await intent in ui.intents {
         model.selectedID = ids.indices.contains(next) ? ids[next] : nil
     case .toggleSelectedMute:
         if let i = model.members.firstIndex(where: { $0.id == model.selectedID }) { model.members[i].silenced.toggle() }
+    case .replay, .listReplays: break
     case .dismiss:
         if model.helpVisible { model.helpVisible = false } else { model.selectedID = nil }
     case .volumeUp: model.volumePercent = min(150, model.volumePercent + 10)

@@ -160,6 +160,12 @@ final class Call: Sendable {
         return (setting, problem)
     }
 
+    /// A speaker's name: as in the roster, or as when it left; `#ID` when it never said.
+    func speakerName(_ id: UInt32) -> String {
+        if let m = session.snapshot.roster[id] { return m.displayName }
+        return departed.all.last { $0.id == id }?.name ?? "#\(id)"
+    }
+
     func quit() { session.quit() }
 }
 

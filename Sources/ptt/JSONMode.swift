@@ -103,6 +103,23 @@ enum JSONMode {
         emit(o)
     }
 
+    /// A duration in seconds with one decimal, as JSON.
+    static func seconds(_ nanos: Int) -> JSONValue {
+        let tenths = nanos / 100_000_000
+        return .number("\(tenths / 10).\(tenths % 10)")
+    }
+
+    /// The `replays` event: what `replay N` would play, newest first.
+    static func replays(_ call: Call) -> JSONObject {
+        let now = MonotonicClock.now()
+        let list = call.receiver.recentSpurts.reversed().enumerated().map { i, s -> JSONValue in
+            .object(JSONObject([("back", .int(Int64(i + 1))), ("id", .int(Int64(s.speaker))), ("name", .string(call.speakerName(s.speaker))),
+                                ("seconds", seconds(s.durationNanos)),
+                                ("ago_s", .int(Int64(elapsed(from: s.started, to: now) / .second)))]))
+        }
+        return JSONObject([("event", .string("replays")), ("spurts", .array(list))])
+    }
+
     static func perform(_ line: String, call: Call) {
         if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
         do {
@@ -122,6 +139,21 @@ enum JSONMode {
                 if call.listen { emit(listenOnlyError) } else { call.setMicMuted(!on) }
             case .volume(let name, let percent): speaker(name, call: call) { $0.volumePercent = percent }
             case .silence(let name, let on): speaker(name, call: call) { $0.muted = on }
+            case .replay(let back, let fast):
+                do {
+                    if let spurt = try call.receiver.replay(back: back, speed: fast ? 1.5 : 1) {
+                        emit(JSONObject([("event", .string("replay")), ("back", .int(Int64(back))), ("id", .int(Int64(spurt.speaker))),
+                                         ("name", .string(call.speakerName(spurt.speaker))),
+                                         ("seconds", seconds(spurt.durationNanos)), ("fast", .bool(fast))]))
+                    } else {
+                        let heard = call.receiver.recentSpurts.count
+                        emit(JSONObject([("event", .string("error")), ("code", .string("nothing-to-replay")),
+                                         ("text", .string(heard == 0 ? "nothing to replay: nobody has talked yet" : "no spurt \(back) back to replay: \(heard) heard"))]))
+                    }
+                } catch {
+                    emit(JSONObject([("event", .string("error")), ("code", .string("replay")), ("text", .string("cannot replay: \(error)"))]))
+                }
+            case .replays: emit(replays(call))
             case .stats: emit(statistics(call))
             case .quit: call.quit()
             }

@@ -1,5 +1,6 @@
 import Glibc
 import PTTProtocol
+import PTTSystem
 import PTTSessionCore
 import PTTTerminalCore
 import PTTTerminal
@@ -71,6 +72,24 @@ enum TerminalMode {
             state.select(step: intent == .selectNext ? 1 : -1, among: ids)
         case .dismiss:
             state.dismiss()
+        case .replay(let back):
+            do {
+                if let spurt = try call.receiver.replay(back: back) {
+                    state.notice("replaying \(call.speakerName(spurt.speaker)) (\(Self.seconds(spurt.durationNanos)) s)")
+                } else {
+                    state.notice(call.receiver.recentSpurts.isEmpty ? "nothing to replay yet" : "no spurt \(back) back to replay")
+                }
+            } catch {
+                state.notice("cannot replay: \(error)")
+            }
+        case .listReplays:
+            let spurts = call.receiver.recentSpurts
+            guard !spurts.isEmpty else { state.notice("nothing to replay yet"); break }
+            let now = MonotonicClock.now()
+            for (i, s) in spurts.reversed().enumerated() {
+                state.notice("\((i + 1) % 10): \(call.speakerName(s.speaker)), \(Self.seconds(s.durationNanos)) s, \(elapsed(from: s.started, to: now) / .second) s ago")
+            }
+            state.notice("press a digit to hear one again, any other key to leave it")
         case .cycleMode:
             guard !call.listen else { break }
             let next = call.talkMode.next
@@ -94,6 +113,11 @@ extension TerminalMode {
     static func picked(call: Call, state: ScreenState) -> (UInt32, String)? {
         guard let id = state.selected, let name = call.session.snapshot.roster[id]?.name else { return nil }
         return (id, name)
+    }
+
+    static func seconds(_ nanos: Int) -> String {
+        let tenths = nanos / 100_000_000
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     static func modeNotice(_ mode: TalkMode, micMuted: Bool) -> String {

@@ -68,6 +68,52 @@ import Testing
         #expect(await listeners[0].waitForLine { Self.has($0, #""event":"joined""#, "listener-") } != nil)
     }
 
+    /// `replay`: the last spurt heard plays again from what was received (nothing is sent), as
+    /// long as it was, or faster with `fast`; `replays` lists what can be heard again.
+    @Test func theLastSpurtCanBeHeardAgain() async throws {
+        let (relay, port) = try await startRelay()
+        defer { relay.stop() }
+        let dir = try TemporaryDirectory()
+        let speech = TestSignal.speechLike(seconds: 1.5, pad: 0.2)
+        try TestSignal.writeWAV(speech, to: dir.path("alice.wav"))
+        var env = testALSAEnvironment
+        env["TEST_ALSA_OUT"] = dir.path("bob.raw")
+        let bob = try ChildProcess("ptt", ["join", "standup", "bob", "--json", "--listen", "--relay", "ws://127.0.0.1:\(port)"], environment: env)
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        bob.send("replay")
+        #expect(await bob.waitForLine { Self.has($0, #""event":"error""#, "nothing-to-replay") } != nil)
+        let send = try ChildProcess("ptt", ["send", "standup", "alice", dir.path("alice.wav"), "--relay", "ws://127.0.0.1:\(port)"])
+        #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "\(send.errorText)")
+        #expect(await bob.waitForLine { Self.has($0, #""event":"talk""#, "alice", #""on":false"#) } != nil)
+        try await Task.sleep(for: .seconds(1))
+        bob.send("replays")
+        #expect(await bob.waitForLine { Self.has($0, #""event":"replays""#, #""back":1"#, #""name":"alice""#) } != nil)
+
+        // Heard again: from where the file is now, about 1.5 s of speech once more.
+        func loudSpan(after start: Int) -> Int {
+            let envelope = TestSignal.envelope(Array(TestSignal.read(dir.path("bob.raw")).dropFirst(start)))
+            let loud = envelope.indices.filter { envelope[$0] > 500 }
+            return (loud.last ?? 0) - (loud.first ?? 0)
+        }
+        var start = TestSignal.read(dir.path("bob.raw")).count
+        bob.send("replay")
+        #expect(await bob.waitForLine { Self.has($0, #""event":"replay""#, #""name":"alice""#, #""fast":false"#) } != nil)
+        try await Task.sleep(for: .seconds(2.5))
+        let normal = loudSpan(after: start)
+        #expect((130...170).contains(normal), "replayed speech spans \(normal * 10) ms")
+        start = TestSignal.read(dir.path("bob.raw")).count
+        bob.send("replay 1 fast")
+        #expect(await bob.waitForLine { Self.has($0, #""event":"replay""#, #""fast":true"#) } != nil)
+        try await Task.sleep(for: .seconds(2.5))
+        let fast = loudSpan(after: start)
+        #expect(fast < normal - 20 && fast > 80, "fast replay spans \(fast * 10) ms against \(normal * 10) ms")
+        bob.send("replay 3")
+        #expect(await bob.waitForLine { Self.has($0, "nothing-to-replay", "1 heard") } != nil)
+        bob.send("quit")
+        #expect(await bob.waitForExit() == 0)
+    }
+
     static func sent(_ line: String) -> Int64? {
         guard case .object(let o)? = try? JSONValue.parse(line), case .int(let n)? = o["sent_frames"] else { return nil }
         return n
