@@ -209,6 +209,8 @@ final class Hub: Sendable {
                 guard core.room.isEmpty, !core.removed else { return }
                 core.removed = true
                 if s.rooms[box.name] === box { s.rooms[box.name] = nil }
+                // Queued behind the room's last events and before a new room of that name's first.
+                recorder?.emptied(room: box.name)
             }
         }
     }
