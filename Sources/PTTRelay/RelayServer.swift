@@ -124,7 +124,7 @@ public final class RelayServer: Sendable {
                 base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channelConfiguration) { head, channel, _ in
                     try await Self.decideUpgrade(head, channel: channel, settings: settings, hub: hub)
                 },
-                timeout: handshakeTimeout)
+                timeout: handshakeTimeout, hub: hub)
         }
         if let tls { server = try .tls(server, tlsConfiguration: tls) }
         let isTLS = tls != nil
@@ -191,12 +191,16 @@ public final class RelayServer: Sendable {
             return .dontUpgrade
         case .accept(let room):
             let box = ConnectionEventsHandler.Box()
+            let slot = try? await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: AddressSlotHandler.self).slot
+            }.get()
             if settings.socketSendBuffer > 0 {
                 try await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: .init(settings.socketSendBuffer)).get()
             }
             try await channel.pipeline.addHandler(ConnectionEventsHandler(box: box), position: .first).get()
             return .upgrade([.secWebSocketProtocol: UpgradeCheck.subprotocol]) { inbound, outbound, _ in
-                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, activity: box, hub: hub)
+                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, address: slot,
+                                          activity: box, hub: hub)
             }
         }
     }
