@@ -66,6 +66,15 @@ public final class RelayServer: Sendable {
         return max(1, min(5, Int(shortest / 4 / tickNanos)))
     }
 
+    /// The TLS 1.2 cipher suites the relay accepts: forward secret (ECDHE) and authenticated
+    /// encryption (AES-GCM, ChaCha20-Poly1305) only. TLS 1.3's suites are all of that kind;
+    /// TLS 1.0 and 1.1 are refused.
+    static let tls12CipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
     /// The SHA-256 fingerprint of the TLS certificate (`AB:CD:…`), when the relay serves TLS.
     public let fingerprint: String?
 
@@ -80,7 +89,10 @@ public final class RelayServer: Sendable {
             fingerprint = try certificates.first.map { KnownFingerprint.sha256(try $0.toDERBytes()) }
             let chain = certificates.map { NIOSSLCertificateSource.certificate($0) }
             let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
-            tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            configuration.minimumTLSVersion = .tlsv12
+            configuration.cipherSuites = Self.tls12CipherSuites
+            tls = configuration
         } else {
             tls = nil
             fingerprint = nil
