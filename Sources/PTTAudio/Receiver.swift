@@ -18,6 +18,8 @@ public final class Receiver: @unchecked Sendable {
     struct Speaker {
         var jitter: JitterBuffer
         var level = AudioLevel.silence
+        /// When its last frame arrived.
+        var lastHeard: UInt64 = 0
     }
     // Protected by lock:
     private var speakers: [UInt32: Speaker] = [:]
@@ -69,6 +71,10 @@ public final class Receiver: @unchecked Sendable {
 
     /// Speaker id the cue tones are mixed under (ids are never 0 on the wire).
     public static let cueChannel: UInt32 = 0
+    /// Speakers kept at once: a frame from a new one beyond this forgets the one heard least
+    /// recently. Each costs a jitter buffer and a decoder, and ids are whatever the far end
+    /// sends (a hostile relay or forwarder could invent thousands).
+    public static let maxSpeakers = 64
     /// A frame quieter than this (RMS, fraction of full scale: -50 dBFS, a pause rather than a
     /// soft sound) may be dropped from a backlog (`PlayoutController.Configuration.pauseDropAboveNanos`).
     static let quietRMS = 0.003
@@ -84,6 +90,9 @@ public final class Receiver: @unchecked Sendable {
         guard frame.kind == .opus, frame.source != Self.cueChannel else { return }
         lock.withLock {
             if speakers[frame.source] == nil {
+                if speakers.count >= Self.maxSpeakers, let oldest = speakers.min(by: { $0.value.lastHeard < $1.value.lastHeard })?.key {
+                    retire(oldest)
+                }
                 speakers[frame.source] = Speaker(jitter: JitterBuffer(jitterConfiguration))
                 // In stereo, each new speaker gets its own place unless one was set.
                 if channels == 2 && !mixer.hasPan(frame.source) {
@@ -94,6 +103,7 @@ public final class Receiver: @unchecked Sendable {
             // Through the index: `speakers[id]?.jitter.insert` moves the speaker into a
             // temporary too big for the accessor's inline buffer, a heap allocation per frame.
             guard let index = speakers.index(forKey: frame.source) else { return }
+            speakers.values[index].lastHeard = now
             speakers.values[index].jitter.insert(frame, at: now)
             history.record(speaker: frame.source, payload: frame.payload, flags: frame.flags, at: now)
         }
@@ -101,14 +111,21 @@ public final class Receiver: @unchecked Sendable {
 
     /// Forgets a speaker (it left the room).
     public func removeSpeaker(_ id: UInt32) {
-        lock.withLock {
-            if let s = speakers.removeValue(forKey: id)?.jitter.statistics {
-                retiredReceived += s.received
-                retiredLost += s.lost
-            }
-            mixer.removeChannel(id)
-        }
+        lock.withLock { retire(id) }
     }
+
+    /// Forgets a speaker, keeping its counts in the totals; under the lock. Its decoder goes
+    /// at the next `render`.
+    private func retire(_ id: UInt32) {
+        if let s = speakers.removeValue(forKey: id)?.jitter.statistics {
+            retiredReceived += s.received
+            retiredLost += s.lost
+        }
+        mixer.removeChannel(id)
+    }
+
+    /// Speakers kept now.
+    public var speakerCount: Int { lock.withLock { speakers.count } }
 
     /// Queues a cue tone (any thread); ignored when cues are off.
     public func play(_ cue: Cue) {

@@ -36,23 +36,40 @@ extension JSONValue {
         }
     }
 
+    /// Writes `s` as a JSON string. Besides what JSON requires (quote, backslash, C0
+    /// controls), DEL, C1 controls, the bidirectional controls (U+061C, U+200E, U+200F,
+    /// U+202A-U+202E, U+2066-U+2069) and the line and paragraph separators are written as
+    /// `\uXXXX`, so that text from others reaches a terminal or a log as inert characters.
     static func writeString(_ s: String, into out: inout [UInt8]) {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+        for scalar in s.unicodeScalars {
+            let v = scalar.value
+            switch v {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
             case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
-            default: out.append(b)
+            case 0x20..<0x7F: out.append(UInt8(v))
+            default:
+                if isInert(scalar) {
+                    UTF8.encode(scalar) { out.append($0) }
+                } else {
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+                    for shift in stride(from: 12, through: 0, by: -4) { out.append(hex[Int((v >> UInt32(shift)) & 0xF)]) }
+                }
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether a scalar outside printable ASCII may be written as itself: not a control
+    /// (C0, DEL, C1), not a bidirectional control, not a line or paragraph separator.
+    static func isInert(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return false
+        default: return true
+        }
     }
 }

@@ -72,6 +72,8 @@ final class Hub: Sendable {
     let stats: Mutex<SpeakingStats>
     /// Recordings and telemetry, with `--record`.
     let recorder: RelayRecorder?
+    /// Connections and message rates per remote address.
+    let addresses: AddressGuard
 
     init(settings: RelaySettings, logger: Logger) {
         self.settings = settings
@@ -79,6 +81,7 @@ final class Hub: Sendable {
         var stats = SpeakingStats()
         stats.idleRoomTimeout = UInt64(settings.statsKeepMinutes) * 60 * 1_000_000_000
         self.stats = Mutex(stats)
+        addresses = AddressGuard(limits: settings.addresses)
         if let directory = settings.recordDirectory {
             recorder = RelayRecorder(directory: directory, counters: counters, logger: logger)
         } else {
@@ -89,12 +92,12 @@ final class Hub: Sendable {
     // MARK: Connections
 
     /// Registers a new connection; nil when the relay is shutting down.
-    func connect(room: String, channel: any Channel, now: UInt64) -> MemberConnection? {
+    func connect(room: String, channel: any Channel, address: AddressSlot?, now: UInt64) -> MemberConnection? {
         let conn: MemberConnection? = state.withLock { s in
             guard !s.shuttingDown else { return nil }
             let serial = s.nextSerial
             s.nextSerial += 1
-            let c = MemberConnection(serial: serial, room: room, channel: channel, settings: settings,
+            let c = MemberConnection(serial: serial, room: room, channel: channel, address: address, settings: settings,
                                      logger: logger, counters: counters, now: now)
             s.connections[serial] = c
             return c
@@ -159,6 +162,7 @@ final class Hub: Sendable {
             }
             switch outcome {
             case .joined:
+                if let address = conn.address { addresses.welcomed(address) }
                 logger.info("join", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)", "listen": "\(hello.listen)"])
                 return nil
             case .retry, .full, .refused, .replace:
@@ -209,6 +213,8 @@ final class Hub: Sendable {
                 guard core.room.isEmpty, !core.removed else { return }
                 core.removed = true
                 if s.rooms[box.name] === box { s.rooms[box.name] = nil }
+                // Queued behind the room's last events and before a new room of that name's first.
+                recorder?.emptied(room: box.name)
             }
         }
     }
@@ -325,6 +331,7 @@ final class Hub: Sendable {
             }
         }
         for conn in conns { conn.tick(now: now) }
+        if connections { addresses.sweep(now: now) }
     }
 
     // MARK: Shutdown and reports

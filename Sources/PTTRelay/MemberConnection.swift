@@ -44,6 +44,8 @@ final class MemberConnection: Sendable {
 
     let serial: UInt64
     let roomName: String
+    /// Its address's place in the per-address limits; nil when the address is not limited.
+    let address: AddressSlot?
     let channel: any Channel
     let logger: Logger
     let counters: Counters
@@ -57,8 +59,10 @@ final class MemberConnection: Sendable {
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    init(serial: UInt64, room: String, channel: any Channel, settings: RelaySettings, logger: Logger, counters: Counters, now: UInt64) {
+    init(serial: UInt64, room: String, channel: any Channel, address: AddressSlot?, settings: RelaySettings, logger: Logger,
+         counters: Counters, now: UInt64) {
         self.serial = serial
+        self.address = address
         self.counters = counters
         self.roomName = room
         self.channel = channel

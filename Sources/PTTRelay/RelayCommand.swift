@@ -72,6 +72,15 @@ public struct RelayOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Minutes a room nobody is in stays in /stats and the dashboard after its last activity (default 60).", valueName: "minutes"))
     var statsKeepMinutes: Int?
 
+    @Option(help: ArgumentHelp("Most open connections from one address, 0 for no limit (default 64; loopback is not limited).", valueName: "n"))
+    var maxConnectionsPerAddress: Int?
+    @Option(help: ArgumentHelp("Most connections from one address that have not said hello yet, 0 for no limit (default 16).", valueName: "n"))
+    var maxPendingPerAddress: Int?
+    @Option(help: ArgumentHelp("Audio frames per second from all connections of one address, 0 for no limit (default 500, bursts of twice that).", valueName: "n"))
+    var addressFrameRate: Int?
+    @Option(help: ArgumentHelp("Text messages per second from all connections of one address, 0 for no limit (default 100, bursts of twice that).", valueName: "n"))
+    var addressTextRate: Int?
+
     @Option(help: ArgumentHelp("A TOML configuration file.", valueName: "file"))
     var config: String?
 
@@ -105,6 +114,10 @@ public struct RelayOptions: ParsableArguments {
         integer("max-rooms", maxRooms)
         integer("max-connections", maxConnections)
         integer("max-talk-seconds", maxTalkSeconds)
+        integer("max-connections-per-address", maxConnectionsPerAddress)
+        integer("max-pending-per-address", maxPendingPerAddress)
+        integer("address-frame-rate", addressFrameRate)
+        integer("address-text-rate", addressTextRate)
         integer("hello-timeout-ms", helloTimeoutMs)
         integer("idle-timeout-ms", idleTimeoutMs)
         integer("ping-interval-ms", pingIntervalMs)

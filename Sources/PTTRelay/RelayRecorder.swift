@@ -17,14 +17,25 @@ import SystemPackage
 /// bounded queue (dropping audio, counted, when the writer is behind). All file I/O happens
 /// on one thread of a private NIO thread pool, so a slow or full disk never stalls relaying.
 /// Pages are written as they fill, so a spurt cut short by a crash is still a valid file.
+///
+/// Open files are bounded: a room's telemetry log and spurts are closed when the room empties,
+/// at most `maxOpenTelemetry` telemetry logs stay open (the least recently written is closed
+/// first; it is opened again, for appending, when its room has more to say), and at most
+/// `maxOpenSpurts` spurts are recorded at once (more are counted as recording errors).
 final class RelayRecorder: Sendable {
     enum Item: Sendable {
         case event(room: String, RoomActivity.Event, wallNanos: Int64)
         /// An Opus packet: a slice of the forwarded frame, copied out on the writer thread.
         case audio(room: String, id: UInt32, payload: ByteBuffer)
+        /// The room has nobody left in it: its files are closed.
+        case emptied(room: String)
     }
 
     static let maxQueued = 20_000
+    /// Telemetry logs open at once.
+    static let maxOpenTelemetry = 64
+    /// Spurts recorded at once.
+    static let maxOpenSpurts = 512
     let counters: Counters
     let pool: NIOThreadPool
     let queue = Mutex<(items: [Item], scheduled: Bool)>(([], false))
@@ -43,6 +54,11 @@ final class RelayRecorder: Sendable {
 
     func audio(room: String, id: UInt32, payload: ByteBuffer) {
         enqueue(.audio(room: room, id: id, payload: payload), dropIfFull: true)
+    }
+
+    /// The room emptied: after what it queued before, its telemetry log and spurts are closed.
+    func emptied(room: String) {
+        enqueue(.emptied(room: room), dropIfFull: false)
     }
 
     private func enqueue(_ item: Item, dropIfFull: Bool) {
@@ -97,7 +113,9 @@ final class RelayRecorder: Sendable {
         let counters: Counters
         let logger: Logger
         var spurts: [SpurtKey: Spurt] = [:]
-        var telemetry: [String: (fd: Int32, date: String)] = [:]
+        /// Open telemetry logs by room, with when each was last written (a count of lines).
+        var telemetry: [String: (fd: Int32, date: String, used: UInt64)] = [:]
+        var lines: UInt64 = 0
         var failing = false
 
         mutating func handle(_ item: Item) {
@@ -114,6 +132,8 @@ final class RelayRecorder: Sendable {
                 default:
                     break
                 }
+            case .emptied(let room):
+                closeRoom(room)
             case .audio(let room, let id, let payload):
                 // Through the index: a copy of the spurt would copy its writer's pending packets.
                 guard let i = spurts.index(forKey: SpurtKey(room: room, id: id)) else { return }
@@ -124,6 +144,7 @@ final class RelayRecorder: Sendable {
         }
 
         mutating func openSpurt(room: String, id: UInt32, name: String, date: String, time: String) {
+            guard spurts.count < RelayRecorder.maxOpenSpurts else { return fail("recording \(room): \(RelayRecorder.maxOpenSpurts) spurts are being recorded already", .tooManyOpenFiles) }
             let dir = "\(directory)/\(room)/\(date)"
             guard makeDirectories(dir) else { return fail("creating \(dir)") }
             let path = "\(dir)/\(time)-\(Self.fileSafe(name))-\(id).opus"
@@ -156,17 +177,33 @@ final class RelayRecorder: Sendable {
             telemetry = [:]
         }
 
+        /// Closes a room's telemetry log and any spurt of it still open (the room emptied).
+        mutating func closeRoom(_ room: String) {
+            for key in spurts.keys where key.room == room { closeSpurt(key) }
+            if let t = telemetry.removeValue(forKey: room) { close(t.fd) }
+        }
+
+        /// Open files: telemetry logs and spurts.
+        var openFiles: Int { telemetry.count + spurts.count }
+
         mutating func writeTelemetry(_ line: String, room: String, date: String) {
             if let t = telemetry[room], t.date != date {
                 close(t.fd)
                 telemetry[room] = nil
             }
-            if telemetry[room] == nil {
+            lines &+= 1
+            if let i = telemetry.index(forKey: room) {
+                telemetry.values[i].used = lines
+            } else {
+                if telemetry.count >= RelayRecorder.maxOpenTelemetry, let oldest = telemetry.min(by: { $0.value.used < $1.value.used }) {
+                    close(oldest.value.fd)
+                    telemetry[oldest.key] = nil
+                }
                 let dir = "\(directory)/\(room)/\(date)"
                 guard makeDirectories(dir) else { return fail("creating \(dir)") }
                 let fd = open("\(dir)/telemetry.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { return fail("opening \(dir)/telemetry.jsonl") }
-                telemetry[room] = (fd, date)
+                telemetry[room] = (fd, date, lines)
             }
             guard let t = telemetry[room] else { return }
             do {

@@ -66,6 +66,15 @@ public final class RelayServer: Sendable {
         return max(1, min(5, Int(shortest / 4 / tickNanos)))
     }
 
+    /// The TLS 1.2 cipher suites the relay accepts: forward secret (ECDHE) and authenticated
+    /// encryption (AES-GCM, ChaCha20-Poly1305) only. TLS 1.3's suites are all of that kind;
+    /// TLS 1.0 and 1.1 are refused.
+    static let tls12CipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
     /// The SHA-256 fingerprint of the TLS certificate (`AB:CD:…`), when the relay serves TLS.
     public let fingerprint: String?
 
@@ -80,7 +89,10 @@ public final class RelayServer: Sendable {
             fingerprint = try certificates.first.map { KnownFingerprint.sha256(try $0.toDERBytes()) }
             let chain = certificates.map { NIOSSLCertificateSource.certificate($0) }
             let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
-            tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            configuration.minimumTLSVersion = .tlsv12
+            configuration.cipherSuites = Self.tls12CipherSuites
+            tls = configuration
         } else {
             tls = nil
             fingerprint = nil
@@ -125,7 +137,7 @@ public final class RelayServer: Sendable {
                 base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channelConfiguration) { head, channel, _ in
                     try await Self.decideUpgrade(head, channel: channel, settings: settings, hub: hub)
                 },
-                timeout: handshakeTimeout)
+                timeout: handshakeTimeout, hub: hub)
         }
         if let tls { server = try .tls(server, tlsConfiguration: tls) }
         let isTLS = tls != nil
@@ -192,12 +204,16 @@ public final class RelayServer: Sendable {
             return .dontUpgrade
         case .accept(let room):
             let box = ConnectionEventsHandler.Box()
+            let slot = try? await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: AddressSlotHandler.self).slot
+            }.get()
             if settings.socketSendBuffer > 0 {
                 try await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: .init(settings.socketSendBuffer)).get()
             }
             try await channel.pipeline.addHandler(ConnectionEventsHandler(box: box), position: .first).get()
             return .upgrade([.secWebSocketProtocol: UpgradeCheck.subprotocol]) { inbound, outbound, _ in
-                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, activity: box, hub: hub)
+                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, address: slot,
+                                          activity: box, hub: hub)
             }
         }
     }

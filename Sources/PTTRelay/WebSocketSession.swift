@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import PTTProtocol
+import PTTRelayCore
 import PTTSystem
 
 /// The reader side of one connection: runs as the WebSocket handler's task, reassembles
@@ -10,9 +11,9 @@ import PTTSystem
 /// machine and to its room. It also starts the connection's closer task and waits for it.
 enum WebSocketSession {
     static func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, room: String,
-                    channel: any Channel, activity: ConnectionEventsHandler.Box, hub: Hub) async {
+                    channel: any Channel, address: AddressSlot?, activity: ConnectionEventsHandler.Box, hub: Hub) async {
         let now = MonotonicClock.now()
-        guard let conn = hub.connect(room: room, channel: channel, now: now) else {
+        guard let conn = hub.connect(room: room, channel: channel, address: address, now: now) else {
             try? await outbound.close(.goingAway, reason: "shutting down")
             return
         }
@@ -87,6 +88,10 @@ enum WebSocketSession {
 
     private static func handleText(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
         hub.counters.add(.textIn)
+        if let address = conn.address, !hub.addresses.take(.text, address, now: now) {
+            conn.close(.addressRateLimit)
+            return
+        }
         let bytes = Array(buffer.readableBytesView)
         switch conn.receiveText(bytes, now: now) {
         case .drop:
@@ -102,6 +107,10 @@ enum WebSocketSession {
     }
 
     private static func handleBinary(_ buffer: ByteBuffer, conn: MemberConnection, hub: Hub, now: UInt64) {
+        if let address = conn.address, !hub.addresses.take(.binary, address, now: now) {
+            conn.close(.addressRateLimit)
+            return
+        }
         let index = buffer.readerIndex
         let kind = buffer.getInteger(at: index, as: UInt8.self) ?? 0
         let flags = buffer.readableBytes >= AudioFrame.headerSize ? buffer.getInteger(at: index + 7, as: UInt8.self) ?? 0 : 0

@@ -2,7 +2,7 @@
 //
 // Holds: a room's state machine (`RoomState`: members, one name per person, floor, talk-time limits), a
 // connection's rules (`RelayConnection`: handshake, rates, sizes, timeouts), the send queue
-// for slow receivers (`SendQueue`), token buckets, id allocation, speaking statistics (with
+// for slow receivers (`SendQueue`), token buckets, limits per remote address (`AddressTable`), id allocation, speaking statistics (with
 // their timeline, drawn as SVG, and `Markup` for names in HTML) and the activity they are computed from, the metrics (`RelayMetric`: each declared once) and their
 // snapshot, and the relay's settings
 // (`RelaySettings`, from flags, `PTT_RELAY_*` and the TOML file).

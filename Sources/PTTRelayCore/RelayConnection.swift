@@ -22,6 +22,8 @@ public struct CloseReason: Equatable, Sendable, CustomStringConvertible {
 
     public static let shutdown = CloseReason(.goingAway, "the relay is shutting down")
     public static let rateLimit = CloseReason(.policyViolation, word: "rate-limit", "too many messages")
+    /// Over the rate of all connections from one address together (`AddressLimits`).
+    public static let addressRateLimit = CloseReason(.policyViolation, word: "rate-limit", "too many messages from this address")
     public static let tooSlow = CloseReason(.tooSlow, "this connection could not keep up with the room")
     public static let idle = CloseReason(.idle, "nothing arrived for too long")
     public static let noHello = CloseReason(.badHello, "no hello in time")

@@ -35,6 +35,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var logFormat: LogFormat = .text
     /// Timeouts and rates per connection (hidden tuning, mostly for tests).
     public var connection = RelayConnection.Limits()
+    /// Caps and rates per remote address (0: no limit), on top of the per-connection ones.
+    public var addresses = AddressLimits()
     /// Outbound queue bounds per member (hidden tuning, mostly for tests).
     public var queue = SendQueueLimits()
     /// The kernel send buffer of each WebSocket, in bytes; 0 leaves the system's (hidden tuning:
@@ -57,6 +59,7 @@ public struct RelaySettings: Equatable, Sendable {
         "max-connections", "floor", "max-talk-seconds", "log-level", "log-format",
         "hello-timeout-ms", "idle-timeout-ms", "ping-interval-ms", "too-slow-ms", "socket-send-buffer",
         "record", "stats-token", "stats-keep-minutes",
+        "max-connections-per-address", "max-pending-per-address", "address-frame-rate", "address-text-rate",
     ]
 
     /// A value as a source gives it.
@@ -144,6 +147,10 @@ public struct RelaySettings: Equatable, Sendable {
             try Self.checkToken(t, origin: origin)
             statsToken = t
         case "stats-keep-minutes": statsKeepMinutes = try integer(1...10_080)
+        case "max-connections-per-address": addresses.maxConnections = try integer(0...1_000_000)
+        case "max-pending-per-address": addresses.maxPending = try integer(0...1_000_000)
+        case "address-frame-rate": addresses.binaryRate = try integer(0...1_000_000)
+        case "address-text-rate": addresses.textRate = try integer(0...1_000_000)
         default:
             throw ConfigError("\(origin): unknown setting '\(key)'")
         }

@@ -24,4 +24,7 @@ public struct TokenBucket: Equatable, Sendable {
         tat = start + interval
         return true
     }
+
+    /// Whether the whole burst is available at `now` (the bucket remembers nothing of the past).
+    public func isFull(now: UInt64) -> Bool { tat <= now }
 }

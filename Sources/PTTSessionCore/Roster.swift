@@ -36,6 +36,9 @@ public struct Roster: Equatable, Sendable {
     public static let talkSilenceTimeout: UInt64 = 1 * .second
     /// Through a plain forwarder, a peer not heard from this long (nanoseconds) has gone.
     public static let forwarderPeerTimeout: UInt64 = 15 * .second
+    /// Through a plain forwarder, at most this many members: anyone there can invent ids, and
+    /// a peer beyond the bound is not added (nor is its audio played) until others have gone.
+    public static let maxForwarderPeers = 256
 
     public private(set) var members: [UInt32: Member] = [:]
 
@@ -101,13 +104,14 @@ public struct Roster: Equatable, Sendable {
         return [.left(m)]
     }
 
-    /// Something arrived from `id`. Through a forwarder an unknown id is a present peer.
+    /// Something arrived from `id`. Through a forwarder an unknown id is a present peer, up to
+    /// `maxForwarderPeers` members.
     public mutating func heard(id: UInt32, now: UInt64, addUnknown: Bool) -> [Change] {
         if let index = members.index(forKey: id) {
             members.values[index].lastHeard = now
             return []
         }
-        return addUnknown ? upsert(id: id, name: nil, listen: false, now: now) : []
+        return addUnknown && members.count < Self.maxForwarderPeers ? upsert(id: id, name: nil, listen: false, now: now) : []
     }
 
     /// `talk` on/off, or START/END on a frame.

@@ -393,6 +393,7 @@ public struct SessionCore: Sendable {
         switch message {
         case .hello(let h):
             guard let from = h.from, from != myID else { return [] }
+            guard roster[from] != nil || roster.members.count < Roster.maxForwarderPeers else { return [] }
             var actions = Self.events(roster.upsert(id: from, name: h.name, listen: h.listen, now: now))
             if h.re != true { actions.append(sendHello(re: true)) }
             return actions
@@ -422,6 +423,10 @@ public struct SessionCore: Sendable {
         guard isOpen, let frame = try? AudioFrame.decode(bytes), frame.source != myID else { return [] }
         var actions: [Action] = []
         if link == .forwarder { actions += Self.events(roster.heard(id: frame.source, now: now, addUnknown: true)) }
+        // A ptt relay stamps each frame with its sender's id and announces every member before
+        // its first frame: audio from an id not in the roster is not from the room (nor is a
+        // forwarder peer's beyond the roster's bound). Dropped, it costs no speaker to play it.
+        guard roster[frame.source] != nil else { return actions }
         actions += Self.events(roster.frame(from: frame.source, flags: frame.flags, now: now))
         if frame.kind == .opus { actions.append(.play(frame)) }
         return actions

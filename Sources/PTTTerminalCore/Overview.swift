@@ -3,7 +3,8 @@
 // Holds: key decoding (`KeyDecoder`, the kitty keyboard protocol included), hold detection
 // for the talk key (`HoldDetector`: release events, or autorepeat timing), the chat line
 // editor, the key bindings (`InputMapper`: keys to `UIIntent`s), and the screen model with
-// its layout (`ScreenModel`, `ScreenLayout`: a model and a size to rows of styled text).
+// its layout (`ScreenModel`, `ScreenLayout`: a model and a size to rows of styled text, with
+// the controls in others' names and chat shown inert, `InertText`).
 //
 // Imports: the standard library and `PTTProtocol`. `PTTTerminal` is its shell (ncurses and
 // the fd-0 key reader).

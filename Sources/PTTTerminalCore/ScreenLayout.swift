@@ -58,9 +58,10 @@ public enum ScreenLayout {
 
         var remaining: Int { width - used }
 
+        /// Adds `text` as far as it fits, its controls shown as U+FFFD (`InertText`).
         mutating func add(_ text: String, _ style: TextStyle = [], _ color: ColorRole = .normal) {
             guard remaining > 0, !text.isEmpty else { return }
-            let cut = DisplayWidth.prefix(text, fitting: remaining)
+            let cut = DisplayWidth.prefix(InertText.of(text), fitting: remaining)
             guard !cut.isEmpty else { return }
             used += DisplayWidth.of(cut)
             if let last = runs.last, last.style == style, last.color == color {
@@ -313,13 +314,14 @@ public enum ScreenLayout {
     /// A chat message as rows: `time sender: text`, continuation lines indented.
     static func wrap(_ line: ScreenModel.ChatLine, width: Int) -> [ScreenRow] {
         let head = line.time + " "
-        let who = line.sender.isEmpty ? "* " : line.sender + ": "
+        // Measured as shown: controls become placeholders one column wide.
+        let who = line.sender.isEmpty ? "* " : InertText.of(line.sender) + ": "
         let indent = min(DisplayWidth.of(head), max(0, width / 3))
         var rows: [ScreenRow] = []
         var b = RowBuilder(width: width)
         b.add(head, [.dim])
         b.add(who, line.sender.isEmpty ? [.dim] : [.bold], line.sender.isEmpty ? .normal : .accent)
-        var words = Array(line.text.split(separator: " ", omittingEmptySubsequences: false).map(String.init))
+        var words = Array(InertText.of(line.text).split(separator: " ", omittingEmptySubsequences: false).map(String.init))
         var first = true
         while !words.isEmpty {
             let word = words[0]

@@ -18,6 +18,16 @@ import Testing
         #expect(try JSONValue.parse(" { \"a\" : [ 1 , 2 ] } ").jsonText == #"{"a":[1,2]}"#)
     }
 
+    /// Names and chat from others may carry controls that rewrite a terminal (C1, such as
+    /// U+009B, the one-byte CSI) or reorder what it shows (U+202E): written as escapes.
+    @Test func escapesControlsAndBidirectionalOverrides() throws {
+        let hostile = "a\u{202E}b\u{85}c\u{9B}d\u{7F}\u{1B}[2J\u{2066}\u{2069}\u{200E}\u{200F}\u{61C}\u{2028}é漢😀"
+        let text = JSONValue.string(hostile).jsonText
+        #expect(text == #""a\u202eb\u0085c\u009bd\u007f\u001b[2J\u2066\u2069\u200e\u200f\u061c\u2028é漢😀""#)
+        #expect(try JSONValue.parse(text) == .string(hostile))
+        #expect(text.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) && !(0x2000...0x206F).contains($0.value) })
+    }
+
     @Test func objectKeepsOrderAndReplaces() {
         var o = JSONObject([("t", .string("x")), ("a", .int(1))])
         o["a"] = .int(2)

@@ -29,6 +29,18 @@ import Testing
         #expect(s.host == "0.0.0.0" && s.port == 0)
     }
 
+    @Test func limitsPerAddress() throws {
+        var s = RelaySettings()
+        #expect(s.addresses.maxConnections == 64 && s.addresses.maxPending == 16)
+        #expect(s.addresses.binaryRate == 500 && s.addresses.textRate == 100 && s.addresses.exemptLoopback)
+        try s.applyFile("max-connections-per-address = 8\naddress_frame_rate = 0", path: "relay.toml")
+        try s.applyEnvironment(["PTT_RELAY_MAX_PENDING_PER_ADDRESS": "2"])
+        try s.apply("address-text-rate", .integer(30), origin: .flag("--address-text-rate"))
+        #expect(s.addresses.maxConnections == 8 && s.addresses.maxPending == 2)
+        #expect(s.addresses.binaryRate == 0 && s.addresses.textRate == 30)
+        #expect(throws: ConfigError.self) { try s.apply("max-pending-per-address", .integer(-1), origin: .flag("--max-pending-per-address")) }
+    }
+
     func failure(_ body: (inout RelaySettings) throws -> Void) -> String? {
         var s = RelaySettings()
         do { try body(&s); return nil } catch { return (error as? ConfigError)?.message ?? "\(error)" }

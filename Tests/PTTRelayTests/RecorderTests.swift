@@ -31,4 +31,27 @@ import Testing
         let lines = try String(contentsOfFile: blocked + "/r/2026-11-22/telemetry.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3 && lines.first?.contains(#""event":"talk_stop""#) == true)
     }
+
+    @Test func openFilesAreBoundedAndClosedWhenARoomEmpties() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ptt-rec-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        var w = RelayRecorder.Writer(directory: tmp, counters: Counters(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let wall: Int64 = 1_795_357_805_120_000_000
+        for n in 0..<100 {
+            w.handle(.event(room: "r\(n)", .joined(id: 1, name: "alice", listen: false), wallNanos: wall))
+        }
+        #expect(w.telemetry.count == RelayRecorder.maxOpenTelemetry)
+        // The least recently written went first.
+        #expect(!w.telemetry.keys.contains("r0") && w.telemetry.keys.contains("r99"))
+        w.handle(.event(room: "r99", .talkStarted(id: 1, name: "alice"), wallNanos: wall))
+        #expect(w.openFiles == RelayRecorder.maxOpenTelemetry + 1)
+        w.handle(.emptied(room: "r99"))
+        #expect(!w.telemetry.keys.contains("r99") && w.spurts.isEmpty)
+        // A room written again after its log was closed appends to it.
+        w.handle(.event(room: "r0", .left(id: 1, name: "alice"), wallNanos: wall))
+        let lines = try String(contentsOfFile: tmp + "/r0/2026-11-22/telemetry.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        w.closeAll()
+        #expect(w.openFiles == 0)
+    }
 }

@@ -35,6 +35,38 @@ import Testing
         }
     }
 
+    /// On a relay with tokens, the room list and the metrics need a token too; health does not.
+    @Test func roomsAndMetricsNeedATokenOnAClosedRelay() async throws {
+        try await withRelay({ $0.tokens = ["s3cret"]; $0.statsToken = "st4ts" }) { relay in
+            let port = relay.address.port
+            #expect(try await httpGet(port: port, "/healthz").status == 200)
+            for path in ["/rooms", "/metrics"] {
+                let refused = try await httpGet(port: port, path)
+                #expect(refused.status == 401 && refused.headers["www-authenticate"] == "Bearer", "\(path)")
+                #expect(!refused.body.contains("ptt_relay") && !refused.body.contains("rooms"), "\(path)")
+                #expect(try await httpGet(port: port, path + "?token=wrong").status == 401, "\(path)")
+                #expect(try await httpGet(port: port, path + "?token=s3cret").status == 200, "\(path)")
+                #expect(try await httpGet(port: port, path + "?token=st4ts").status == 200, "\(path)")
+                let bearer = try await httpExchange(port: port, "GET \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nConnection: close\r\n\r\n")
+                #expect(bearer.status == 200, "\(path)")
+            }
+        }
+        // An open relay's stay open.
+        try await withRelay { relay async throws in
+            #expect(try await httpGet(port: relay.address.port, "/rooms").status == 200)
+            #expect(try await httpGet(port: relay.address.port, "/metrics").status == 200)
+        }
+    }
+
+    @Test func listingTokenAsBearerOrQuery() {
+        func ok(_ auth: String?, _ query: String?, _ tokens: [String] = ["a", "b"], _ stats: String? = "s") -> Bool {
+            HTTPEndpoints.authorized(authorization: auth, query: query, tokens: tokens, statsToken: stats)
+        }
+        #expect(ok(nil, nil, [], "s") && ok(nil, nil, [], nil))
+        #expect(ok("Bearer a", nil) && ok(nil, "b") && ok("Bearer s", nil))
+        #expect(!ok(nil, nil) && !ok("Bearer x", nil) && !ok(nil, "x") && !ok(nil, "s", ["a"], nil))
+    }
+
     @Test func wssWithASelfSignedCertificate() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ptt-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

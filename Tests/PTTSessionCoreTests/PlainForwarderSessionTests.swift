@@ -52,6 +52,28 @@ import Testing
         #expect(replies == [.hello(Hello(from: 1, name: "alice", agent: PTTVersion.clientAgent, listen: false, re: true))])
     }
 
+    /// Anyone on a forwarder can invent ids: the roster takes at most `maxForwarderPeers`,
+    /// and audio from an id beyond them is not played.
+    @Test func unknownPeersAreBounded() throws {
+        var s = Self.session("alice", id: 1)
+        _ = s.start()
+        _ = s.opened(subprotocol: nil, now: 0)
+        var played = 0
+        for id in UInt32(100)..<UInt32(10_100) {
+            let actions = s.receivedBinary(try AudioFrame(source: id, seq: 0, flags: .start, payload: [0xF8]).encoded(), now: 1 * .second)
+            played += actions.filter { if case .play = $0 { true } else { false } }.count
+        }
+        #expect(s.roster.members.count == Roster.maxForwarderPeers)
+        #expect(played == Roster.maxForwarderPeers)
+        _ = s.receivedText(ControlMessage.hello(Hello(from: 50_000, name: "mallory", agent: nil)).encoded(), now: 1 * .second)
+        #expect(s.roster[50_000] == nil && s.roster.members.count == Roster.maxForwarderPeers)
+        // When they fall silent they go, and there is room again.
+        _ = s.tick(now: 17 * .second, random: 0)
+        #expect(s.roster.members.isEmpty)
+        _ = s.receivedText(ControlMessage.hello(Hello(from: 50_000, name: "mallory", agent: nil)).encoded(), now: 17 * .second)
+        #expect(s.roster[50_000]?.name == "mallory")
+    }
+
     @Test func unknownIdsArePresentAndSilentPeersAreDropped() throws {
         var s = Self.session("alice", id: 1)
         _ = s.start()

@@ -79,6 +79,23 @@ import Testing
         #expect(!sealed.contains { if case .play = $0 { true } else { false } })
     }
 
+    /// A ptt relay announces every member before its frames: audio from any other id (a
+    /// hostile or broken relay inventing senders) is dropped, not played.
+    @Test func audioFromIdsNotInTheRosterIsDropped() throws {
+        var s = joinedSession()
+        for id in UInt32(1000)..<UInt32(11_000) {
+            let actions = s.receivedBinary(try AudioFrame(source: id, seq: 0, flags: .start, payload: [0xF8]).encoded(), now: 1 * .second)
+            #expect(actions.isEmpty, "\(id)")
+        }
+        #expect(s.roster.members.count == 1)
+        let bob = s.receivedBinary(try AudioFrame(source: 12, seq: 0, flags: .start, payload: [0xF8]).encoded(), now: 1 * .second)
+        #expect(bob.contains { if case .play = $0 { true } else { false } })
+        // Once announced, a member's audio plays.
+        _ = s.receivedText(text(.join(Peer(id: 1000, name: "carol", listen: false))), now: 2 * .second)
+        let carol = s.receivedBinary(try AudioFrame(source: 1000, seq: 1, flags: .start, payload: [0xF8]).encoded(), now: 2 * .second)
+        #expect(carol.contains { if case .play = $0 { true } else { false } })
+    }
+
     @Test func outgoingSpurtIsWrappedInTalkMessages() throws {
         var s = joinedSession()
         let first = s.outgoingFrame(payload: [0xF8, 1], flags: .start)

@@ -48,6 +48,23 @@ import Testing
         #expect(bob.first == TextRun(" > bob", style: .bold, color: .talking))
     }
 
+    /// Names and chat from others reach the screen without their controls: a bidirectional
+    /// override or a C0/C1 control shows as U+FFFD instead of acting on the terminal.
+    @Test func controlsInNamesAndChatAreShownInert() {
+        var m = Self.sample
+        m.members[1].name = "bob\u{202E}lave"
+        m.chat[1] = .init(time: "14:02", sender: "bob\u{2066}", text: "hi\u{9B}2J\u{1B}[31mred\u{85}\u{7F}\u{200F}x\u{61C}")
+        let s = ScreenLayout.render(m, width: 100, height: 24)
+        Self.checkBounds(s, width: 100, height: 24)
+        let text = s.lines.joined(separator: "\n")
+        for line in s.lines {
+            #expect(!line.unicodeScalars.contains(where: InertText.isControl), "\(line.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(text.contains("bob\u{FFFD}lave"))
+        #expect(text.contains("bob\u{FFFD}: hi\u{FFFD}2J\u{FFFD}[31mred\u{FFFD}\u{FFFD}\u{FFFD}x\u{FFFD}"))
+        #expect(InertText.of("plain é 漢 😀") == "plain é 漢 😀")
+    }
+
     @Test func talkingDeniedBusyListenOnly() {
         var m = Self.sample
         m.talkState = .talking
