@@ -211,6 +211,56 @@ import Testing
         #expect(one == [Int16.max])
     }
 
+    /// Through the hand-off, with the threads' timing simulated in 10 ms ticks: playback pulls
+    /// 40 ms at a time (as a PulseAudio device does), the echo of what it rendered reaches the
+    /// microphone 50 ms later, capture delivers 10 ms periods and the transmit thread takes 20 ms
+    /// frames (which of the two threads runs first in a tick is random); once, capture stalls
+    /// for 100 ms and then delivers it all at once. The canceller converges, and again after
+    /// the stall, without the far end drifting away from its echo.
+    @Test func throughTheHandOff() throws {
+        let seconds = 12
+        let far = Self.farTalker(seconds: Double(seconds + 1))
+        let lag = 2400   // 40 ms of queue and 10 ms of room and devices
+        let mic = SpeechProcessorTests.mix((0..<(seconds * Self.rate)).map { j in
+            j >= lag ? Int16(clamping: Int((Self.echoGain * Double(far[j - lag])).rounded())) : 0
+        }, SpeechProcessorTests.noise(count: seconds * Self.rate, rms: 5, seed: 5))
+        let reference = EchoReference()
+        let processor = try SpeechProcessor(SpeechSettings(agc: false))
+        var rng = SplitMix64(seed: 42)
+        var delivered = 0, taken = 0
+        var out: [Int16] = []
+        var frame = [Int16](repeating: 0, count: 960), farEnd = [Int16](repeating: 0, count: 960)
+        let stall = (6 * 100)..<(6 * 100 + 10)   // ticks
+        for tick in 0..<(seconds * 100) {
+            let playback = {
+                if tick % 4 == 0 {
+                    let start = tick * 480
+                    reference.played(Array(far[start..<(start + 1920)]), frames: 1920, channels: 1)
+                }
+            }
+            let transmit = {
+                if !stall.contains(tick) { delivered = tick * 480 }
+                while delivered - taken >= 960 {
+                    for k in 0..<960 { frame[k] = mic[taken + k] }
+                    reference.take(into: &farEnd)
+                    try? processor.process(&frame, farEnd: farEnd)
+                    out += frame
+                    taken += 960
+                }
+            }
+            if rng.unit() < 0.5 { playback(); transmit() } else { transmit(); playback() }
+        }
+        func erle(_ from: Int, _ to: Int) -> Double {
+            let r = (from * Self.rate)..<min(to * Self.rate, out.count - Self.delay)
+            return Self.dB(Self.power(mic, r) / max(Self.power(out, r, shift: Self.delay), 1e-9))
+        }
+        let before = erle(2, 6), after = erle(8, seconds)
+        print("through the hand-off: ERLE \(before) dB from 2 to 6 s, \(after) dB from 8 s (stall at 6 s); far end short \(reference.shortCount) times, cut back \(reference.trimCount) times")
+        #expect(before >= 15, "ERLE \(before) dB before the stall")
+        #expect(after >= 15, "ERLE \(after) dB after the stall")
+        #expect(reference.trimCount <= 2 && reference.shortCount <= 10)
+    }
+
     /// What ptt asks the canceller for is what speexdsp holds.
     @Test func settingsReachSpeexdsp() throws {
         let configured = try #require(try SpeechProcessor(SpeechSettings(echoTailMillis: 300)).configured)
