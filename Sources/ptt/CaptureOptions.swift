@@ -33,7 +33,7 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .customLong("no-agc"), help: "No automatic gain control on the microphone (its level is sent as it is).")
     var noAGC = false
 
-    @Flag(name: .customLong("no-echo-cancel"), help: "No echo cancellation (what the speakers play may be heard back from the microphone; fine with headphones).")
+    @Flag(name: .customLong("no-echo-cancel"), help: "No echo cancellation (what the speakers play may be sent back from the microphone; fine with headphones). ptt echo never cancels.")
     var noEchoCancel = false
 
     /// The microphone's cleaning before the talk gate and the encoder: noise suppression, AGC
