@@ -22,6 +22,9 @@ public final class SpeechProcessor {
     private let echo: OpaquePointer?
     /// The canceller's output for one block (it does not work in place).
     private var cancelled: [Int16]
+    /// Blocks left during which the AGC may not raise its gain (the speakers played lately).
+    private var farEndHold = 0
+    private var agcCapped = false
 
     /// Creates and configures the preprocessor; a setting speexdsp refuses is a `SpeexError`.
     public init(_ settings: SpeechSettings = SpeechSettings()) throws(SpeexError) {
@@ -131,12 +134,15 @@ public final class SpeechProcessor {
             return cancelled.withUnsafeMutableBufferPointer { out -> Bool in
                 guard let o = out.baseAddress else { return false }
                 for offset in stride(from: 0, to: count, by: n) {
-                    let done = withFarEnd(farEnd, offset: offset) { far -> Bool in
-                        guard let far else { return false }
+                    let played = withFarEnd(farEnd, offset: offset) { far -> Bool? in
+                        guard let far else { return nil }
                         speex_echo_cancellation(echo, base + offset, far, o)
-                        return true
+                        var energy = 0
+                        for i in 0..<n { energy += Int(far[i]) * Int(far[i]) }
+                        return energy > Self.playingEnergy
                     }
-                    guard done else { return false }
+                    guard let played else { return false }
+                    steerAGC(farEndPlaying: played)
                     (base + offset).update(from: o, count: n)
                     _ = speex_preprocess_run(handle, base + offset)
                 }
@@ -144,6 +150,28 @@ public final class SpeechProcessor {
             }
         }
         guard ok else { throw SpeexError(code: -1, call: "process: no buffer") }
+    }
+
+    /// A far-end block louder than -50 dBFS RMS is the speakers playing (sum of squares).
+    private static let playingEnergy = 480 * 104 * 104
+
+    /// While the speakers play, and for the echo tail after, the AGC may lower its gain but not
+    /// raise it: before the canceller has converged it would take the echo for a quiet talker
+    /// and raise it (and then what the canceller leaves). Its own limit is back afterwards.
+    private func steerAGC(farEndPlaying: Bool) {
+        guard settings.agc else { return }
+        if farEndPlaying {
+            farEndHold = max(settings.echoTailMillis / 10, 1)
+        } else if farEndHold > 0 {
+            farEndHold -= 1
+        }
+        let cap = farEndHold > 0
+        guard cap != agcCapped else { return }
+        agcCapped = cap
+        var gain: Int32 = 0
+        if cap { _ = cspx_pre_get_agc_gain(handle, &gain) }
+        // Returns 0 for a request a float build knows (the AGC's are checked in init).
+        _ = cspx_pre_set_agc_max_gain(handle, cap ? max(gain, 0) : Int32(settings.agcMaxGainDB))
     }
 
     /// Calls `body` with the block of `farEnd` at `offset`, or with a silent block.
