@@ -73,7 +73,7 @@ import Testing
     /// After 2 s of the far end talking, what comes out of the microphone is at least 20 dB
     /// below the echo that went in (ERLE) with the canceller and the preprocessor's residual
     /// echo suppression, and not far from it with the canceller alone. (AGC off: it levels
-    /// whatever is left, see `agcRaisesWhatIsLeft`.)
+    /// whatever is left unless held, see `agcDoesNotRaiseTheEcho`.)
     @Test(arguments: [(SpeechSettings(agc: false), 20.0), (SpeechSettings(denoise: false, agc: false), 17.0)])
     func echoIsCancelled(settings: SpeechSettings, least: Double) throws {
         let far = Self.farTalker(seconds: 10)
