@@ -170,7 +170,7 @@ public final class SpeechProcessor {
         agcCapped = cap
         var gain: Int32 = 0
         if cap { _ = cspx_pre_get_agc_gain(handle, &gain) }
-        // Returns 0 for a request a float build knows (the AGC's are checked in init).
+        // Cannot fail: speexdsp accepted the AGC's requests in init.
         _ = cspx_pre_set_agc_max_gain(handle, cap ? max(gain, 0) : Int32(settings.agcMaxGainDB))
     }
 

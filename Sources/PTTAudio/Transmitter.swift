@@ -58,8 +58,8 @@ public final class Transmitter: @unchecked Sendable {
     /// - Parameters:
     ///   - ring: where the capture engine puts samples.
     ///   - gate: talk gate settings; their frame length is replaced by the codec's.
-    ///   - processing: noise suppression and AGC before the gate, so that vox decides on the
-    ///     cleaned signal and the level meter shows what is sent (default: none).
+    ///   - processing: echo cancellation, noise suppression and AGC before the gate, so that vox
+    ///     decides on the cleaned signal and the level meter shows what is sent (default: none).
     ///   - echoReference: what the speakers played, for the echo canceller (with
     ///     `processing.echoCancel`; without it the far end is taken as silent).
     ///   - firstSeq: the gate's first sequence number.
