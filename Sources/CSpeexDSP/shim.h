@@ -8,6 +8,7 @@
 // to switch it off), which would corrupt a curses screen: there is no VAD wrapper here (the
 // detector is off in a new state, and ptt's talk gate decides what is speech).
 #include <speex/speex_preprocess.h>
+#include <speex/speex_echo.h>
 
 // Noise suppression on (1) or off (0).
 static inline int cspx_pre_set_denoise(SpeexPreprocessState *s, spx_int32_t on) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_DENOISE, &on); }
@@ -31,5 +32,17 @@ static inline int cspx_pre_set_agc_decrement(SpeexPreprocessState *s, spx_int32_
 static inline int cspx_pre_get_agc_gain(SpeexPreprocessState *s, spx_int32_t *percent) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_GET_AGC_GAIN, percent); }
 // Dereverberation on (1) or off (0).
 static inline int cspx_pre_set_dereverb(SpeexPreprocessState *s, spx_int32_t on) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_DEREVERB, &on); }
+// The echo canceller whose residual echo the preprocessor suppresses too (NULL: none).
+static inline int cspx_pre_set_echo_state(SpeexPreprocessState *s, SpeexEchoState *echo) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_ECHO_STATE, echo); }
+
+// The echo canceller is configured through speex_echo_ctl(state, request, void *), as the
+// preprocessor is: one typed wrapper per request. Each returns 0 on success, -1 when unknown.
+// The sample rate of both signals (the state assumes 8000 until told).
+static inline int cspx_echo_set_sampling_rate(SpeexEchoState *s, spx_int32_t rate) { return speex_echo_ctl(s, SPEEX_ECHO_SET_SAMPLING_RATE, &rate); }
+static inline int cspx_echo_get_sampling_rate(SpeexEchoState *s, spx_int32_t *rate) { return speex_echo_ctl(s, SPEEX_ECHO_GET_SAMPLING_RATE, rate); }
+// The block the canceller works on, in samples.
+static inline int cspx_echo_get_frame_size(SpeexEchoState *s, spx_int32_t *size) { return speex_echo_ctl(s, SPEEX_ECHO_GET_FRAME_SIZE, size); }
+// The length of its filter (the echo tail it can model), in samples.
+static inline int cspx_echo_get_impulse_response_size(SpeexEchoState *s, spx_int32_t *size) { return speex_echo_ctl(s, SPEEX_ECHO_GET_IMPULSE_RESPONSE_SIZE, size); }
 
 #endif

@@ -4,10 +4,11 @@
 //
 // Sending:   CaptureEngine (thread "ptt-capture": device → SampleRing)
 //            → Transmitter (thread "ptt-transmit", woken once per frame: ring →
-//              SpeechProcessor (noise suppression, AGC; in place) → TalkGate →
-//              OpusEncoder → Transmitter.Frame → sink, which stamps the source id)
+//              SpeechProcessor (echo cancellation, noise suppression, AGC; in place) →
+//              TalkGate → OpusEncoder → Transmitter.Frame → sink, which stamps the source id)
 // Receiving: Receiver.receive(frame) from any thread (network) → per-speaker JitterBuffer
-//            PlaybackEngine (thread "ptt-playback": Receiver.render → decoders → Mixer → device)
+//            PlaybackEngine (thread "ptt-playback": Receiver.render → decoders → Mixer → device,
+//              and the mix → EchoReference → the transmit thread's echo canceller)
 // Thread names are set on the threads, so `top -H` and profilers show them.
 //
 // Threads and ownership

@@ -121,6 +121,37 @@ public final class SampleRing: @unchecked Sendable {
         return out
     }
 
+    /// Takes up to `buffer.count` of the oldest samples into `buffer` without waiting or
+    /// allocating; returns how many it took (the rest of `buffer` is left as it was).
+    public func read(into buffer: UnsafeMutableBufferPointer<Int16>) -> Int {
+        lock.withLock {
+            let n = min(count, buffer.count)
+            guard n > 0, let d = buffer.baseAddress else { return 0 }
+            let cap = storage.count
+            let start = readIndex
+            storage.withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress else { return }
+                let first = min(n, cap - start)
+                d.update(from: s + start, count: first)
+                (d + first).update(from: s, count: n - first)
+            }
+            readIndex = (readIndex + n) % cap
+            count -= n
+            return n
+        }
+    }
+
+    /// Discards the oldest samples until at most `keep` wait; returns how many were dropped.
+    @discardableResult
+    public func trim(keeping keep: Int) -> Int {
+        lock.withLock {
+            let n = max(0, count - max(keep, 0))
+            readIndex = (readIndex + n) % storage.count
+            count -= n
+            return n
+        }
+    }
+
     /// Discards everything waiting; returns how many samples were dropped.
     @discardableResult
     public func removeAll() -> Int {

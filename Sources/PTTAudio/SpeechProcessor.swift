@@ -4,6 +4,11 @@ import CSpeexDSP
 /// Opus frame, 10 to 60 ms, is a whole number of blocks). It delays the audio by one block
 /// (10 ms: speexdsp's overlap-add). No allocation per frame.
 ///
+/// With `echoCancel`, speexdsp's echo canceller runs first on each block, given what the
+/// speakers played (the far end, block for block in capture order), and the preprocessor
+/// suppresses the echo it leaves. The echo may reach the microphone up to `echoTailMillis`
+/// after the far-end samples it goes with, never before.
+///
 /// Not thread-safe: owned by the one thread that processes (the transmit thread).
 public final class SpeechProcessor {
     /// 10 ms at 48 kHz: the block speexdsp works on.
@@ -13,6 +18,13 @@ public final class SpeechProcessor {
 
     public let settings: SpeechSettings
     private let handle: OpaquePointer
+    /// The echo canceller (nil with `echoCancel` off).
+    private let echo: OpaquePointer?
+    /// The canceller's output for one block (it does not work in place).
+    private var cancelled: [Int16]
+    /// Blocks left during which the AGC may not raise its gain (the speakers played lately).
+    private var farEndHold = 0
+    private var agcCapped = false
 
     /// Creates and configures the preprocessor; a setting speexdsp refuses is a `SpeexError`.
     public init(_ settings: SpeechSettings = SpeechSettings()) throws(SpeexError) {
@@ -21,7 +33,17 @@ public final class SpeechProcessor {
             throw SpeexError(code: -1, call: "speex_preprocess_state_init")
         }
         handle = state
-        do {
+        var echoState: OpaquePointer?
+        do throws(SpeexError) {
+            if settings.echoCancel {
+                let tail = Self.sampleRate / 1000 * settings.echoTailMillis
+                guard tail >= Self.blockSamples, let e = speex_echo_state_init(Int32(Self.blockSamples), Int32(tail)) else {
+                    throw SpeexError(code: -1, call: "speex_echo_state_init (\(settings.echoTailMillis) ms tail)")
+                }
+                echoState = e
+                try SpeexError.check(cspx_echo_set_sampling_rate(e, Int32(Self.sampleRate)), "set echo canceller sample rate")
+                try SpeexError.check(cspx_pre_set_echo_state(state, e), "tie the preprocessor to the echo canceller")
+            }
             try SpeexError.check(cspx_pre_set_denoise(state, settings.denoise ? 1 : 0), "set denoise")
             if settings.denoise {
                 try SpeexError.check(cspx_pre_set_noise_suppress(state, Int32(settings.noiseSuppressDB)), "set noise suppression \(settings.noiseSuppressDB) dB")
@@ -36,11 +58,20 @@ public final class SpeechProcessor {
             try SpeexError.check(cspx_pre_set_dereverb(state, 0), "set dereverb off")
         } catch {
             speex_preprocess_state_destroy(state)
+            if let echoState { speex_echo_state_destroy(echoState) }
             throw error
         }
+        echo = echoState
+        cancelled = [Int16](repeating: 0, count: settings.echoCancel ? Self.blockSamples : 0)
     }
 
-    deinit { speex_preprocess_state_destroy(handle) }
+    deinit {
+        speex_preprocess_state_destroy(handle)
+        if let echo { speex_echo_state_destroy(echo) }
+    }
+
+    /// Whether the echo canceller runs (`process(_:farEnd:)` uses the far end).
+    public var cancelsEcho: Bool { echo != nil }
 
     /// The AGC's present gain in dB (0 with the AGC off).
     public var agcGainDB: Int {
@@ -57,25 +88,100 @@ public final class SpeechProcessor {
         guard cspx_pre_get_denoise(handle, &denoise) == 0, cspx_pre_get_noise_suppress(handle, &suppress) == 0,
               cspx_pre_get_agc(handle, &agc) == 0, cspx_pre_get_agc_level(handle, &level) == 0,
               cspx_pre_get_agc_max_gain(handle, &maxGain) == 0 else { return nil }
-        return SpeechSettings(denoise: denoise != 0, agc: agc != 0, noiseSuppressDB: Int(suppress), agcLevel: level, agcMaxGainDB: Int(maxGain))
+        var echoCancel = false, tailMillis = settings.echoTailMillis
+        if let echo {
+            var rate: Int32 = 0, block: Int32 = 0, tail: Int32 = 0
+            guard cspx_echo_get_sampling_rate(echo, &rate) == 0, cspx_echo_get_frame_size(echo, &block) == 0,
+                  cspx_echo_get_impulse_response_size(echo, &tail) == 0,
+                  rate == Self.sampleRate, block == Self.blockSamples else { return nil }
+            echoCancel = true
+            tailMillis = Int(tail) * 1000 / Self.sampleRate
+        }
+        return SpeechSettings(denoise: denoise != 0, agc: agc != 0, echoCancel: echoCancel, noiseSuppressDB: Int(suppress),
+                              agcLevel: level, agcMaxGainDB: Int(maxGain), echoTailMillis: tailMillis)
     }
 
-    /// Processes `frame` in place; its length must be a whole number of 10 ms blocks.
+    /// Processes `frame` in place; its length must be a whole number of 10 ms blocks. With the
+    /// echo canceller on, the far end is taken as silent (nothing played).
     public func process(_ frame: inout [Int16]) throws(SpeexError) {
+        try run(&frame, farEnd: nil)
+    }
+
+    /// Processes `frame` in place with `farEnd`, what the speakers played over the same span
+    /// (as many samples; ignored with the echo canceller off).
+    public func process(_ frame: inout [Int16], farEnd: [Int16]) throws(SpeexError) {
+        guard farEnd.count == frame.count else {
+            throw SpeexError(code: -1, call: "process: \(farEnd.count) far-end samples for \(frame.count) captured")
+        }
+        try run(&frame, farEnd: farEnd)
+    }
+
+    private func run(_ frame: inout [Int16], farEnd: [Int16]?) throws(SpeexError) {
         let count = frame.count
         guard count % Self.blockSamples == 0 else {
             throw SpeexError(code: -1, call: "process: \(count) samples is not a whole number of \(Self.blockSamples)-sample blocks")
         }
+        let n = Self.blockSamples
         let ok = frame.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return count == 0 }
-            for offset in stride(from: 0, to: count, by: Self.blockSamples) {
-                // The result is the VAD's verdict (off here), never an error.
-                _ = speex_preprocess_run(handle, base + offset)
+            guard let echo else {
+                for offset in stride(from: 0, to: count, by: n) {
+                    // The result is the VAD's verdict (off here), never an error.
+                    _ = speex_preprocess_run(handle, base + offset)
+                }
+                return true
             }
-            return true
+            return cancelled.withUnsafeMutableBufferPointer { out -> Bool in
+                guard let o = out.baseAddress else { return false }
+                for offset in stride(from: 0, to: count, by: n) {
+                    let played = withFarEnd(farEnd, offset: offset) { far -> Bool? in
+                        guard let far else { return nil }
+                        speex_echo_cancellation(echo, base + offset, far, o)
+                        var energy = 0
+                        for i in 0..<n { energy += Int(far[i]) * Int(far[i]) }
+                        return energy > Self.playingEnergy
+                    }
+                    guard let played else { return false }
+                    steerAGC(farEndPlaying: played)
+                    (base + offset).update(from: o, count: n)
+                    _ = speex_preprocess_run(handle, base + offset)
+                }
+                return true
+            }
         }
         guard ok else { throw SpeexError(code: -1, call: "process: no buffer") }
     }
+
+    /// A far-end block louder than -50 dBFS RMS is the speakers playing (sum of squares).
+    private static let playingEnergy = 480 * 104 * 104
+
+    /// While the speakers play, and for the echo tail after, the AGC may lower its gain but not
+    /// raise it: before the canceller has converged it would take the echo for a quiet talker
+    /// and raise it (and then what the canceller leaves). Its own limit is back afterwards.
+    private func steerAGC(farEndPlaying: Bool) {
+        guard settings.agc else { return }
+        if farEndPlaying {
+            farEndHold = max(settings.echoTailMillis / 10, 1)
+        } else if farEndHold > 0 {
+            farEndHold -= 1
+        }
+        let cap = farEndHold > 0
+        guard cap != agcCapped else { return }
+        agcCapped = cap
+        var gain: Int32 = 0
+        if cap { _ = cspx_pre_get_agc_gain(handle, &gain) }
+        // Cannot fail: speexdsp accepted the AGC's requests in init.
+        _ = cspx_pre_set_agc_max_gain(handle, cap ? max(gain, 0) : Int32(settings.agcMaxGainDB))
+    }
+
+    /// Calls `body` with the block of `farEnd` at `offset`, or with a silent block.
+    private func withFarEnd<R>(_ farEnd: [Int16]?, offset: Int, _ body: (UnsafePointer<Int16>?) -> R) -> R {
+        guard let farEnd else { return Self.silence.withUnsafeBufferPointer { body($0.baseAddress) } }
+        return farEnd.withUnsafeBufferPointer { body($0.baseAddress.map { $0 + offset }) }
+    }
+
+    /// A block of nothing played (read only).
+    private static let silence = [Int16](repeating: 0, count: blockSamples)
 
     /// Whether frames of `samples` samples can be processed (whole 10 ms blocks).
     public static func accepts(frameSamples samples: Int) -> Bool { samples > 0 && samples % blockSamples == 0 }

@@ -1,5 +1,5 @@
 /// What the microphone's cleaning does before the talk gate and the encoder: speexdsp's noise
-/// suppression and automatic gain control, each on or off.
+/// suppression, automatic gain control and echo cancellation, each on or off.
 public struct SpeechSettings: Equatable, Sendable {
     /// Noise suppression (fan, hum, hiss; steady noise learnt in the pauses).
     public var denoise: Bool
@@ -13,28 +13,38 @@ public struct SpeechSettings: Equatable, Sendable {
     public var agcLevel: Float
     /// Largest gain the AGC may apply, in dB.
     public var agcMaxGainDB: Int
+    /// Acoustic echo cancellation: what the speakers play (the playback mix) is taken out of
+    /// the microphone, and what is left of it suppressed with the noise.
+    public var echoCancel: Bool
+    /// The longest echo the canceller can take out, in ms: the delay from the mix to the
+    /// microphone (device buffers, the room) must fit in it.
+    public var echoTailMillis: Int
 
-    public init(denoise: Bool = true, agc: Bool = true, noiseSuppressDB: Int = -30, agcLevel: Float = 20000, agcMaxGainDB: Int = 30) {
+    public init(denoise: Bool = true, agc: Bool = true, echoCancel: Bool = true, noiseSuppressDB: Int = -30,
+                agcLevel: Float = 20000, agcMaxGainDB: Int = 30, echoTailMillis: Int = 250) {
         self.denoise = denoise
         self.agc = agc
+        self.echoCancel = echoCancel
+        self.echoTailMillis = echoTailMillis
         self.noiseSuppressDB = noiseSuppressDB
         self.agcLevel = agcLevel
         self.agcMaxGainDB = agcMaxGainDB
     }
 
     /// Nothing done: the microphone is sent as it is, sample for sample.
-    public static let off = SpeechSettings(denoise: false, agc: false)
+    public static let off = SpeechSettings(denoise: false, agc: false, echoCancel: false)
 
     /// Whether any processing runs (with none, no speexdsp state is made at all).
-    public var isActive: Bool { denoise || agc }
+    public var isActive: Bool { denoise || agc || echoCancel }
 
-    /// In words, for a status line: "noise suppression and AGC", "AGC only", "as captured".
+    /// In words, for a status line: "noise suppression, AGC and echo cancellation",
+    /// "AGC only", "as captured".
     public var summary: String {
-        switch (denoise, agc) {
-        case (true, true): return "noise suppression and AGC"
-        case (true, false): return "noise suppression only"
-        case (false, true): return "AGC only"
-        case (false, false): return "as captured"
+        let parts = [denoise ? "noise suppression" : nil, agc ? "AGC" : nil, echoCancel ? "echo cancellation" : nil].compactMap { $0 }
+        switch parts.count {
+        case 0: return "as captured"
+        case 1: return parts[0] + " only"
+        default: return parts.dropLast().joined(separator: ", ") + " and " + parts[parts.count - 1]
         }
     }
 }

@@ -3,7 +3,8 @@ import PTTAudioCore
 import PTTSystem
 
 /// The sending half: takes captured audio from a `SampleRing`, cleans it with the
-/// `SpeechProcessor` (noise suppression, AGC; when switched on), runs it through the `TalkGate`
+/// `SpeechProcessor` (noise suppression, AGC, echo cancellation against what the
+/// `EchoReference` says was played; each when switched on), runs it through the `TalkGate`
 /// and the `OpusEncoder`, and hands each encoded `Frame` (START/END set, seq
 /// continuing) to `sink` at the pace of the capture, one frame per frame duration.
 ///
@@ -44,6 +45,7 @@ public final class Transmitter: @unchecked Sendable {
     private let sink: Sink
     private let encoder: OpusEncoder
     private let processor: SpeechProcessor?
+    private let echoReference: EchoReference?
     private let lock = ConditionLock()
     private var thread: AudioThread?
     // Protected by lock:
@@ -56,11 +58,14 @@ public final class Transmitter: @unchecked Sendable {
     /// - Parameters:
     ///   - ring: where the capture engine puts samples.
     ///   - gate: talk gate settings; their frame length is replaced by the codec's.
-    ///   - processing: noise suppression and AGC before the gate, so that vox decides on the
-    ///     cleaned signal and the level meter shows what is sent (default: none).
+    ///   - processing: echo cancellation, noise suppression and AGC before the gate, so that vox
+    ///     decides on the cleaned signal and the level meter shows what is sent (default: none).
+    ///   - echoReference: what the speakers played, for the echo canceller (with
+    ///     `processing.echoCancel`; without it the far end is taken as silent).
     ///   - firstSeq: the gate's first sequence number.
     public init(ring: SampleRing, gate: TalkGate.Configuration, codec: OpusSettings = OpusSettings(),
-                processing: SpeechSettings = .off, firstSeq: UInt16 = 0, sink: @escaping Sink) throws {
+                processing: SpeechSettings = .off, echoReference: EchoReference? = nil, firstSeq: UInt16 = 0,
+                sink: @escaping Sink) throws {
         self.settings = try codec.validated()
         self.encoder = try OpusEncoder(settings)
         self.processing = processing
@@ -72,6 +77,7 @@ public final class Transmitter: @unchecked Sendable {
         } else {
             self.processor = nil
         }
+        self.echoReference = processing.echoCancel ? echoReference : nil
         var g = gate
         g.frameMillis = settings.frameMillis
         self.gate = TalkGate(g, firstSeq: firstSeq)
@@ -122,10 +128,20 @@ public final class Transmitter: @unchecked Sendable {
 
     private func run() {
         let n = encoder.frameSamples
+        var farEnd = [Int16](repeating: 0, count: echoReference == nil ? 0 : n)
         while lock.withLock({ running }) {
             guard case (var samples, let remaining)? = ring.read(n, waitingUntil: MonotonicClock.now() + 100_000_000) else { continue }
             // In place, on the frame the gate gets (a frame is whole 10 ms blocks: checked in init).
-            if let processor { try? processor.process(&samples) }
+            if let processor {
+                if let echoReference {
+                    // The far end is taken on every captured frame, sent or not, so the
+                    // canceller keeps converging and the two streams stay in step.
+                    echoReference.take(into: &farEnd)
+                    try? processor.process(&samples, farEnd: farEnd)
+                } else {
+                    try? processor.process(&samples)
+                }
+            }
             let (step, loss) = lock.withLock { () -> (TalkGate.Step, Int?) in
                 level = AudioLevel(measuring: samples)
                 let step = gate.process(samples, backlog: remaining / n)

@@ -192,9 +192,10 @@ func cpu(_ path: String, seconds: Double) throws {
     print("max_rss_mib \(format3(maxRSSMiB()))")
 }
 
-/// The microphone's cleaning (`SpeechProcessor`, ptt's defaults: noise suppression and AGC)
-/// over 20 ms frames of `path` (or of a generated 140 Hz voice over white noise), several
-/// rounds; the per-frame cost and its share of one core in real time.
+/// The microphone's cleaning (`SpeechProcessor`) over 20 ms frames of `path` (or of a
+/// generated 140 Hz voice over white noise), several rounds: noise suppression and AGC, then
+/// ptt's defaults (with echo cancellation, the far end being the same audio 1.5 s on, echoed
+/// into the microphone); the per-frame cost and its share of one core in real time.
 func processing(_ path: String?) throws {
     var pcm: [Int16]
     if let path {
@@ -211,25 +212,40 @@ func processing(_ path: String?) throws {
     let input = frames(pcm, 960)
     guard !input.isEmpty else { fail("processing: no whole 20 ms frame in the input") }
     let rounds = 5
-    var frame = [Int16](repeating: 0, count: 960)
-    // CPU time (the process runs this one thread), so that other work on the machine does not
-    // count; wall time beside it.
-    let cpu0 = cpuSeconds(), wall0 = MonotonicClock.now()
-    for _ in 0..<rounds {
-        let processor = try SpeechProcessor()
-        for f in input {
-            frame.withUnsafeMutableBufferPointer { dst in f.withUnsafeBufferPointer { src in
-                for k in 0..<960 { dst[k] = src[k] }
-            } }
-            try processor.process(&frame)
+    // The far end for echo cancellation: the same audio 1.5 s on, and the microphone hears
+    // it back 10 dB down after 50 ms over its own talker (double talk throughout: the
+    // canceller's most expensive case is no cheaper than this).
+    let far = frames((0..<pcm.count).map { pcm[($0 + 72_000) % pcm.count] }, 960)
+    let flat = far.flatMap { $0 }
+    let mic = input.enumerated().map { f, frame in
+        frame.enumerated().map { k, v in
+            let i = f * 960 + k - 2400
+            return Int16(clamping: Int(v) + (i >= 0 ? Int(flat[i]) * 316 / 1000 : 0))
         }
     }
-    let n = Double(rounds * input.count)
-    let micros = (cpuSeconds() - cpu0) * 1e6 / n
-    let wallMicros = Double(MonotonicClock.now() - wall0) / 1000 / n
-    print("frames \(rounds * input.count)")
-    print("process_cpu_us_per_frame \(format3(micros)) wall_us_per_frame \(format3(wallMicros))")
-    print("process_percent_of_one_core \(format2(micros / 20_000 * 100))")
+    for (name, settings) in [("process", SpeechSettings(echoCancel: false)), ("echo_process", SpeechSettings())] {
+        var frame = [Int16](repeating: 0, count: 960)
+        let source = settings.echoCancel ? mic : input
+        // CPU time (the process runs this one thread), so that other work on the machine does not
+        // count; wall time beside it.
+        let cpu0 = cpuSeconds(), wall0 = MonotonicClock.now()
+        for _ in 0..<rounds {
+            let processor = try SpeechProcessor(settings)
+            for (f, samples) in source.enumerated() {
+                frame.withUnsafeMutableBufferPointer { dst in samples.withUnsafeBufferPointer { src in
+                    for k in 0..<960 { dst[k] = src[k] }
+                } }
+                if settings.echoCancel { try processor.process(&frame, farEnd: far[f]) } else { try processor.process(&frame) }
+            }
+        }
+        let n = Double(rounds * source.count)
+        let micros = (cpuSeconds() - cpu0) * 1e6 / n
+        let wallMicros = Double(MonotonicClock.now() - wall0) / 1000 / n
+        print("\(name): \(settings.summary)")
+        print("frames \(rounds * source.count)")
+        print("\(name)_cpu_us_per_frame \(format3(micros)) wall_us_per_frame \(format3(wallMicros))")
+        print("\(name)_percent_of_one_core \(format2(micros / 20_000 * 100))")
+    }
 }
 
 final class Counter: @unchecked Sendable {

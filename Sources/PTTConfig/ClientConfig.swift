@@ -21,6 +21,7 @@ public enum ClientConfig {
         "expected-loss": .value, "low-latency": .flag, "period-ms": .value, "mode": .value, "tail-ms": .value,
         "pre-roll-ms": .value, "vox-threshold": .value, "cues": .negatedFlag("no-cues"), "stereo": .flag,
         "processing": .negatedFlag("no-processing"), "denoise": .negatedFlag("no-denoise"), "agc": .negatedFlag("no-agc"),
+        "echo-cancel": .negatedFlag("no-echo-cancel"),
     ]
 
     /// Settings of the connection (`ptt join`, `ptt rooms`).

@@ -13,6 +13,8 @@ final class AudioEngines: Sendable {
     let playback: PlaybackEngine
     let capture: CaptureEngine?
     let transmitter: Transmitter?
+    /// What the speakers played, for the echo canceller (nil with it off or only listening).
+    let echoReference: EchoReference?
 
     /// The receiver for `playback`'s output (mono or stereo, cues on or off).
     static func receiver(for playback: PlaybackOptions) -> Receiver {
@@ -23,7 +25,8 @@ final class AudioEngines: Sendable {
 
     /// `gate`: nil only listens (no capture, no transmitter); else `input` is the microphone
     /// and `codec` the encoder's settings, `processing` the microphone's cleaning before the
-    /// gate. `output` replaces the playback
+    /// gate (with `echoCancel`, every period mixed is also handed to the transmitter as the
+    /// echo canceller's far end). `output` replaces the playback
     /// device. `beforeMix` runs on the playback thread before each period is mixed (with the
     /// time it is mixed at), `played` after, with the period. `sink` gets each encoded frame on
     /// the transmit thread.
@@ -33,10 +36,14 @@ final class AudioEngines: Sendable {
          beforeMix: (@Sendable (UInt64) -> Void)? = nil, played: (@Sendable ([Int16]) -> Void)? = nil,
          sink: @escaping @Sendable (Transmitter.Frame) -> Void) throws {
         self.receiver = receiver
+        let reference: EchoReference? = gate != nil && processing.echoCancel ? EchoReference() : nil
+        echoReference = reference
+        let channels = options.channels
         let render: PlaybackEngine.Render = { buffer, frames in
             let now = MonotonicClock.now()
             beforeMix?(now)
             receiver.render(into: &buffer, frames: frames, at: now)
+            reference?.played(buffer, frames: frames, channels: channels)
             played?(buffer)
         }
         if let output {
@@ -46,7 +53,8 @@ final class AudioEngines: Sendable {
         }
         if let gate {
             let capture = CaptureEngine(device: input, periodMillis: options.periodMillis)
-            transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: codec, processing: processing, sink: sink)
+            transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: codec, processing: processing,
+                                          echoReference: reference, sink: sink)
             self.capture = capture
         } else {
             capture = nil

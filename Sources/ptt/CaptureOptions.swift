@@ -24,7 +24,7 @@ struct CaptureOptions: ParsableArguments {
     var voxThresholdOption: Double?
     var voxThreshold: Double { voxThresholdOption ?? -40 }
 
-    @Flag(name: .customLong("no-processing"), help: "Send the microphone as it is: no noise suppression, no automatic gain control.")
+    @Flag(name: .customLong("no-processing"), help: "Send the microphone as it is: no noise suppression, no automatic gain control, no echo cancellation.")
     var noProcessing = false
 
     @Flag(name: .customLong("no-denoise"), help: "No noise suppression on the microphone (fan, hum and hiss are sent).")
@@ -33,13 +33,17 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .customLong("no-agc"), help: "No automatic gain control on the microphone (its level is sent as it is).")
     var noAGC = false
 
-    /// The microphone's cleaning before the talk gate and the encoder: noise suppression and
-    /// AGC, on unless switched off.
+    @Flag(name: .customLong("no-echo-cancel"), help: "No echo cancellation (what the speakers play may be sent back from the microphone; fine with headphones). ptt echo never cancels.")
+    var noEchoCancel = false
+
+    /// The microphone's cleaning before the talk gate and the encoder: noise suppression, AGC
+    /// and echo cancellation, on unless switched off.
     var speechSettings: SpeechSettings {
         if noProcessing { return .off }
         var s = SpeechSettings()
         s.denoise = !noDenoise
         s.agc = !noAGC
+        s.echoCancel = !noEchoCancel
         return s
     }
 
@@ -47,7 +51,7 @@ struct CaptureOptions: ParsableArguments {
     var sources = OptionSources(ConfigTable())
 
     enum CodingKeys: String, CodingKey {
-        case inputOption, mode, tailMillisOption, preRollMillis, voxThresholdOption, noProcessing, noDenoise, noAGC
+        case inputOption, mode, tailMillisOption, preRollMillis, voxThresholdOption, noProcessing, noDenoise, noAGC, noEchoCancel
     }
 
     /// Talk gate settings for frames of `frameMillis`, with `defaultMode` when --mode is not given.
@@ -78,6 +82,7 @@ struct CaptureOptions: ParsableArguments {
         sources.fill(flag: &noProcessing, "processing", option: "--no-processing", on: false)
         sources.fill(flag: &noDenoise, "denoise", option: "--no-denoise", on: false)
         sources.fill(flag: &noAGC, "agc", option: "--no-agc", on: false)
+        sources.fill(flag: &noEchoCancel, "echo-cancel", option: "--no-echo-cancel", on: false)
         self.sources = sources
         func refuse(_ message: String, _ keys: String...) -> ValidationError { ValidationError(message + sources.note(blaming: keys)) }
         guard TalkGate.Configuration.tailRange.contains(tailMillis) else {

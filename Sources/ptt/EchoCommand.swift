@@ -37,6 +37,16 @@ struct EchoCommand: AsyncParsableCommand {
 
     static let interrupted = Atomic<Bool>(false)
 
+    /// The microphone's cleaning for the test: the user's, without echo cancellation. What
+    /// comes back is the user's own voice played a second later; cancelling it from the
+    /// microphone would hide what the test is for (hearing how the microphone sounds, and
+    /// whether the speakers reach it).
+    var processing: SpeechSettings {
+        var s = audio.capture.speechSettings
+        s.echoCancel = false
+        return s
+    }
+
     func run() async throws {
         let settings = audio.opusSettings
         let gate = audio.gateConfiguration(defaultMode: .open)
@@ -44,7 +54,7 @@ struct EchoCommand: AsyncParsableCommand {
         let delayLine = DelayLine(delayNanos: UInt64(delayMillis) * .millisecond)
         let speaker: UInt32 = 1
         let engines = try AudioEngines(playback: audio.playback, codec: settings, input: audio.input,
-                                       processing: audio.capture.speechSettings, receiver: receiver, gate: gate, beforeMix: { now in
+                                       processing: processing, receiver: receiver, gate: gate, beforeMix: { now in
             for frame in delayLine.due(at: now) { receiver.receive(frame, at: now) }
         }) { frame in
             delayLine.push(frame.audioFrame(source: speaker))
@@ -61,7 +71,7 @@ struct EchoCommand: AsyncParsableCommand {
             EchoCommand.interrupted.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)
         }
-        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms; microphone: \(audio.capture.speechSettings.summary). q or Ctrl-C stops.")
+        print("\(settings); \(gate.mode.rawValue) mode; echo after \(delayMillis) ms; microphone: \(processing.summary). q or Ctrl-C stops.")
         QuitKey.start()
         defer { QuitKey.restore() }
         engines.start()

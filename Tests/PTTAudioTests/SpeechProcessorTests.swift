@@ -133,10 +133,12 @@ import Testing
         dup2(file, 2)
         for denoise in [false, true] {
             for agc in [false, true] {
-                let processor = try? SpeechProcessor(SpeechSettings(denoise: denoise, agc: agc))
-                var frame = [Int16](repeating: 100, count: 960)
-                try? processor?.process(&frame)
-                #expect(processor != nil)
+                for echoCancel in [false, true] {
+                    let processor = try? SpeechProcessor(SpeechSettings(denoise: denoise, agc: agc, echoCancel: echoCancel))
+                    var frame = [Int16](repeating: 100, count: 960)
+                    try? processor?.process(&frame, farEnd: [Int16](repeating: 50, count: 960))
+                    #expect(processor != nil)
+                }
             }
         }
         fflush(nil)
@@ -205,12 +207,13 @@ import Testing
 
     /// Feeds `frames` through a transmitter in open mode, a frame at a time as capture would,
     /// and returns the packets it sent.
-    static func transmit(_ frames: [[Int16]], mode: TalkGate.Mode = .open, processing: SpeechSettings) async throws -> (payloads: [[UInt8]], sentAt: [Int]) {
+    static func transmit(_ frames: [[Int16]], mode: TalkGate.Mode = .open, processing: SpeechSettings,
+                         echoReference: EchoReference? = nil) async throws -> (payloads: [[UInt8]], sentAt: [Int]) {
         let ring = SampleRing(capacity: 48_000)
         let sent = Box<[[UInt8]]>([])
         let index = Box<[Int]>([])
         let fed = Box<Int>(0)
-        let tx = try Transmitter(ring: ring, gate: .init(mode: mode), processing: processing) { f in
+        let tx = try Transmitter(ring: ring, gate: .init(mode: mode), processing: processing, echoReference: echoReference) { f in
             sent.mutate { $0.append(f.payload) }
             index.mutate { $0.append(fed.value) }
         }

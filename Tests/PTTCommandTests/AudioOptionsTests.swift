@@ -29,7 +29,7 @@ import Testing
         #expect(!noDenoise.denoise && noDenoise.agc)
         let noAGC = try AudioOptions.parse(["--no-agc"]).capture.speechSettings
         #expect(noAGC.denoise && !noAGC.agc)
-        #expect(try AudioOptions.parse(["--no-denoise", "--no-agc"]).capture.speechSettings == .off)
+        #expect(try AudioOptions.parse(["--no-denoise", "--no-agc"]).capture.speechSettings == SpeechSettings(denoise: false, agc: false))
 
         func configured(_ file: String?, _ environment: [String: String], _ args: [String] = []) throws -> CaptureOptions {
             let table = try ClientConfig.table(file: file.map { try TOML.parse($0) }, environment: environment, accepted: ClientConfig.joinKeys)
@@ -50,6 +50,39 @@ import Testing
         // The file and the environment give `echo` the same settings as `join`.
         #expect(ClientConfig.audioKeys["processing"] == .negatedFlag("no-processing"))
         #expect(ClientConfig.audioKeys["denoise"] == .negatedFlag("no-denoise") && ClientConfig.audioKeys["agc"] == .negatedFlag("no-agc"))
+    }
+
+    /// Echo cancellation is on with the rest of the processing; `--no-echo-cancel`, the
+    /// `echo-cancel` key or `PTT_ECHO_CANCEL` switch it off, and so does `--no-processing`.
+    /// `ptt echo` never cancels: it plays the user back to be heard.
+    @Test func echoCancelSwitch() throws {
+        #expect(try AudioOptions.parse([]).capture.speechSettings.echoCancel)
+        let off = try AudioOptions.parse(["--no-echo-cancel"]).capture.speechSettings
+        #expect(!off.echoCancel && off.denoise && off.agc)
+        #expect(try AudioOptions.parse(["--no-processing"]).capture.speechSettings == .off)
+        let onlyEcho = try AudioOptions.parse(["--no-denoise", "--no-agc"]).capture.speechSettings
+        #expect(onlyEcho.echoCancel && !onlyEcho.denoise && !onlyEcho.agc && onlyEcho.isActive)
+        #expect(try AudioOptions.parse(["--no-denoise", "--no-agc", "--no-echo-cancel"]).capture.speechSettings == .off)
+
+        func configured(_ file: String?, _ environment: [String: String], _ args: [String] = []) throws -> CaptureOptions {
+            let table = try ClientConfig.table(file: file.map { try TOML.parse($0) }, environment: environment, accepted: ClientConfig.joinKeys)
+            var options = try CaptureOptions.parse(args)
+            try options.validate(defaults: table)
+            return options
+        }
+        let file = try configured("mode = \"vox\"\necho-cancel = false", [:])
+        #expect(!file.speechSettings.echoCancel && file.speechSettings.denoise)
+        #expect(file.sources.origin("echo-cancel") == .file(path: "config.toml", line: 2))
+        let env = try configured(nil, ["PTT_ECHO_CANCEL": "off"])
+        #expect(!env.speechSettings.echoCancel && env.speechSettings.agc)
+        #expect(env.sources.origin("echo-cancel") == .environment("PTT_ECHO_CANCEL"))
+        #expect(try configured("echo-cancel = true", [:]).speechSettings == SpeechSettings())
+        #expect(try !configured(nil, ["PTT_ECHO_CANCEL": "1"], ["--no-echo-cancel"]).speechSettings.echoCancel)
+        #expect(ClientConfig.audioKeys["echo-cancel"] == .negatedFlag("no-echo-cancel"))
+
+        #expect(try !EchoCommand.parse([]).processing.echoCancel)
+        let echo = try EchoCommand.parse(["--no-agc"]).processing
+        #expect(echo.denoise && !echo.agc && !echo.echoCancel)
     }
 
     @Test func lowLatencyProfile() throws {

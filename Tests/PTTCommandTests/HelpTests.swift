@@ -5,7 +5,7 @@ import Testing
 
 /// Each command's help lists what it uses and only that.
 @Suite struct HelpTests {
-    static let capture = ["--input", "--mode", "--tail-ms", "--pre-roll-ms", "--vox-threshold", "--no-processing", "--no-denoise", "--no-agc"]
+    static let capture = ["--input", "--mode", "--tail-ms", "--pre-roll-ms", "--vox-threshold", "--no-processing", "--no-denoise", "--no-agc", "--no-echo-cancel"]
     static let playback = ["--output", "--period-ms", "--no-cues", "--stereo"]
     static let codec = ["--frame-ms", "--bitrate", "--complexity", "--expected-loss", "--low-latency"]
     static let connection = ["--relay", "--token", "--tls-ca", "--tls-insecure"]
