@@ -54,36 +54,38 @@ import Testing
 
     /// Reconnecting does not reset an address's text rate.
     @Test func textRateOutlivesReconnects() async throws {
-        try await withRelay({ $0.addresses.exemptLoopback = false; $0.addresses.textRate = 5 }) { relay in
-            // Bursts of 10 for the address; each connection alone may send 80 at once.
+        try await withRelay({ $0.addresses.exemptLoopback = false; $0.addresses.textRate = 1 }) { relay in
+            // A burst of 2 for the address (each connection alone may send 80 at once): alice
+            // spends it, and leaves.
             let a = try await TestClient.connect(relay.url("r"))
             try await a.hello("alice")
-            for _ in 0..<9 { try await a.send(#"{"t":"chat","text":"spam"}"#) }
+            try await a.send(#"{"t":"chat","text":"spam"}"#)
             await a.close()
-            // Its successor finds the bucket as alice left it: closed within 30 messages
-            // however slowly this machine sends them (unless it takes over 4 s).
+            // Her successor finds the bucket as she left it, refilling at one message a second:
+            // closed within 30 messages unless sending them takes this machine 25 s.
             let b = try await TestClient.connect(relay.url("r"))
             do {
                 try await b.send(#"{"t":"hello","v":1,"from":7,"name":"bob","agent":"test/1","listen":false}"#)
                 for _ in 0..<30 { try await b.send(#"{"t":"chat","text":"spam"}"#) }
             } catch {}
-            let r = try await b.closeCode()
+            let r = try await b.closeCode(timeout: .seconds(10))
             #expect(r.code == 1008 && r.word == "rate-limit")
         }
     }
 
     /// Reconnecting does not reset an address's frame rate.
     @Test func frameRateOutlivesReconnects() async throws {
-        try await withRelay({ $0.addresses.exemptLoopback = false; $0.addresses.binaryRate = 50 }) { relay in
-            // Bursts of 100 for the address; each connection alone may send 400 at once.
+        try await withRelay({ $0.addresses.exemptLoopback = false; $0.addresses.binaryRate = 5 }) { relay in
+            // A burst of 10 for the address (each connection alone may send 400 at once).
             let a = try await TestClient.connect(relay.url("r"))
             try await a.hello("alice")
-            for seq in 0..<100 { try await a.send(binary: frame(seq: UInt16(seq))) }
+            for seq in 0..<10 { try await a.send(binary: frame(seq: UInt16(seq))) }
             await a.close()
+            // Refilling at 5 a second: closed within 300 frames unless sending them takes 58 s.
             let b = try await TestClient.connect(relay.url("r"))
             try await b.hello("bob")
             do { for seq in 0..<300 { try await b.send(binary: frame(seq: UInt16(seq))) } } catch {}
-            let r = try await b.closeCode()
+            let r = try await b.closeCode(timeout: .seconds(10))
             #expect(r.code == 1008 && r.word == "rate-limit")
         }
     }
