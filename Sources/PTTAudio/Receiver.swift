@@ -260,10 +260,8 @@ public final class Receiver: @unchecked Sendable {
                 let n = min(frames, replayQueue.count - replayPlayed)
                 replayLocal.append(contentsOf: replayQueue[replayPlayed..<(replayPlayed + n)])
                 replayPlayed += n
-                if replayPlayed == replayQueue.count {
-                    replayQueue = []
-                    replayPlayed = 0
-                }
+                // Played out: the samples stay until the next replay replaces them (on its
+                // caller's thread), so nothing is freed on the playback thread.
             }
             if !cueQueue.isEmpty {
                 cueLocal.append(contentsOf: cueQueue)

@@ -18,6 +18,12 @@ public struct SpurtHistory: Sendable {
         public var packets: [[UInt8]]
         public var ended: Bool
 
+        /// Its duration in seconds with one decimal, as shown and in JSON (`3.2`).
+        public var durationText: String {
+            let tenths = durationNanos / 100_000_000
+            return "\(tenths / 10).\(tenths % 10)"
+        }
+
         /// What it lasts when played, from the packets' own durations, in ns.
         public var durationNanos: Int {
             packets.reduce(0) { $0 + SampleTime.nanos(OpusPacket.samples($1) ?? 960) }

@@ -103,18 +103,12 @@ enum JSONMode {
         emit(o)
     }
 
-    /// A duration in seconds with one decimal, as JSON.
-    static func seconds(_ nanos: Int) -> JSONValue {
-        let tenths = nanos / 100_000_000
-        return .number("\(tenths / 10).\(tenths % 10)")
-    }
-
     /// The `replays` event: what `replay N` would play, newest first.
     static func replays(_ call: Call) -> JSONObject {
         let now = MonotonicClock.now()
         let list = call.receiver.recentSpurts.reversed().enumerated().map { i, s -> JSONValue in
             .object(JSONObject([("back", .int(Int64(i + 1))), ("id", .int(Int64(s.speaker))), ("name", .string(call.speakerName(s.speaker))),
-                                ("seconds", seconds(s.durationNanos)),
+                                ("seconds", .number(s.durationText)),
                                 ("ago_s", .int(Int64(elapsed(from: s.started, to: now) / .second)))]))
         }
         return JSONObject([("event", .string("replays")), ("spurts", .array(list))])
@@ -144,7 +138,7 @@ enum JSONMode {
                     if let spurt = try call.receiver.replay(back: back, speed: fast ? 1.5 : 1) {
                         emit(JSONObject([("event", .string("replay")), ("back", .int(Int64(back))), ("id", .int(Int64(spurt.speaker))),
                                          ("name", .string(call.speakerName(spurt.speaker))),
-                                         ("seconds", seconds(spurt.durationNanos)), ("fast", .bool(fast))]))
+                                         ("seconds", .number(spurt.durationText)), ("fast", .bool(fast))]))
                     } else {
                         let heard = call.receiver.recentSpurts.count
                         emit(JSONObject([("event", .string("error")), ("code", .string("nothing-to-replay")),

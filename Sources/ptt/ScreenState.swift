@@ -120,13 +120,10 @@ final class ScreenState: Sendable {
             notice("\(m.displayName) left")
             values.withLock { v in
                 if v.selected == m.id { v.selected = nil }
-                if case .busy(let holder) = v.talkState, holder == nil || holder == m.displayName { v.talkState = .idle }
+                Self.floorFreed(by: m, &v)
             }
         case .talkStopped(let m):
-            // The floor is free again: the refusal no longer holds.
-            values.withLock { v in
-                if case .busy(let holder) = v.talkState, holder == nil || holder == m.displayName { v.talkState = .idle }
-            }
+            values.withLock { Self.floorFreed(by: m, &$0) }
         case .memberRenamed, .talkStarted:
             break
         case .micChanged(let m):
@@ -163,6 +160,11 @@ final class ScreenState: Sendable {
         case .ended(let reason):
             values.withLock { $0.connection = .disconnected(reason.message) }
         }
+    }
+
+    /// `m` stopped talking or left: a "busy" it caused no longer holds.
+    static func floorFreed(by m: Roster.Member, _ v: inout Values) {
+        if case .busy(let holder) = v.talkState, holder == nil || holder == m.displayName { v.talkState = .idle }
     }
 
     /// A press clears a previous denial: the user tries again.

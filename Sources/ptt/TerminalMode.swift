@@ -75,7 +75,7 @@ enum TerminalMode {
         case .replay(let back):
             do {
                 if let spurt = try call.receiver.replay(back: back) {
-                    state.notice("replaying \(call.speakerName(spurt.speaker)) (\(Self.seconds(spurt.durationNanos)) s)")
+                    state.notice("replaying \(call.speakerName(spurt.speaker)) (\(spurt.durationText) s)")
                 } else {
                     state.notice(call.receiver.recentSpurts.isEmpty ? "nothing to replay yet" : "no spurt \(back) back to replay")
                 }
@@ -87,7 +87,7 @@ enum TerminalMode {
             guard !spurts.isEmpty else { state.notice("nothing to replay yet"); break }
             let now = MonotonicClock.now()
             for (i, s) in spurts.reversed().enumerated() {
-                state.notice("\((i + 1) % 10): \(call.speakerName(s.speaker)), \(Self.seconds(s.durationNanos)) s, \(elapsed(from: s.started, to: now) / .second) s ago")
+                state.notice("\((i + 1) % 10): \(call.speakerName(s.speaker)), \(s.durationText) s, \(elapsed(from: s.started, to: now) / .second) s ago")
             }
             state.notice("press a digit to hear one again, any other key to leave it")
         case .cycleMode:
@@ -113,11 +113,6 @@ extension TerminalMode {
     static func picked(call: Call, state: ScreenState) -> (UInt32, String)? {
         guard let id = state.selected, let name = call.session.snapshot.roster[id]?.name else { return nil }
         return (id, name)
-    }
-
-    static func seconds(_ nanos: Int) -> String {
-        let tenths = nanos / 100_000_000
-        return "\(tenths / 10).\(tenths % 10)"
     }
 
     static func modeNotice(_ mode: TalkMode, micMuted: Bool) -> String {
