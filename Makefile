@@ -12,7 +12,8 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # check the installed man pages and the relay's unit).
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libspeexdsp-dev libncurses-dev \
                alsa-utils tmux espeak-ng sox opus-tools curl chromium python3 openssl \
-               pulseaudio pulseaudio-utils libasound2-plugins man-db systemd
+               pulseaudio pulseaudio-utils libasound2-plugins man-db systemd \
+               libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Installs the Debian packages of $(1) that are missing.

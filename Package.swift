@@ -49,6 +49,7 @@ let package = Package(
         .target(name: "PTTSessionCore", dependencies: ["PTTProtocol"]),
         .target(name: "PTTRelayCore", dependencies: ["PTTProtocol", "PTTConfig"]),
         .target(name: "PTTTerminalCore", dependencies: ["PTTProtocol"]),
+        .target(name: "PTTScribeCore", dependencies: ["PTTProtocol"]),
         // The shells' one POSIX funnel (EINTR, typed errno), whole-file reads and the monotonic clock.
         .target(name: "PTTSystem", dependencies: [
             "PTTProtocol", .product(name: "SystemPackage", package: "swift-system"), .product(name: "Logging", package: "swift-log"),
@@ -58,6 +59,8 @@ let package = Package(
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         // The microphone's cleaning before the talk gate and the encoder: noise suppression and AGC.
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // The scribe's recognizer: PocketSphinx with Debian's US English model.
+        .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx", providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
         .target(name: "PTTAudio", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTRecordingCore", "CALSA", "COpus", "CSpeexDSP"]),
         .target(name: "PTTTerminal", dependencies: ["PTTProtocol", "PTTSystem", "PTTTerminalCore", "CNCurses"]),
         // A test harness for PTTTerminal: draws a scripted ScreenModel; driven by the tmux tests.
@@ -75,6 +78,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The scribe: listens to a room, recognizes each spurt, sends captions, writes transcripts.
+        .target(name: "PTTScribe", dependencies: ["PTTProtocol", "PTTSystem", "PTTScribeCore", "PTTSessionCore", "PTTAudio", "PTTClient", "CPocketSphinx"]),
         .target(
             name: "PTTRelay",
             dependencies: [
@@ -112,7 +117,7 @@ let package = Package(
             name: "ptt",
             dependencies: [
                 "PTTProtocol", "PTTSystem", "PTTConfig", "PTTAudioCore", "PTTRecordingCore", "PTTSessionCore", "PTTRelayCore",
-                "PTTTerminalCore", "PTTAudio", "PTTClient", "PTTRelay", "PTTTerminal",
+                "PTTTerminalCore", "PTTAudio", "PTTClient", "PTTRelay", "PTTTerminal", "PTTScribeCore", "PTTScribe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -129,6 +134,8 @@ let package = Package(
         .testTarget(name: "PTTSessionCoreTests", dependencies: ["PTTSessionCore", "PTTAudioCore", "PTTProtocol"]),
         .testTarget(name: "PTTRelayCoreTests", dependencies: ["PTTRelayCore", "PTTConfig", "PTTProtocol"]),
         .testTarget(name: "PTTTerminalCoreTests", dependencies: ["PTTTerminalCore", "PTTProtocol"]),
+        .testTarget(name: "PTTScribeCoreTests", dependencies: ["PTTScribeCore", "PTTProtocol"]),
+        .testTarget(name: "PTTScribeTests", dependencies: ["PTTScribe", "PTTScribeCore", "PTTAudio", "PTTProtocol", "PTTSystem"]),
         .testTarget(
             name: "PTTClientTests",
             dependencies: [

@@ -80,9 +80,11 @@ public final class OpusDecoder {
     private let handle: OpaquePointer
     private var pcm = [Int16](repeating: 0, count: OpusDecoder.maxSamples)
 
-    public init() throws(OpusError) {
+    /// A decoder whose output is at `sampleRate` (8, 12, 16, 24 or 48 kHz): libopus renders any
+    /// of them directly, so a consumer at 16 kHz (the scribe's recognizer) needs no resampler.
+    public init(sampleRate: Int = OpusSettings.sampleRate) throws(OpusError) {
         var err: Int32 = 0
-        guard let dec = opus_decoder_create(Int32(OpusSettings.sampleRate), 1, &err) else {
+        guard let dec = opus_decoder_create(Int32(sampleRate), 1, &err) else {
             throw OpusError(code: err, call: "opus_decoder_create")
         }
         handle = dec

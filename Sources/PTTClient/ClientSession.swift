@@ -93,6 +93,11 @@ public final class ClientSession: Sendable {
         drive { $0.setMicMuted(muted) }
     }
 
+    /// Sends a scribe's caption of member `id`'s spurt to the room.
+    public func caption(about id: UInt32, name: String, text: String, final: Bool) {
+        drive { $0.caption(about: id, name: name, text: text, final: final) }
+    }
+
     /// Leaves the room: `bye`, close, and `run()` returns `.quit`.
     public func quit() {
         drive { $0.quit() }

@@ -320,6 +320,12 @@ public struct SessionCore: Sendable {
         guard isOpen, let message = try? ControlMessage.decode(bytes, limit: ControlMessage.maxRelayMessageSize) else {
             return []
         }
+        if let caption = CaptionMessage.parse(message), caption.from != myID {
+            let heard = link == .forwarder ? Self.events(roster.heard(id: caption.from, now: now, addUnknown: true)) : []
+            // The name the room knows now; the scribe's when the speaker has gone.
+            let name = roster[caption.about]?.name ?? caption.name
+            return heard + [.event(.caption(id: caption.about, name: name, text: caption.text, final: caption.final, scribe: caption.from))]
+        }
         if let mic = MicMessage.parse(message), mic.from != myID {
             let heard = link == .forwarder ? Self.events(roster.heard(id: mic.from, now: now, addUnknown: true)) : []
             return announcingMic(heard + Self.events(roster.setMicMuted(id: mic.from, mic.muted)))
@@ -480,6 +486,12 @@ public struct SessionCore: Sendable {
         guard isOpen else { return [] }
         return [.sendText(ControlMessage.chat(from: myID, text: text).encoded()),
                 .event(.chat(from: myID, name: config.name, text: text, own: true))]
+    }
+
+    /// Sends what a scribe recognized of a member's spurt (`caption`); nothing unless joined.
+    public func caption(about id: UInt32, name: String, text: String, final: Bool) -> [Action] {
+        guard case .joined = phase, Validation.isValidName(name), !text.isEmpty else { return [] }
+        return [.sendText(CaptionMessage(from: myID, about: id, name: name, text: text, final: final).encoded())]
     }
 
     // MARK: Helpers

@@ -53,6 +53,13 @@ extension SessionEvent {
             o["name"] = .string(name)
             o["text"] = .string(text)
             o["own"] = .bool(own)
+        case .caption(let id, let name, let text, let final, let scribe):
+            o["event"] = .string("caption")
+            o["id"] = .int(Int64(id))
+            o["name"] = .string(name)
+            o["text"] = .string(text)
+            o["final"] = .bool(final)
+            o["scribe"] = .int(Int64(scribe))
         case .denied(let reason, let holder):
             o["event"] = .string("denied")
             o["reason"] = .string(reason.rawValue)

@@ -18,6 +18,9 @@ public enum SessionEvent: Equatable, Sendable {
     /// Our own transmission started or stopped (what the relay was told).
     case transmitting(Bool)
     case chat(from: UInt32, name: String, text: String, own: Bool)
+    /// A scribe's caption of member `id`'s spurt; `final: false` is a partial one, replaced by
+    /// the next about the same member.
+    case caption(id: UInt32, name: String, text: String, final: Bool, scribe: UInt32)
     case denied(reason: Deny.Reason, holder: String?)
     /// The relay's `error` before it closes.
     case relayError(code: String, text: String)

@@ -99,6 +99,7 @@ public struct InputMapper: Equatable, Sendable {
                 boxOpen.toggle()
                 return [.toggleHelp]
             case "s": return [.toggleStats]
+            case "c": return [.toggleCaptions]
             default: return []
             }
         default:

@@ -311,29 +311,32 @@ public enum ScreenLayout {
         return fit([title.row] + shown, height: height)
     }
 
-    /// A chat message as rows: `time sender: text`, continuation lines indented.
+    /// A chat message as rows: `time sender: text`, continuation lines indented. A caption is
+    /// `time sender ~ text`, the name in the talking colour and the words underlined: what was
+    /// said, as a recognizer heard it.
     static func wrap(_ line: ScreenModel.ChatLine, width: Int) -> [ScreenRow] {
         let head = line.time + " "
         // Measured as shown: controls become placeholders one column wide.
-        let who = line.sender.isEmpty ? "* " : InertText.of(line.sender) + ": "
+        let who = line.sender.isEmpty ? "* " : InertText.of(line.sender) + (line.caption ? " ~ " : ": ")
+        let textStyle: TextStyle = line.sender.isEmpty ? [.dim] : line.caption ? [.underline] : []
         let indent = min(DisplayWidth.of(head), max(0, width / 3))
         var rows: [ScreenRow] = []
         var b = RowBuilder(width: width)
         b.add(head, [.dim])
-        b.add(who, line.sender.isEmpty ? [.dim] : [.bold], line.sender.isEmpty ? .normal : .accent)
+        b.add(who, line.sender.isEmpty ? [.dim] : [.bold], line.sender.isEmpty ? .normal : line.caption ? .talking : .accent)
         var words = Array(InertText.of(line.text).split(separator: " ", omittingEmptySubsequences: false).map(String.init))
         var first = true
         while !words.isEmpty {
             let word = words[0]
             let w = DisplayWidth.of(word) + (first ? 0 : 1)
             if w <= b.remaining {
-                b.add((first ? "" : " ") + word, line.sender.isEmpty ? [.dim] : [])
+                b.add((first ? "" : " ") + word, textStyle)
                 words.removeFirst()
                 first = false
             } else if b.used <= indent || DisplayWidth.of(word) > width - indent {
                 // A word longer than a line: cut it.
                 let part = DisplayWidth.prefix((first ? "" : " ") + word, fitting: b.remaining)
-                b.add(part, line.sender.isEmpty ? [.dim] : [])
+                b.add(part, textStyle)
                 let consumed = part.count - (first ? 0 : 1)
                 words[0] = String(word.dropFirst(max(1, consumed)))
                 if words[0].isEmpty { words.removeFirst() }
@@ -374,6 +377,7 @@ public enum ScreenLayout {
             "r       hear the last spurt again (R: pick one)",
             "t       talk mode: hold, toggle, vox, open",
             "s       jitter and loss per member",
+            "c       captions on or off (from a scribe)",
             "?       close this help (also esc, q)",
             "q       quit (also ctrl+c)",
             "talk key release: \(m.holdMethod.label)",

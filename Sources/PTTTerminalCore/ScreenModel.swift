@@ -61,11 +61,14 @@ public struct ScreenModel: Equatable, Sendable {
         /// Who said it; empty for a notice from ptt itself (joins, leaves, errors).
         public var sender: String
         public var text: String
+        /// A scribe's caption of what `sender` said, not a chat message: drawn in its own style.
+        public var caption: Bool
 
-        public init(time: String, sender: String, text: String) {
+        public init(time: String, sender: String, text: String, caption: Bool = false) {
             self.time = time
             self.sender = sender
             self.text = text
+            self.caption = caption
         }
     }
 

@@ -33,6 +33,8 @@ public enum UIIntent: Equatable, Sendable {
     case toggleHelp
     /// `s`: per-member jitter and loss.
     case toggleStats
+    /// `c`: a scribe's captions shown in the chat pane or hidden.
+    case toggleCaptions
     /// Enter: the chat line editor opened.
     case openChat
     /// Enter in the editor: send this line.

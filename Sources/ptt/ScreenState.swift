@@ -25,6 +25,8 @@ final class ScreenState: Sendable {
         var hosting: String?
         /// The member `+`, `-` and `x` act on; nil: the master volume.
         var selected: UInt32?
+        /// A scribe's captions are shown in the chat pane (`c` hides them; they are kept).
+        var captionsVisible = true
     }
 
     static let maxChatLines = 500
@@ -46,9 +48,9 @@ final class ScreenState: Sendable {
         return "\(two(parts.tm_hour)):\(two(parts.tm_min))"
     }
 
-    func log(_ sender: String, _ text: String) {
+    func log(_ sender: String, _ text: String, caption: Bool = false) {
         values.withLock { v in
-            v.chat.append(ScreenModel.ChatLine(time: Self.clock(), sender: sender, text: text))
+            v.chat.append(ScreenModel.ChatLine(time: Self.clock(), sender: sender, text: text, caption: caption))
             if v.chat.count > Self.maxChatLines { v.chat.removeFirst(v.chat.count - Self.maxChatLines) }
         }
     }
@@ -83,6 +85,15 @@ final class ScreenState: Sendable {
         }
     }
     func toggleStats() { values.withLock { $0.statsVisible.toggle() } }
+
+    /// `c`: captions shown or hidden; says which.
+    func toggleCaptions() {
+        let visible = values.withLock { v in
+            v.captionsVisible.toggle()
+            return v.captionsVisible
+        }
+        notice(visible ? "captions shown (c hides them)" : "captions hidden (c shows them)")
+    }
 
     /// Applies one event from the call.
     func apply(_ event: CallEvent) {
@@ -136,6 +147,9 @@ final class ScreenState: Sendable {
             }
         case .chat(_, let name, let text, _):
             log(name, text)
+        case .caption(_, let name, let text, let final, _):
+            // Partial captions change as the speaker goes on: only the final one is kept.
+            if final { log(name, text, caption: true) }
         case .denied(let reason, let holder):
             values.withLock { v in
                 switch reason {
@@ -222,7 +236,7 @@ final class ScreenState: Sendable {
             room: room, relayURL: relayURL, connection: connection, roundTripMilliseconds: v.roundTrip,
             members: members,
             micLevelDBFS: micRunning ? call.transmitter?.captureLevel.rmsDBFS : nil,
-            chat: v.chat, talkMode: call.talkMode, talkState: talkState, muted: mix.muted,
+            chat: v.captionsVisible ? v.chat : v.chat.filter { !$0.caption }, talkMode: call.talkMode, talkState: talkState, muted: mix.muted,
             micMuted: core.micMuted, selectedID: v.selected.flatMap { core.roster[$0] != nil ? $0 : nil },
             volumePercent: Int((mix.volume * 100).rounded()), notice: notices.isEmpty ? nil : notices.joined(separator: "; "),
             helpVisible: v.helpVisible, statsVisible: v.statsVisible)

@@ -100,6 +100,8 @@ enum TerminalMode {
             state.toggleHelp()
         case .toggleStats:
             state.toggleStats()
+        case .toggleCaptions:
+            state.toggleCaptions()
         case .openChat, .cancelChat:
             break
         case .sendChat(let text):
