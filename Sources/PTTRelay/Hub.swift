@@ -74,6 +74,9 @@ final class Hub: Sendable {
     let recorder: RelayRecorder?
     /// Connections and message rates per remote address.
     let addresses: AddressGuard
+    /// Told the name of a room whose members changed (a join or a leave), after the change, on
+    /// the thread that made it; set once before the relay runs (`RelayServer.observeRooms`).
+    let roomObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     init(settings: RelaySettings, logger: Logger) {
         self.settings = settings
@@ -163,6 +166,7 @@ final class Hub: Sendable {
             switch outcome {
             case .joined:
                 if let address = conn.address { addresses.welcomed(address) }
+                roomObserver.withLock { $0 }?(box.name)
                 logger.info("join", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)", "listen": "\(hello.listen)"])
                 return nil
             case .retry, .full, .refused, .replace:
@@ -204,6 +208,7 @@ final class Hub: Sendable {
             s.members -= 1
         }
         removeIfEmpty(box)
+        roomObserver.withLock { $0 }?(box.name)
         logger.info("leave", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)"])
     }
 
@@ -343,6 +348,12 @@ final class Hub: Sendable {
             return Array(s.connections.values)
         }
         for conn in conns { conn.close(.shutdown) }
+    }
+
+    /// Members of `room` who may talk (not listeners); 0 for a room that does not exist.
+    func speakers(in room: String) -> Int {
+        guard let box = state.withLock({ $0.rooms[room] }) else { return 0 }
+        return box.core.withLock { core in core.room.members.values.reduce(0) { $0 + ($1.listen ? 0 : 1) } }
     }
 
     func listings() -> [RoomListing] {

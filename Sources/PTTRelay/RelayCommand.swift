@@ -26,6 +26,14 @@ public struct RelayCommand: AsyncParsableCommand {
     public func run() async throws { try await options.runRelay() }
 }
 
+/// Something `ptt relay` runs inside the relay's process: `ptt-relay` has none.
+public protocol RelayGuest: Sendable {
+    /// The relay listens at `address`.
+    func listening(at address: RelayAddress) async
+    /// The relay is about to close: finish (within a few seconds).
+    func stop() async
+}
+
 /// The relay's command-line options, shared by `ptt relay` and `ptt-relay`.
 ///
 /// Settings come from `--config FILE` (TOML), then `PTT_RELAY_*` environment variables, then
@@ -144,8 +152,9 @@ public struct RelayOptions: ParsableArguments {
         return s
     }
 
-    /// Runs the relay until SIGINT or SIGTERM.
-    public func runRelay() async throws {
+    /// Runs the relay until SIGINT or SIGTERM. `guest`, when given, makes what runs inside the
+    /// relay's process (`ptt relay --captions`): told when the relay listens, stopped before it closes.
+    public func runRelay(guest makeGuest: ((RelayServer, RelaySettings) throws -> any RelayGuest)? = nil) async throws {
         let settings = try settings(environment: Environment.variables())
         Self.raiseOpenFileLimit()
         let logger = RelayLog.logger(for: settings)
@@ -153,7 +162,14 @@ public struct RelayOptions: ParsableArguments {
         do { relay = try RelayServer(settings: settings, logger: logger) } catch {
             throw ValidationError("cannot load the TLS certificate or key: \(error)")
         }
-        let signals = Self.onTerminationSignals { relay.shutdown() }
+        let guest = try makeGuest?(relay, settings)
+        let signals = Self.onTerminationSignals {
+            guard let guest else { return relay.shutdown() }
+            Task {
+                await guest.stop()
+                relay.shutdown()
+            }
+        }
         defer { signals.forEach { $0.cancel() } }
         do {
             try await relay.run { address in
@@ -161,6 +177,7 @@ public struct RelayOptions: ParsableArguments {
                 if let fingerprint = relay.fingerprint {
                     try? Posix.writeAll(1, "TLS certificate SHA-256 fingerprint: \(fingerprint)\n")
                 }
+                await guest?.listening(at: address)
             }
         } catch {
             if relay.address == nil { throw RelayFailure("cannot listen on \(settings.host):\(settings.port): \(RelayServer.describe(listenError: error))") }

@@ -116,6 +116,15 @@ public final class RelayServer: Sendable {
     /// Asks the relay to close every connection with 1001 and stop. Safe from any thread, any number of times.
     public func shutdown() { stopper.yield() }
 
+    /// Calls `observer` with a room's name whenever someone joins or leaves it (after the
+    /// change, on the thread that made it: it must not block). Set before `run`; one observer.
+    public func observeRooms(_ observer: @escaping @Sendable (String) -> Void) {
+        hub.roomObserver.withLock { $0 = observer }
+    }
+
+    /// Members of `room` who may talk (listeners not counted); 0 when the room does not exist.
+    public func speakers(in room: String) -> Int { hub.speakers(in: room) }
+
     /// Runs the relay until `shutdown()` (or cancellation). `onListening` gets the bound address.
     public func run(onListening: @escaping @Sendable (RelayAddress) async -> Void = { _ in }) async throws {
         let hub = self.hub

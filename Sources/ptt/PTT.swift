@@ -12,12 +12,12 @@ struct PTT: AsyncParsableCommand {
         commandName: "ptt",
         abstract: "Push-to-talk voice rooms in the terminal.",
         discussion: """
-            Defaults for join, echo, send, listen and rooms come from ~/.config/ptt/config.toml (or \
+            Defaults for join, echo, send, listen, scribe and rooms come from ~/.config/ptt/config.toml (or \
             $PTT_CONFIG) and PTT_* environment variables (PTT_RELAY, PTT_TOKEN, PTT_MODE, PTT_INPUT, ...), \
             each command taking the keys that apply to it; flags win.
             """,
         version: PTTVersion.string,
-        subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, RelayCommand.self, DevicesCommand.self, EchoCommand.self, TrustCommand.self]
+        subcommands: [JoinCommand.self, SendCommand.self, ListenCommand.self, RoomsCommand.self, ScribeCommand.self, HostRelayCommand.self, DevicesCommand.self, EchoCommand.self, TrustCommand.self]
     )
 
     /// Which configuration keys each subcommand takes.
@@ -27,6 +27,7 @@ struct PTT: AsyncParsableCommand {
         "rooms": ClientConfig.connectionKeys,
         "send": ClientConfig.sendKeys,
         "listen": ClientConfig.listenKeys,
+        "scribe": ClientConfig.connectionKeys,
     ]
 
     static func main() async {
