@@ -81,9 +81,11 @@ public final class Scribe: Sendable {
         session = ClientSession(config: config, connector: connector, handlers: .init(
             event: { event in
                 switch event {
-                case .talkStopped(let m), .memberLeft(let m):
+                case .talkStopped(let m):
                     let now = MonotonicClock.now()
-                    queue.async { box.scribe?.handle { $0.tracker.stopped(id: m.id, now: now) } }
+                    queue.async { box.scribe?.handle { $0.tracker.talkOff(id: m.id, now: now); return [] } }
+                case .memberLeft(let m):
+                    queue.async { box.scribe?.handle { $0.tracker.left(id: m.id) } }
                 case .disconnected, .ended:
                     let now = MonotonicClock.now()
                     queue.async { box.scribe?.handle { $0.tracker.endAll(now: now) } }

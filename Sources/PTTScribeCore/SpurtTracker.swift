@@ -18,6 +18,9 @@ public struct SpurtTracker: Sendable {
         public var longestPiece: UInt64 = 30_000_000_000
         /// Most lost frames concealed before a frame; a longer gap is concealed this much.
         public var concealable = 5
+        /// How long after a member's `talk` off its last frames may still come: a client hears
+        /// the roster change a frame's END flag makes before that frame itself.
+        public var talkOffGrace: UInt64 = 200_000_000
         public init() {}
     }
 
@@ -33,6 +36,8 @@ public struct SpurtTracker: Sendable {
         var startedAt: UInt64
         var lastAt: UInt64
         var lastSeq: UInt16
+        /// `talk` off came: the spurt ends at this time unless its END frame comes first.
+        var endBy: UInt64?
     }
 
     public let limits: Limits
@@ -48,7 +53,7 @@ public struct SpurtTracker: Sendable {
 
     /// The earliest time `tick` has something to do.
     public var nextDeadline: UInt64? {
-        open.values.map { min($0.lastAt &+ limits.idleEnd, $0.startedAt &+ limits.longestPiece) }.min()
+        open.values.map { min($0.lastAt &+ limits.idleEnd, $0.startedAt &+ limits.longestPiece, $0.endBy ?? .max) }.min()
     }
 
     /// A member's frame, in arrival order.
@@ -87,17 +92,25 @@ public struct SpurtTracker: Sendable {
         return events
     }
 
-    /// The member stopped talking (`talk` off) or left the room.
-    public mutating func stopped(id: UInt32, now: UInt64) -> [Event] {
+    /// The member stopped talking (`talk` off): the spurt ends with its END frame, or
+    /// `talkOffGrace` from now if none comes.
+    public mutating func talkOff(id: UInt32, now: UInt64) {
+        guard var o = open[id], o.endBy == nil else { return }
+        o.endBy = now &+ limits.talkOffGrace
+        open[id] = o
+    }
+
+    /// The member left the room: no more of its frames come.
+    public mutating func left(id: UInt32) -> [Event] {
         guard let o = open.removeValue(forKey: id) else { return [] }
-        return [.ended(id: id, spurt: o.spurt, at: max(o.lastAt, min(now, o.lastAt &+ limits.idleEnd)))]
+        return [.ended(id: id, spurt: o.spurt, at: o.lastAt)]
     }
 
     /// Ends the spurts silent for `idleEnd` and cuts those longer than `longestPiece`.
     public mutating func tick(now: UInt64) -> [Event] {
         var events: [Event] = []
         for (id, o) in open.sorted(by: { $0.value.spurt < $1.value.spurt }) {
-            if now &- o.lastAt >= limits.idleEnd {
+            if now &- o.lastAt >= limits.idleEnd || (o.endBy.map { now >= $0 } ?? false) {
                 events.append(.ended(id: id, spurt: o.spurt, at: o.lastAt))
                 open[id] = nil
             } else if now &- o.startedAt >= limits.longestPiece {

@@ -24,9 +24,10 @@ import Testing
         _ = t.frame(source: 1, seq: 10, flags: .start, payload: [1], now: 0)
         _ = t.frame(source: 2, seq: 500, flags: .start, payload: [2], now: 5 * Self.ms)
         #expect(t.speaking == 2)
-        #expect(t.stopped(id: 1, now: 30 * Self.ms) == [.ended(id: 1, spurt: 1, at: 30 * Self.ms)])
+        #expect(t.left(id: 1) == [.ended(id: 1, spurt: 1, at: 0)])
         #expect(t.frame(source: 2, seq: 501, flags: [], payload: [3], now: 25 * Self.ms) == [.audio(id: 2, spurt: 2, payload: [3], lost: 0)])
-        #expect(t.stopped(id: 1, now: 40 * Self.ms).isEmpty)
+        #expect(t.left(id: 1).isEmpty)
+        #expect(t.speaking == 1)
     }
 
     @Test func duplicatesAndLateFramesAreIgnoredAndGapsReported() {
@@ -58,6 +59,23 @@ import Testing
         }
         #expect(ended == [3000 * Self.ms])
         #expect(t.speaking == 1)
+    }
+
+    /// A client learns of `talk` off (from the END frame's roster change, or the relay's
+    /// message) just before the END frame: the frame still belongs to the spurt.
+    @Test func talkOffWaitsForTheEndFrame() {
+        var t = SpurtTracker()
+        _ = t.frame(source: 6, seq: 1, flags: .start, payload: [1], now: 0)
+        t.talkOff(id: 6, now: 20 * Self.ms)
+        #expect(t.frame(source: 6, seq: 2, flags: .end, payload: [2], now: 21 * Self.ms) == [
+            .audio(id: 6, spurt: 1, payload: [2], lost: 0), .ended(id: 6, spurt: 1, at: 21 * Self.ms),
+        ])
+        // Without an END frame, the spurt ends after the grace.
+        _ = t.frame(source: 6, seq: 3, flags: .start, payload: [3], now: 1000 * Self.ms)
+        t.talkOff(id: 6, now: 1010 * Self.ms)
+        #expect(t.nextDeadline == 1210 * Self.ms)
+        #expect(t.tick(now: 1100 * Self.ms).isEmpty)
+        #expect(t.tick(now: 1210 * Self.ms) == [.ended(id: 6, spurt: 2, at: 1000 * Self.ms)])
     }
 
     @Test func aStartFlagMidSpurtBeginsAnother() {
