@@ -25,7 +25,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout run install clean
+.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -61,7 +61,7 @@ test: build
 # `<!-- bench-NAME:begin -->` and `<!-- bench-NAME:end -->` markers (scripts/update-benchmarks.sh):
 # the numbers next to their targets, the command and the machine; the analysis around the markers
 # is written by hand. BENCH_SECONDS: seconds measured per relay scenario and of the live audio path.
-bench: bench-audio bench-relay bench-latency bench-e2e bench-playout
+bench: bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe
 # One benchmark at a time, even under make -j: they measure the machine and rewrite one file.
 .NOTPARALLEL:
 BENCH_SECONDS ?= 10
@@ -116,6 +116,17 @@ bench-e2e: bench-deps
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python \
 		scripts/bench-e2e.sh > .build/bench-e2e.md
 	scripts/update-benchmarks.sh e2e .build/bench-e2e.md
+
+# The scribe on real speech: word error rate against the recognizer on the raw files, spurt end to
+# caption, CPU per second of speech, speakers one core keeps up with; rewrites BENCHMARKS.md's
+# section between its bench-scribe markers.
+bench-scribe: bench-deps
+	$(SWIFT) build -c release --product ptt
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product PTTScribeBench
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python \
+		scripts/bench-scribe.sh > .build/bench-scribe.md
+	scripts/update-benchmarks.sh scribe .build/bench-scribe.md
 
 # Audio benchmarks (Opus cost, PESQ-WB under loss, CPU and RSS of the audio path, pre-roll delay);
 # rewrites BENCHMARKS.md's section between its bench-audio markers.

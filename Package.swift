@@ -125,6 +125,8 @@ let package = Package(
         // A TCP proxy that adds jitter and stalls to what a listener receives (tests, benchmarks).
         .executableTarget(name: "ptt-netem", dependencies: ["PTTProtocol", "PTTSystem"]),
         // Measurements for BENCHMARKS.md (`make bench-audio`); not installed.
+        // The recognizer on raw files, the baseline of `make bench-scribe`; not installed.
+        .executableTarget(name: "PTTScribeBench", dependencies: ["PTTScribe", "PTTSystem"]),
         .executableTarget(name: "PTTAudioBench", dependencies: ["PTTProtocol", "PTTSystem", "PTTAudioCore", "PTTAudio"]),
         .testTarget(name: "PTTProtocolTests", dependencies: ["PTTProtocol"]),
         .testTarget(name: "PTTSystemTests", dependencies: ["PTTSystem", "PTTProtocol", .product(name: "Logging", package: "swift-log")]),

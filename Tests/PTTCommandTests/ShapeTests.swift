@@ -22,12 +22,13 @@ import Testing
         "PTTSessionCore": ["PTTProtocol"],
         "PTTRelayCore": ["PTTProtocol", "PTTConfig"],
         "PTTTerminalCore": ["PTTProtocol"],
+        "PTTScribeCore": ["PTTProtocol"],
     ]
 
     /// Modules the relay's targets must never import.
     static let notForTheRelay: Set<String> = [
         "PTTAudio", "PTTAudioCore", "PTTSessionCore", "PTTClient", "PTTTerminal", "PTTTerminalCore",
-        "CALSA", "COpus", "CSpeexDSP", "CNCurses",
+        "CALSA", "COpus", "CSpeexDSP", "CNCurses", "PTTScribe", "PTTScribeCore", "CPocketSphinx",
     ]
 
     /// The modules a target's Swift files import, by file.
@@ -78,6 +79,6 @@ import Testing
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         ldd.waitUntilExit()
         #expect(text.contains("libc.so"), "ldd gave: \(text)")
-        for lib in ["libasound", "libopus", "libspeexdsp", "libncurses"] { #expect(!text.contains(lib), "ptt-relay links \(lib)") }
+        for lib in ["libasound", "libopus", "libspeexdsp", "libncurses", "libpocketsphinx", "libsphinxbase"] { #expect(!text.contains(lib), "ptt-relay links \(lib)") }
     }
 }
