@@ -98,6 +98,31 @@ public final class ClientSession: Sendable {
         drive { $0.caption(about: id, name: name, text: text, final: final) }
     }
 
+    /// Direct talk: the next spurts go to `name` alone (nil: to the room). The reason when it
+    /// cannot be (nobody of that name, ourselves, a plain forwarder).
+    public func setDirectTarget(name: String?) -> String? {
+        var refusal: String?
+        drive { core in
+            refusal = core.setDirectTarget(name: name)
+            return []
+        }
+        return refusal
+    }
+
+    /// An operator's request to the relay; the reason when it cannot be sent.
+    public func operatorRequest(_ action: OperatorAction, name: String, minutes: Int) -> OperatorRefusal? {
+        var refusal: OperatorRefusal?
+        drive { core in
+            switch core.operatorRequest(action, name: name, minutes: minutes) {
+            case .success(let actions): return actions
+            case .failure(let why):
+                refusal = why
+                return []
+            }
+        }
+        return refusal
+    }
+
     /// Leaves the room: `bye`, close, and `run()` returns `.quit`.
     public func quit() {
         drive { $0.quit() }

@@ -19,6 +19,9 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let tryAgainLater = CloseCode(rawValue: 1013)
     public static let badHello = CloseCode(rawValue: 4400)
     public static let forbidden = CloseCode(rawValue: 4403)
+    /// An operator removed the member from the room (an addition to v1); it may not rejoin for
+    /// the minutes the `error` text says.
+    public static let removed = CloseCode(rawValue: 4405)
     public static let tooSlow = CloseCode(rawValue: 4408)
     /// Another member of the room has the same name (a v1-compatible addition, PROTOCOL.md §4).
     public static let nameTaken = CloseCode(rawValue: 4409)
@@ -36,6 +39,7 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 1011, 1012, 1013: return "internal"
         case 4400: return "bad-hello"
         case 4403: return "forbidden"
+        case 4405: return "removed"
         case 4408: return "too-slow"
         case 4409: return "name-taken"
         case 4410: return "idle"
@@ -48,7 +52,7 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// What a client does after a connection closed with this code.
     public var reconnect: ReconnectRule {
         switch rawValue {
-        case 1000, 1009, 4400, 4403, 4409, 4426: return .never
+        case 1000, 1009, 4400, 4403, 4405, 4409, 4426: return .never
         case 1001, 1006, 1011, 1012, 1013, 4410: return .soon
         case 1008, 4408: return .afterBackoff
         case 4413: return .slowly

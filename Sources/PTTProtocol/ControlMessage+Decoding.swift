@@ -69,7 +69,7 @@ extension ControlMessage {
             }
             guard let floor = Floor(rawValue: try f.string("floor")) else { throw .outOfRange(type: t, field: "floor") }
             return .welcome(Welcome(version: v, you: try f.id("you"), room: room, peers: peers,
-                                    agent: try f.string("agent"), floor: floor))
+                                    agent: try f.string("agent"), floor: floor, op: try f.optionalBool("op") ?? false))
         case "join":
             return .join(try decodePeer(f, withTalking: false))
         case "leave":
@@ -99,7 +99,7 @@ extension ControlMessage {
         let name = try f.string("name")
         guard Validation.isValidName(name) else { throw .invalidName }
         return Peer(id: try f.id("id"), name: name, listen: try f.bool("listen"),
-                    talking: withTalking ? try f.bool("talking") : false)
+                    talking: withTalking ? try f.bool("talking") : false, op: try f.optionalBool("op") ?? false)
     }
 }
 

@@ -17,6 +17,7 @@ extension ControlMessage {
             o["peers"] = .array(w.peers.map { .object(Self.peerObject($0, withTalking: true)) })
             o["agent"] = .string(w.agent)
             o["floor"] = .string(w.floor.rawValue)
+            if w.op { o["op"] = .bool(true) }
         case .join(let p):
             for e in Self.peerObject(p, withTalking: false).entries { o[e.key] = e.value }
         case .leave(let id):
@@ -49,6 +50,7 @@ extension ControlMessage {
     static func peerObject(_ p: Peer, withTalking: Bool) -> JSONObject {
         var o = JSONObject([("id", .int(Int64(p.id))), ("name", .string(p.name)), ("listen", .bool(p.listen))])
         if withTalking { o["talking"] = .bool(p.talking) }
+        if p.op { o["op"] = .bool(true) }
         return o
     }
 

@@ -36,7 +36,7 @@ public enum ControlMessage: Equatable, Sendable {
     }
 
     /// Types only a ptt relay may send; a relay drops them when a client sends them.
-    public static let relayOnlyTypes: Set<String> = ["welcome", "join", "leave", "pong", "deny", "error"]
+    public static let relayOnlyTypes: Set<String> = ["welcome", "join", "leave", "pong", "deny", "error", "moderation"]
 
     /// The protocol version this code speaks.
     public static let version: Int64 = 1
@@ -70,12 +70,15 @@ public struct Peer: Equatable, Sendable {
     public var listen: Bool
     /// Only meaningful in `welcome.peers`; `join` carries no talking state.
     public var talking: Bool
+    /// An operator of the room (an addition to v1: `"op":true`, absent otherwise).
+    public var op: Bool
 
-    public init(id: UInt32, name: String, listen: Bool, talking: Bool = false) {
+    public init(id: UInt32, name: String, listen: Bool, talking: Bool = false, op: Bool = false) {
         self.id = id
         self.name = name
         self.listen = listen
         self.talking = talking
+        self.op = op
     }
 }
 
@@ -93,14 +96,17 @@ public struct Welcome: Equatable, Sendable {
     public var peers: [Peer]
     public var agent: String
     public var floor: Floor
+    /// We joined as an operator (an addition to v1: `"op":true`, absent otherwise).
+    public var op: Bool
 
-    public init(version: Int64 = ControlMessage.version, you: UInt32, room: String, peers: [Peer], agent: String, floor: Floor) {
+    public init(version: Int64 = ControlMessage.version, you: UInt32, room: String, peers: [Peer], agent: String, floor: Floor, op: Bool = false) {
         self.version = version
         self.you = you
         self.room = room
         self.peers = peers
         self.agent = agent
         self.floor = floor
+        self.op = op
     }
 }
 
@@ -113,6 +119,29 @@ public struct Deny: Equatable, Sendable {
         public static let busy = Reason(rawValue: "busy")
         public static let listenOnly = Reason(rawValue: "listen-only")
         public static let tooLong = Reason(rawValue: "too-long")
+        // Additions to v1 (operators and direct talk):
+        /// An operator took the floor (`holder` is the operator).
+        public static let preempted = Reason(rawValue: "preempted")
+        /// An operator ended this spurt (`holder` is the operator).
+        public static let ended = Reason(rawValue: "ended")
+        /// An operator muted this member: its audio is dropped.
+        public static let muted = Reason(rawValue: "muted")
+        /// An `op` request from a member who is not an operator.
+        public static let notOperator = Reason(rawValue: "not-operator")
+        /// Direct talk to nobody in the room.
+        public static let unknownMember = Reason(rawValue: "unknown-member")
+        /// An `op` request naming nobody in the room.
+        public static let noSuchMember = Reason(rawValue: "no-such-member")
+        /// An `op` request against an operator, or against oneself.
+        public static let protected = Reason(rawValue: "protected")
+        /// Direct talk to oneself.
+        public static let selfTarget = Reason(rawValue: "self")
+        /// An `op` request that does not parse.
+        public static let badRequest = Reason(rawValue: "bad-request")
+        /// `end` for a member who is not talking.
+        public static let notTalking = Reason(rawValue: "not-talking")
+        /// Answers to an `op` request: they end no spurt of the one who asked.
+        public static let operatorAnswers: Set<Reason> = [.notOperator, .noSuchMember, .protected, .badRequest, .notTalking]
     }
 
     public var reason: Reason

@@ -77,6 +77,16 @@ final class Hub: Sendable {
     /// Told the name of a room whose members changed (a join or a leave), after the change, on
     /// the thread that made it; set once before the relay runs (`RelayServer.observeRooms`).
     let roomObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
+    /// Members an operator removed, by room: barred by name (and by address, when it is not
+    /// loopback) until a time. Its own lock, taken inside a room's and never around another.
+    let bans = Mutex<[String: [Ban]]>([:])
+    struct Ban: Sendable {
+        var key: String
+        var address: String?
+        var until: UInt64
+    }
+    static let maxBansPerRoom = 256
+    static let maxBannedRooms = 4096
 
     init(settings: RelaySettings, logger: Logger) {
         self.settings = settings
@@ -95,12 +105,12 @@ final class Hub: Sendable {
     // MARK: Connections
 
     /// Registers a new connection; nil when the relay is shutting down.
-    func connect(room: String, channel: any Channel, address: AddressSlot?, now: UInt64) -> MemberConnection? {
+    func connect(room: String, op: Bool = false, channel: any Channel, address: AddressSlot?, now: UInt64) -> MemberConnection? {
         let conn: MemberConnection? = state.withLock { s in
             guard !s.shuttingDown else { return nil }
             let serial = s.nextSerial
             s.nextSerial += 1
-            let c = MemberConnection(serial: serial, room: room, channel: channel, address: address, settings: settings,
+            let c = MemberConnection(serial: serial, room: room, op: op, channel: channel, address: address, settings: settings,
                                      logger: logger, counters: counters, now: now)
             s.connections[serial] = c
             return c
@@ -127,6 +137,9 @@ final class Hub: Sendable {
     func admit(_ conn: MemberConnection, hello: Hello, now: UInt64) -> CloseReason? {
         enum Outcome { case joined, full, retry, refused(CloseReason), replace(MemberConnection?) }
         let key = NameNormalization.skeleton(hello.name)
+        if let minutes = barred(room: conn.roomName, key: key, address: conn.address?.key, now: now) {
+            return CloseReason(.removed, "an operator removed you from room \"\(conn.roomName)\": you may join again in \(minutes) minute\(minutes == 1 ? "" : "s")")
+        }
         var replaced = 0
         while true {
             let picked: (RoomBox, UInt32)? = state.withLock { s in
@@ -150,7 +163,7 @@ final class Hub: Sendable {
             let outcome: Outcome = box.core.withLock { core in
                 if core.removed { return .retry }
                 guard core.room.count < settings.maxRoomMembers else { return .full }
-                switch core.room.admit(id: id, name: hello.name, key: key, listen: hello.listen, session: hello.from,
+                switch core.room.admit(id: id, name: hello.name, key: key, listen: hello.listen, session: hello.from, op: conn.op,
                                        normalize: NameNormalization.nfkc) {
                 case .refuse(let reason):
                     return .refused(reason)
@@ -224,6 +237,28 @@ final class Hub: Sendable {
         }
     }
 
+    /// Minutes left (rounded up) of a bar on this name or address in `room`, if any.
+    func barred(room: String, key: String, address: String?, now: UInt64) -> Int? {
+        bans.withLock { all in
+            guard var list = all[room] else { return nil }
+            list.removeAll { $0.until <= now }
+            all[room] = list.isEmpty ? nil : list
+            guard let ban = list.first(where: { $0.key == key || ($0.address != nil && $0.address == address) }) else { return nil }
+            return Int((ban.until - now + 59_999_999_999) / 60_000_000_000)
+        }
+    }
+
+    /// Bars a name (and an address) from `room` for `minutes`; the oldest bars go past the bounds.
+    func bar(room: String, key: String, address: String?, minutes: Int, now: UInt64) {
+        bans.withLock { all in
+            guard all[room] != nil || all.count < Self.maxBannedRooms else { return }
+            var list = (all[room] ?? []).filter { $0.until > now }
+            list.append(Ban(key: key, address: address, until: now + UInt64(minutes) * 60_000_000_000))
+            if list.count > Self.maxBansPerRoom { list.removeFirst(list.count - Self.maxBansPerRoom) }
+            all[room] = list
+        }
+    }
+
     // MARK: Forwarding
 
     /// A member's control message.
@@ -254,6 +289,17 @@ final class Hub: Sendable {
             if !recordFirst { record(frame, from: id, in: &core, now: now) }
             let counters = self.counters
             let bytes = frame.readableBytes
+            if let to = decision.to {
+                // Direct talk: the one member it is for.
+                guard let conn = core.members[to] else { return }
+                conn.eventLoop.execute {
+                    if conn.deliver(stamped, micros: micros, now: now) {
+                        counters.add(.framesOut, 1)
+                        counters.add(.bytesOut, bytes)
+                    }
+                }
+                return
+            }
             for group in core.groups {
                 let targets = group.members
                 group.loop.execute {
@@ -302,6 +348,14 @@ final class Hub: Sendable {
                 send(Self.buffer(message.encoded()), to: core.groups, except: except, now: now)
             case .forward(let object, let from):
                 send(Self.buffer(JSONValue.object(object).serialized()), to: core.groups, except: from, now: now)
+            case .forwardTo(let object, _, let to):
+                guard let conn = core.members[to] else { continue }
+                let item = MemberConnection.Outgoing.text(Self.buffer(JSONValue.object(object).serialized()))
+                conn.eventLoop.execute { conn.deliver(item, now: now) }
+            case .remove(let id, let minutes, _):
+                guard let conn = core.members[id], let key = core.room.members[id]?.key else { continue }
+                bar(room: core.room.name, key: key, address: conn.address?.key, minutes: minutes, now: now)
+                conn.close(CloseReason(.removed, "an operator removed you from room \"\(core.room.name)\" for \(minutes) minute\(minutes == 1 ? "" : "s")"))
             }
         }
     }

@@ -44,6 +44,8 @@ final class MemberConnection: Sendable {
 
     let serial: UInt64
     let roomName: String
+    /// Came in with an operator token.
+    let op: Bool
     /// Its address's place in the per-address limits; nil when the address is not limited.
     let address: AddressSlot?
     let channel: any Channel
@@ -59,9 +61,10 @@ final class MemberConnection: Sendable {
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    init(serial: UInt64, room: String, channel: any Channel, address: AddressSlot?, settings: RelaySettings, logger: Logger,
+    init(serial: UInt64, room: String, op: Bool = false, channel: any Channel, address: AddressSlot?, settings: RelaySettings, logger: Logger,
          counters: Counters, now: UInt64) {
         self.serial = serial
+        self.op = op
         self.address = address
         self.counters = counters
         self.roomName = room

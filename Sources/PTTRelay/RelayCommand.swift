@@ -58,6 +58,10 @@ public struct RelayOptions: ParsableArguments {
     var token: [String] = []
     @Option(help: ArgumentHelp("A file of tokens, one per line.", valueName: "file"))
     var tokenFile: String?
+    @Option(name: .customLong("operator-token"), help: "A token that makes its holder an operator of the room it joins (kick, mute, end a spurt, take the floor); repeatable.")
+    var operatorToken: [String] = []
+    @Option(name: .customLong("operator-token-file"), help: ArgumentHelp("A file of operator tokens, one per line.", valueName: "file"))
+    var operatorTokenFile: String?
     @Option(help: "Most members in one room (default 64).")
     var maxRoomMembers: Int?
     @Option(help: "Most rooms at once (default 1000).")
@@ -112,6 +116,7 @@ public struct RelayOptions: ParsableArguments {
         text("tls-cert", tlsCert)
         text("tls-key", tlsKey)
         text("token-file", tokenFile)
+        text("operator-token-file", operatorTokenFile)
         text("floor", floor)
         text("log-level", logLevel)
         text("log-format", logFormat)
@@ -132,6 +137,7 @@ public struct RelayOptions: ParsableArguments {
         integer("too-slow-ms", tooSlowMs)
         integer("socket-send-buffer", socketSendBuffer)
         if !token.isEmpty { table.set("token", .list(token), from: .flag("--token")) }
+        if !operatorToken.isEmpty { table.set("operator-token", .list(operatorToken), from: .flag("--operator-token")) }
         return table
     }
 
@@ -145,6 +151,7 @@ public struct RelayOptions: ParsableArguments {
             try s.applyEnvironment(environment)
             try s.apply(typed)
             if let file = s.tokenFile { try s.addTokens(fromFile: try readTextFile(file), path: file) }
+            if let file = s.operatorTokenFile { try s.addTokens(fromFile: try readTextFile(file), path: file, operators: true) }
             try s.validate()
         } catch let error as ConfigError {
             throw ValidationError(error.message)

@@ -129,6 +129,8 @@ final class RelayRecorder: Sendable {
                     openSpurt(room: room, id: id, name: name, date: utc.date, time: utc.compactTime)
                 case .talkStopped(let id, _, _), .left(let id, _):
                     closeSpurt(SpurtKey(room: room, id: id))
+                case .direct(let id, _, _, let toName):
+                    markDirect(SpurtKey(room: room, id: id), to: toName)
                 default:
                     break
                 }
@@ -157,6 +159,15 @@ final class RelayRecorder: Sendable {
                 return
             }
             spurts[SpurtKey(room: room, id: id)] = Spurt(fd: fd, ogg: ogg, path: path)
+        }
+
+        /// A direct spurt's file says so: `…-NAME-ID-to-OTHER.opus` (renamed just after it was
+        /// opened; the descriptor stays valid).
+        mutating func markDirect(_ key: SpurtKey, to name: String) {
+            guard let spurt = spurts[key], spurt.path.hasSuffix(".opus") else { return }
+            let path = String(spurt.path.dropLast(5)) + "-to-\(Self.fileSafe(name)).opus"
+            guard rename(spurt.path, path) == 0 else { return fail("renaming \(spurt.path)") }
+            spurts[key]?.path = path
         }
 
         mutating func closeSpurt(_ key: SpurtKey) {

@@ -204,6 +204,7 @@ public final class RelayServer: Sendable {
             protocols: head.headerFields[values: .secWebSocketProtocol],
             path: head.path ?? "",
             tokens: settings.tokens,
+            operatorTokens: settings.operatorTokens,
             connections: hub.connectionCount,
             maxConnections: settings.maxConnections
         ) {
@@ -211,7 +212,7 @@ public final class RelayServer: Sendable {
             hub.logger.info("refused", metadata: ["status": "\(status)", "reason": "\(why)"])
             try await channel.pipeline.addHandler(UpgradeRefusalHandler(status: .init(statusCode: status), headers: headers)).get()
             return .dontUpgrade
-        case .accept(let room):
+        case .accept(let room, let op):
             let box = ConnectionEventsHandler.Box()
             let slot = try? await channel.eventLoop.submit {
                 try channel.pipeline.syncOperations.handler(type: AddressSlotHandler.self).slot
@@ -221,7 +222,7 @@ public final class RelayServer: Sendable {
             }
             try await channel.pipeline.addHandler(ConnectionEventsHandler(box: box), position: .first).get()
             return .upgrade([.secWebSocketProtocol: UpgradeCheck.subprotocol]) { inbound, outbound, _ in
-                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, channel: channel, address: slot,
+                await WebSocketSession.run(inbound: inbound, outbound: outbound, room: room, op: op, channel: channel, address: slot,
                                           activity: box, hub: hub)
             }
         }

@@ -6,12 +6,13 @@ enum UpgradeCheck {
     static let subprotocol = "ptt.v1"
 
     enum Decision: Equatable {
-        case accept(room: String)
+        /// `op`: the token presented is an operator token.
+        case accept(room: String, op: Bool)
         case refuse(status: Int, headers: [(String, String)], why: String)
 
         static func == (a: Decision, b: Decision) -> Bool {
             switch (a, b) {
-            case (.accept(let x), .accept(let y)): return x == y
+            case (.accept(let x, let o), .accept(let y, let p)): return x == y && o == p
             case (.refuse(let s, let h, let w), .refuse(let t, let k, let v)):
                 return s == t && w == v && h.map { "\($0.0):\($0.1)" } == k.map { "\($0.0):\($0.1)" }
             default: return false
@@ -20,8 +21,10 @@ enum UpgradeCheck {
     }
 
     static func decide(authorization: String?, protocols: [String], path: String, tokens: [String],
-                       connections: Int, maxConnections: Int) -> Decision {
-        if !tokens.isEmpty {
+                       operatorTokens: [String] = [], connections: Int, maxConnections: Int) -> Decision {
+        // An operator token also lets its holder in where tokens are required.
+        let op = !operatorTokens.isEmpty && bearerToken(authorization).map { ConstantTime.matchesAny($0, operatorTokens) } == true
+        if !tokens.isEmpty, !op {
             guard let presented = bearerToken(authorization), ConstantTime.matchesAny(presented, tokens) else {
                 return .refuse(status: 401, headers: [("WWW-Authenticate", "Bearer")], why: authorization == nil ? "missing token" : "wrong token")
             }
@@ -37,7 +40,7 @@ enum UpgradeCheck {
         guard connections < maxConnections * 2 + 16 else {
             return .refuse(status: 503, headers: [("Retry-After", "10")], why: "too many connections")
         }
-        return .accept(room: room)
+        return .accept(room: room, op: op)
     }
 
     /// The token of `Authorization: Bearer <token>` (scheme case-insensitive).

@@ -10,10 +10,10 @@ import PTTSystem
 /// messages under the protocol's size limits, and hands them to the connection's state
 /// machine and to its room. It also starts the connection's closer task and waits for it.
 enum WebSocketSession {
-    static func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, room: String,
+    static func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, room: String, op: Bool = false,
                     channel: any Channel, address: AddressSlot?, activity: ConnectionEventsHandler.Box, hub: Hub) async {
         let now = MonotonicClock.now()
-        guard let conn = hub.connect(room: room, channel: channel, address: address, now: now) else {
+        guard let conn = hub.connect(room: room, op: op, channel: channel, address: address, now: now) else {
             try? await outbound.close(.goingAway, reason: "shutting down")
             return
         }

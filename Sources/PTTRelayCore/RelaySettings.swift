@@ -24,6 +24,9 @@ public struct RelaySettings: Equatable, Sendable {
     public var tlsKey: String?
     public var tokens: [String] = []
     public var tokenFile: String?
+    /// Tokens that make their holder a room operator (and let it in where tokens are required).
+    public var operatorTokens: [String] = []
+    public var operatorTokenFile: String?
     public var maxRoomMembers = 64
     public var maxRooms = 1000
     public var maxConnections = 4096
@@ -55,7 +58,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The settings' keys, as config-file keys and flag names; environment variables are
     /// `PTT_RELAY_` + the key upper-cased with `-` as `_`.
     public static let keys = [
-        "bind", "tls-cert", "tls-key", "token", "token-file", "max-room-members", "max-rooms",
+        "bind", "tls-cert", "tls-key", "token", "token-file", "operator-token", "operator-token-file", "max-room-members", "max-rooms",
         "max-connections", "floor", "max-talk-seconds", "log-level", "log-format",
         "hello-timeout-ms", "idle-timeout-ms", "ping-interval-ms", "too-slow-ms", "socket-send-buffer",
         "record", "stats-token", "stats-keep-minutes",
@@ -113,7 +116,7 @@ public struct RelaySettings: Equatable, Sendable {
             port = p
         case "tls-cert": tlsCert = try Self.nonEmpty(try text(), origin: origin)
         case "tls-key": tlsKey = try Self.nonEmpty(try text(), origin: origin)
-        case "token":
+        case "token", "operator-token":
             let list: [String]
             switch value {
             case .list(let l): list = l
@@ -122,8 +125,9 @@ public struct RelaySettings: Equatable, Sendable {
             case .boolean(let b): list = [b ? "true" : "false"]
             }
             for t in list { try Self.checkToken(t, origin: origin) }
-            tokens = list
+            if key == "token" { tokens = list } else { operatorTokens = list }
         case "token-file": tokenFile = try Self.nonEmpty(try text(), origin: origin)
+        case "operator-token-file": operatorTokenFile = try Self.nonEmpty(try text(), origin: origin)
         case "max-room-members": maxRoomMembers = try integer(1...100_000)
         case "max-rooms": maxRooms = try integer(1...1_000_000)
         case "max-connections": maxConnections = try integer(1...1_000_000)
@@ -228,14 +232,14 @@ public struct RelaySettings: Equatable, Sendable {
     /// Adds tokens from a token file's text: one per line, blank lines and `#` comments skipped.
     /// A file without any token is an error: asking for tokens and getting an open relay
     /// would be the wrong way to fail.
-    public mutating func addTokens(fromFile text: String, path: String) throws(ConfigError) {
+    public mutating func addTokens(fromFile text: String, path: String, operators: Bool = false) throws(ConfigError) {
         var n = 0, found = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             n += 1
             let t = String(line).trimmingSpaces
             if t.isEmpty || t.hasPrefix("#") { continue }
             try Self.checkToken(t, origin: .file(path: path, line: n))
-            tokens.append(t)
+            if operators { operatorTokens.append(t) } else { tokens.append(t) }
             found += 1
         }
         if found == 0 { throw ConfigError("\(path) holds no token (one per line): the relay would be open to anyone") }

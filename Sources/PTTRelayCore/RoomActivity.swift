@@ -12,6 +12,10 @@ public struct RoomActivity: Sendable {
         /// `seconds` from the spurt's `talk` on (or START) to its last frame.
         case talkStopped(id: UInt32, name: String, seconds: Double)
         case denied(id: UInt32, name: String, reason: String)
+        /// The spurt `id` just started is for member `to` alone (direct talk).
+        case direct(id: UInt32, name: String, to: UInt32, toName: String)
+        /// An operator acted on a member (`kick`, `mute`, `unmute`, `end`, `preempt`).
+        case moderated(action: String, id: UInt32, name: String, by: UInt32, byName: String, minutes: Int?)
     }
 
     struct Seen: Sendable {
@@ -52,6 +56,7 @@ public struct RoomActivity: Sendable {
                 if s.since != since {
                     if let stopped = s.stopped(id) { events.append(stopped) }
                     events.append(.talkStarted(id: id, name: m.name))
+                    if let to = m.directTo { events.append(.direct(id: id, name: m.name, to: to, toName: room.members[to]?.name ?? "#\(to)")) }
                     s.since = since
                 }
                 s.last = max(s.last, last)
@@ -68,6 +73,11 @@ public struct RoomActivity: Sendable {
         }
         for case .send(let to, .deny(let d)) in actions {
             events.append(.denied(id: to, name: room.members[to]?.name ?? seen[to]?.name ?? "#\(to)", reason: d.reason.rawValue))
+        }
+        for case .broadcast(let message, _) in actions {
+            guard let m = Moderation.parse(message) else { continue }
+            events.append(.moderated(action: m.action.rawValue, id: m.id, name: m.name, by: m.by,
+                                     byName: room.members[m.by]?.name ?? seen[m.by]?.name ?? "#\(m.by)", minutes: m.minutes))
         }
         return events
     }

@@ -8,6 +8,10 @@ public enum RoomAction: Equatable, Sendable {
     case broadcast(ControlMessage, except: UInt32?)
     /// A member's message, already stamped, to every other member.
     case forward(JSONObject, from: UInt32)
+    /// A member's message, already stamped, to one member (direct talk).
+    case forwardTo(JSONObject, from: UInt32, to: UInt32)
+    /// An operator removed a member: close it (4405) and bar its name and address for `minutes`.
+    case remove(id: UInt32, minutes: Int, by: UInt32)
 }
 
 /// One room of a ptt relay (PROTOCOL.md §5, §7): the roster, who is talking, the floor.
@@ -43,6 +47,13 @@ public struct RoomState: Sendable {
         public var session: UInt32? = nil
         public var listen: Bool
         public var talk: Talk
+        /// Joined with an operator token.
+        public var op = false
+        /// The operator who muted this member: its audio and `talk` are dropped meanwhile.
+        public var mutedBy: UInt32?
+        public var opMuted: Bool { mutedBy != nil }
+        /// The member its spurt under way is for, when it talks directly to one.
+        public var directTo: UInt32?
         public var isTalking: Bool { if case .talking = talk { return true } else { return false } }
     }
 
@@ -93,28 +104,33 @@ public struct RoomState: Sendable {
     /// Admits a new member unless another has the same name: `key` is its skeleton
     /// (`Validation.nameSkeleton`), computed by the relay with NFKC, which this core cannot do
     /// (`normalize` is the same function, for the suggestion); `session` is `hello.from`.
-    public mutating func admit(id: UInt32, name: String, key: String, listen: Bool, session: UInt32? = nil,
+    public mutating func admit(id: UInt32, name: String, key: String, listen: Bool, session: UInt32? = nil, op: Bool = false,
                                normalize: (String) -> String = { $0 }) -> Admission {
         if let holder = member(withKey: key) {
             if let session, members[holder]?.session == session { return .replace(holder) }
             let suggestion = Validation.suggestName(for: name, normalize: normalize) { member(withKey: $0) != nil }
             return .refuse(.nameTaken(name, room: self.name, suggestion: suggestion))
         }
-        return .welcome(join(id: id, name: name, listen: listen, key: key, session: session))
+        return .welcome(join(id: id, name: name, listen: listen, key: key, session: session, op: op))
     }
 
     /// Welcomes a new member: `welcome` to it, then `join` to the others. Nothing if the id or
     /// the name's skeleton `key` (by default without NFKC) is already in the room: see `admit`.
-    public mutating func join(id: UInt32, name: String, listen: Bool, key: String? = nil, session: UInt32? = nil) -> [RoomAction] {
+    public mutating func join(id: UInt32, name: String, listen: Bool, key: String? = nil, session: UInt32? = nil, op: Bool = false) -> [RoomAction] {
         let key = key ?? Validation.nameSkeleton(name)
         guard members[id] == nil, member(withKey: key) == nil else { return [] }
-        let peers = order.compactMap { pid in members[pid].map { Peer(id: pid, name: $0.name, listen: $0.listen, talking: $0.isTalking) } }
-        members[id] = Member(name: name, key: key, session: session, listen: listen, talk: .idle)
+        let peers = self.peers
+        members[id] = Member(name: name, key: key, session: session, listen: listen, talk: .idle, op: op)
         order.append(id)
-        return [
-            .send(to: id, .welcome(Welcome(you: id, room: self.name, peers: peers, agent: agent, floor: floor))),
-            .broadcast(.join(Peer(id: id, name: name, listen: listen)), except: id),
+        var actions: [RoomAction] = [
+            .send(to: id, .welcome(Welcome(you: id, room: self.name, peers: peers, agent: agent, floor: floor, op: op))),
+            .broadcast(.join(Peer(id: id, name: name, listen: listen, op: op)), except: id),
         ]
+        // Who is muted by an operator, for the newcomer.
+        for pid in order {
+            if let m = members[pid], let by = m.mutedBy { actions.append(.send(to: id, Moderation(action: .mute, id: pid, name: m.name, by: by).message)) }
+        }
+        return actions
     }
 
     /// A member's connection ended: its `talk` off if it was talking, then `leave`.
@@ -122,7 +138,7 @@ public struct RoomState: Sendable {
         guard let member = members.removeValue(forKey: id) else { return [] }
         order.removeAll { $0 == id }
         var actions: [RoomAction] = []
-        if member.isTalking { actions.append(.broadcast(.talk(from: id, on: false), except: id)) }
+        if member.isTalking { actions.append(talkOffNotice(id, member)) }
         if holder == id { holder = nil }
         actions.append(.broadcast(.leave(id: id), except: id))
         return actions
@@ -142,6 +158,8 @@ public struct RoomState: Sendable {
             return [.send(to: id, .pong(ts: ts))]
         case .talk(_, let on):
             return on ? talkOn(id, member, stamped, now: now) : talkOff(id, member, stamped)
+        case .unknown(OperatorRequest.type, _):
+            return operatorRequest(message.object, from: id, now: now)
         case .chat, .bye, .unknown:
             return [.forward(stamped, from: id)]
         }
@@ -149,13 +167,42 @@ public struct RoomState: Sendable {
 
     private mutating func talkOn(_ id: UInt32, _ member: Member, _ stamped: JSONObject, now: UInt64) -> [RoomAction] {
         if member.listen { return [.send(to: id, .deny(Deny(reason: .listenOnly)))] }
-        if floor == .single, let h = holder, h != id {
+        if member.opMuted {
             members[id]?.talk = .deniedBusy
-            return [.send(to: id, .deny(Deny(reason: .busy, holder: h)))]
+            return [.send(to: id, .deny(Deny(reason: .muted)))]
+        }
+        if let to = DirectTalk.target(in: stamped) {
+            // A spurt for one member: it takes no floor, and only that member hears of it.
+            guard to != id else { return [.send(to: id, .deny(Deny(reason: .selfTarget)))] }
+            guard members[to] != nil else {
+                members[id]?.talk = .deniedBusy
+                return [.send(to: id, .deny(Deny(reason: .unknownMember)))]
+            }
+            if member.isTalking, member.directTo != to { return [talkOffNotice(id, member)] + talkOn(id, Self.idle(member), stamped, now: now) }
+            members[id]?.directTo = to
+            members[id]?.talk = .talking(since: member.talk.since ?? now, last: now)
+            return [.forwardTo(stamped, from: id, to: to)]
+        }
+        var actions: [RoomAction] = []
+        if member.directTo != nil {
+            if member.isTalking { actions.append(talkOffNotice(id, member)) }
+            members[id]?.directTo = nil
+            members[id]?.talk = .idle
+        }
+        let since = members[id]?.talk.since
+        if floor == .single, let h = holder, h != id {
+            guard member.op, let held = members[h] else {
+                members[id]?.talk = .deniedBusy
+                return actions + [.send(to: id, .deny(Deny(reason: .busy, holder: h)))]
+            }
+            // An operator takes the floor: the holder is told, and the rest of its spurt dropped.
+            members[h]?.talk = .deniedBusy
+            actions += [.send(to: h, .deny(Deny(reason: .preempted, holder: id))), talkOffNotice(h, held),
+                        .broadcast(Moderation(action: .preempt, id: h, name: held.name, by: id).message, except: nil)]
         }
         if floor == .single { holder = id }
-        members[id]?.talk = .talking(since: member.talk.since ?? now, last: now)
-        return [.forward(stamped, from: id)]
+        members[id]?.talk = .talking(since: since ?? now, last: now)
+        return actions + [.forward(stamped, from: id)]
     }
 
     private mutating func talkOff(_ id: UInt32, _ member: Member, _ stamped: JSONObject) -> [RoomAction] {
@@ -163,20 +210,42 @@ public struct RoomState: Sendable {
         switch member.talk {
         case .deniedBusy, .cutOff:
             members[id]?.talk = .idle
+            members[id]?.directTo = nil
             return []
         case .talking, .idle:
             members[id]?.talk = .idle
+            members[id]?.directTo = nil
             if holder == id { holder = nil }
+            if let to = member.directTo { return [.forwardTo(stamped, from: id, to: to)] }
             return [.forward(stamped, from: id)]
         }
     }
 
+    static func idle(_ member: Member) -> Member {
+        var m = member
+        m.talk = .idle
+        m.directTo = nil
+        return m
+    }
+
+    /// The relay's own `talk` off for a member whose spurt it ends: to everyone, or to the one
+    /// member a direct spurt was for.
+    func talkOffNotice(_ id: UInt32, _ member: Member) -> RoomAction {
+        if let to = member.directTo { return .send(to: to, .talk(from: id, on: false)) }
+        return .broadcast(.talk(from: id, on: false), except: id)
+    }
+
     // MARK: Audio
 
-    /// An audio frame from a member: whether to forward it, and any messages its arrival causes
-    /// (a cut-off at the maximum talk time).
-    public mutating func receiveAudio(flags: AudioFrame.Flags, from id: UInt32, now: UInt64) -> (forward: Bool, actions: [RoomAction]) {
-        guard let member = members[id], !member.listen else { return (false, []) }
+    /// An audio frame from a member: whether to forward it (`to`: to that member only, for direct
+    /// talk), and any messages its arrival causes (a cut-off at the maximum talk time).
+    public mutating func receiveAudio(flags: AudioFrame.Flags, from id: UInt32, now: UInt64) -> (forward: Bool, to: UInt32?, actions: [RoomAction]) {
+        let (forward, actions) = decideAudio(flags: flags, from: id, now: now)
+        return (forward, forward ? members[id]?.directTo : nil, actions)
+    }
+
+    private mutating func decideAudio(flags: AudioFrame.Flags, from id: UInt32, now: UInt64) -> (forward: Bool, actions: [RoomAction]) {
+        guard let member = members[id], !member.listen, !member.opMuted else { return (false, []) }
         let end = flags.contains(.end)
         switch member.talk {
         case .talking(let since, _):
@@ -218,8 +287,9 @@ public struct RoomState: Sendable {
                     actions += cutOff(id, now: now)
                 } else if elapsed(from: last, to: now) >= Self.silenceTimeout {
                     members[id]?.talk = .idle
+                    members[id]?.directTo = nil
                     if holder == id { holder = nil }
-                    actions.append(.broadcast(.talk(from: id, on: false), except: id))
+                    actions.append(talkOffNotice(id, member))
                 }
             case .cutOff(let last):
                 if elapsed(from: last, to: now) >= Self.silenceTimeout { members[id]?.talk = .idle }
@@ -249,14 +319,46 @@ public struct RoomState: Sendable {
         return next
     }
 
-    private mutating func cutOff(_ id: UInt32, now: UInt64) -> [RoomAction] {
+    private mutating func cutOff(_ id: UInt32, now: UInt64, reason: Deny.Reason = .tooLong, by: UInt32? = nil) -> [RoomAction] {
+        guard let member = members[id] else { return [] }
         members[id]?.talk = .cutOff(last: now)
         if holder == id { holder = nil }
-        return [.send(to: id, .deny(Deny(reason: .tooLong))), .broadcast(.talk(from: id, on: false), except: id)]
+        return [.send(to: id, .deny(Deny(reason: reason, holder: by))), talkOffNotice(id, member)]
     }
 
     /// The roster as `welcome.peers` shows it.
     public var peers: [Peer] {
-        order.compactMap { id in members[id].map { Peer(id: id, name: $0.name, listen: $0.listen, talking: $0.isTalking) } }
+        order.compactMap { id in members[id].map { Peer(id: id, name: $0.name, listen: $0.listen, talking: $0.isTalking && $0.directTo == nil, op: $0.op) } }
+    }
+
+    // MARK: Operators
+
+    /// An `op` request: carried out and announced when it comes from an operator and names a
+    /// member who is not one; otherwise refused with `deny`.
+    private mutating func operatorRequest(_ object: JSONObject, from id: UInt32, now: UInt64) -> [RoomAction] {
+        guard members[id]?.op == true else { return [.send(to: id, .deny(Deny(reason: .notOperator)))] }
+        guard let request = OperatorRequest.parse(object) else { return [.send(to: id, .deny(Deny(reason: .badRequest)))] }
+        let target: UInt32?
+        switch request.target {
+        case .id(let t): target = members[t] != nil ? t : nil
+        case .name(let name): target = order.first { members[$0]?.name == name } ?? member(withKey: Validation.nameSkeleton(name))
+        }
+        guard let t = target, let member = members[t] else { return [.send(to: id, .deny(Deny(reason: .noSuchMember)))] }
+        guard t != id, !member.op else { return [.send(to: id, .deny(Deny(reason: .protected, holder: t)))] }
+        switch request.action {
+        case .kick:
+            return [.broadcast(Moderation(action: .kick, id: t, name: member.name, by: id, minutes: request.minutes).message, except: nil),
+                    .remove(id: t, minutes: request.minutes, by: id)]
+        case .mute, .unmute:
+            let mute = request.action == .mute
+            members[t]?.mutedBy = mute ? id : nil
+            var actions: [RoomAction] = []
+            if mute, member.isTalking { actions += cutOff(t, now: now, reason: .muted, by: id) }
+            return actions + [.broadcast(Moderation(action: mute ? .mute : .unmute, id: t, name: member.name, by: id).message, except: nil)]
+        case .end:
+            guard member.isTalking else { return [.send(to: id, .deny(Deny(reason: .notTalking, holder: t)))] }
+            return cutOff(t, now: now, reason: .ended, by: id)
+                + [.broadcast(Moderation(action: .end, id: t, name: member.name, by: id).message, except: nil)]
+        }
     }
 }

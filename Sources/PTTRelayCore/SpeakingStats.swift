@@ -26,6 +26,8 @@ public struct SpeakingStats: Sendable {
         /// Talk time of the ended spurts, nanoseconds.
         public var talkNanos: UInt64 = 0
         public var spurts = 0
+        /// Spurts for one member alone (direct talk), counted in `spurts` too.
+        public var directSpurts = 0
         public var longestNanos: UInt64 = 0
         /// The last join, leave, talk start or talk stop.
         public var lastActive: UInt64 = 0
@@ -100,7 +102,9 @@ public struct SpeakingStats: Sendable {
                 Self.end(&m, Spurt(start: start, end: min(now, start &+ length)))
                 m.lastActive = now
             }
-        case .denied:
+        case .direct(let id, _, _, _):
+            Self.update(id, in: &r) { $0.directSpurts += 1 }
+        case .denied, .moderated:
             break
         }
         let window = timelineWindow, cap = maxSpurtsPerMember
@@ -150,6 +154,7 @@ public struct SpeakingStats: Sendable {
         public var name: String
         public var talkSeconds: Double
         public var spurts: Int
+        public var directSpurts: Int
         public var averageSeconds: Double
         public var longestSeconds: Double
         public var share: Double
@@ -186,7 +191,7 @@ public struct SpeakingStats: Sendable {
                 Self.trim(&timeline, now: now, window: timelineWindow, cap: maxSpurtsPerMember)
                 if let since = m.talkingSince { timeline.append(Spurt(start: since, end: max(since, now))) }
                 return MemberReport(
-                    id: m.id, name: m.name, talkSeconds: talk, spurts: spurts,
+                    id: m.id, name: m.name, talkSeconds: talk, spurts: spurts, directSpurts: m.directSpurts,
                     averageSeconds: spurts > 0 ? talk / Double(spurts) : 0,
                     longestSeconds: max(Double(m.longestNanos) / 1e9, Double(running) / 1e9), share: 0,
                     idleNanos: m.talking ? 0 : elapsed(from: m.lastActive, to: now),
@@ -215,7 +220,8 @@ public struct SpeakingStats: Sendable {
                 let timeline: [JSONValue] = m.timeline.map { .object(JSONObject([("start_ms", wall($0.start)), ("end_ms", wall($0.end))])) }
                 return .object(JSONObject([
                     ("id", .int(Int64(m.id))), ("name", .string(m.name)), ("talk_seconds", Self.number(m.talkSeconds)),
-                    ("spurts", .int(Int64(m.spurts))), ("average_seconds", Self.number(m.averageSeconds)),
+                    ("spurts", .int(Int64(m.spurts))), ("direct_spurts", .int(Int64(m.directSpurts))),
+                    ("average_seconds", Self.number(m.averageSeconds)),
                     ("longest_seconds", Self.number(m.longestSeconds)), ("share", Self.number(m.share)),
                     ("last_active_ms", ago(m.idleNanos)), ("present", .bool(m.present)), ("talking", .bool(m.talking)),
                     ("listener", .bool(m.listener)), ("timeline", .array(timeline)),
@@ -252,6 +258,13 @@ extension RoomActivity.Event {
             o["seconds"] = SpeakingStats.number(seconds)
         case .denied(let id, let name, let reason):
             o["event"] = .string("deny"); o["id"] = .int(Int64(id)); o["name"] = .string(name); o["reason"] = .string(reason)
+        case .direct(let id, let name, let to, let toName):
+            o["event"] = .string("direct"); o["id"] = .int(Int64(id)); o["name"] = .string(name)
+            o["to"] = .int(Int64(to)); o["to_name"] = .string(toName)
+        case .moderated(let action, let id, let name, let by, let byName, let minutes):
+            o["event"] = .string("moderation"); o["do"] = .string(action); o["id"] = .int(Int64(id)); o["name"] = .string(name)
+            o["by"] = .int(Int64(by)); o["by_name"] = .string(byName)
+            if let minutes { o["minutes"] = .int(Int64(minutes)) }
         }
         return JSONValue.object(o).jsonText
     }

@@ -18,6 +18,12 @@ public struct Roster: Equatable, Sendable {
         public var lastTalkActivity: UInt64
         /// Its microphone is muted (its `mic` message).
         public var micMuted = false
+        /// An operator of the room.
+        public var op = false
+        /// An operator muted it: the relay drops its audio.
+        public var mutedByOperator = false
+        /// Its spurt under way is for us alone (direct talk).
+        public var directToMe = false
 
         public var displayName: String { name ?? "#\(id)" }
     }
@@ -59,7 +65,8 @@ public struct Roster: Equatable, Sendable {
         members = [:]
         var changes: [Change] = old.values.filter { $0.talking }.map { var m = $0; m.talking = false; return .talkStopped(m) }
         for p in peers {
-            let m = Member(id: p.id, name: p.name, listen: p.listen, talking: p.talking, lastHeard: now, lastTalkActivity: now)
+            var m = Member(id: p.id, name: p.name, listen: p.listen, talking: p.talking, lastHeard: now, lastTalkActivity: now)
+            m.op = p.op
             members[p.id] = m
             if old[p.id] == nil { changes.append(.joined(m)) }
             if p.talking { changes.append(.talkStarted(m)) }
@@ -115,14 +122,27 @@ public struct Roster: Equatable, Sendable {
     }
 
     /// `talk` on/off, or START/END on a frame.
-    public mutating func setTalking(id: UInt32, _ on: Bool, now: UInt64) -> [Change] {
+    public mutating func setTalking(id: UInt32, _ on: Bool, now: UInt64, direct: Bool = false) -> [Change] {
         guard var m = members[id] else { return [] }
         if on { m.lastTalkActivity = now }
-        let changed = m.talking != on
+        let changed = m.talking != on || (on && m.directToMe != direct)
         m.talking = on
+        m.directToMe = on && direct
         members[id] = m
         guard changed else { return [] }
         return [on ? .talkStarted(m) : .talkStopped(m)]
+    }
+
+    /// `join`'s or `welcome`'s operator mark.
+    public mutating func setOperator(id: UInt32, _ op: Bool) {
+        if let i = members.index(forKey: id) { members.values[i].op = op }
+    }
+
+    /// An operator muted or unmuted `id`.
+    public mutating func setMutedByOperator(id: UInt32, _ muted: Bool) -> Member? {
+        guard let i = members.index(forKey: id) else { return nil }
+        members.values[i].mutedByOperator = muted
+        return members.values[i]
     }
 
     /// `mic` from `id`: its microphone is muted or not.

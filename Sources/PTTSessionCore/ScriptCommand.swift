@@ -3,6 +3,11 @@ import PTTProtocol
 /// A command read from standard input in `ptt join --json` mode, one per line.
 public enum ScriptCommand: Equatable, Sendable {
     case talk(Bool)
+    /// `talk on NAME`: a spurt for that member alone (direct talk; `talk off` ends it).
+    case talkTo(String)
+    /// An operator's request: `kick NAME [MINUTES]`, `mute NAME`, `unmute NAME`, `end NAME`
+    /// (also `op kick|mute|unmute|end NAME [MINUTES]`, for a member named `on` or `off`).
+    case op(OperatorAction, name: String, minutes: Int)
     case chat(String)
     /// The speakers: `mute on|off` (also `deafen on|off`).
     case mute(Bool)
@@ -38,7 +43,7 @@ public enum ScriptCommand: Equatable, Sendable {
     public static let replayable = 10
 
     /// Every command, for help and errors.
-    public static let summary = "talk on|off, chat TEXT, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, replay [N] [fast], replays, stats, quit"
+    public static let summary = "talk on|off, talk on NAME, chat TEXT, kick NAME [MINUTES], mute NAME, unmute NAME, end NAME, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, replay [N] [fast], replays, stats, quit"
 
     /// Parses one line (see `summary`).
     /// Leading and trailing white space around the line is ignored; chat text is kept as typed.
@@ -55,14 +60,23 @@ public enum ScriptCommand: Equatable, Sendable {
             switch trimmedArgument {
             case "on": return .talk(true)
             case "off": return .talk(false)
-            default: throw .usage("talk on|off")
+            default:
+                if trimmedArgument.hasPrefix("on "), case let name = trimmedArgument.dropFirst(3).trimmingSpaces,
+                   Validation.isValidName(String(name)) {
+                    return .talkTo(String(name))
+                }
+                throw .usage("talk on|off, or talk on NAME (to that member alone)")
             }
         case "mute", "deafen":
             switch trimmedArgument {
             case "on": return .mute(true)
             case "off": return .mute(false)
-            default: throw .usage("\(word) on|off")
+            default:
+                if word == "mute", Validation.isValidName(String(trimmedArgument)) { return .op(.mute, name: String(trimmedArgument), minutes: 0) }
+                throw .usage("\(word) on|off (the speakers)\(word == "mute" ? ", or mute NAME (an operator's)" : "")")
             }
+        case "kick", "unmute", "end", "op":
+            return try operatorCommand(word == "op" ? trimmedArgument : Substring(word + " ") + trimmedArgument)
         case "mic":
             switch trimmedArgument {
             case "on": return .mic(on: true)
@@ -111,6 +125,23 @@ public enum ScriptCommand: Equatable, Sendable {
         default:
             throw .unknown(String(word))
         }
+    }
+
+    static let operatorUsage = "kick NAME [MINUTES], mute NAME, unmute NAME, end NAME (or op ACTION NAME [MINUTES])"
+
+    /// `ACTION NAME [MINUTES]`: minutes only for kick (1 to 1440, default 5).
+    static func operatorCommand(_ text: Substring) throws(ParseError) -> ScriptCommand {
+        let verb = text.prefix { $0 != " " && $0 != "\t" }
+        guard let action = OperatorAction(rawValue: String(verb)) else { throw .usage(operatorUsage) }
+        var name = text.dropFirst(verb.count).trimmingSpaces
+        var minutes = action == .kick ? OperatorRequest.defaultMinutes : 0
+        if action == .kick, let space = name.lastIndex(where: { $0 == " " || $0 == "\t" }), let m = Int(name[name.index(after: space)...]) {
+            guard (1...OperatorRequest.maxMinutes).contains(m) else { throw .usage("kick NAME [MINUTES] (1 to \(OperatorRequest.maxMinutes))") }
+            minutes = m
+            name = name[..<space].trimmingSpaces
+        }
+        guard Validation.isValidName(String(name)) else { throw .usage(operatorUsage) }
+        return .op(action, name: String(name), minutes: minutes)
     }
 }
 

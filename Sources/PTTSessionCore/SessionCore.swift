@@ -106,6 +106,14 @@ public struct SessionCore: Sendable {
     public private(set) var micMuted = false
     /// Whether a spurt of ours is under way (as far as the relay was told).
     public private(set) var transmitting = false
+    /// We joined as an operator (the relay's `welcome` says so).
+    public private(set) var isOperator = false
+    /// The member our next spurts are for alone (direct talk); nil: the room.
+    public private(set) var directTarget: UInt32?
+    /// The member the spurt under way is for, fixed at its start.
+    var spurtTarget: UInt32?
+    /// The relay's `error` text before a 4405 close (an operator removed us).
+    var removedText: String?
     /// Set by a `deny`: the rest of the current spurt is not sent.
     public private(set) var deniedUntilNextSpurt = false
     public var backoff = ReconnectBackoff()
@@ -214,7 +222,9 @@ public struct SessionCore: Sendable {
     public mutating func closed(code: UInt16?, now: UInt64, random: Double) -> [Action] {
         guard isOpen else { return [] }
         let close = CloseCode(rawValue: code ?? CloseCode.abnormal.rawValue)
-        let reason = close == .nameTaken ? nameTakenMessage() : Self.closeMessage(close)
+        var reason = close == .nameTaken ? nameTakenMessage() : Self.closeMessage(close)
+        // Removed by an operator: the relay's words say for how long.
+        if close == .removed, let text = removedText { reason = text }
         var actions = dropConnectionState(now: now)
         if close.reconnect == .never {
             return actions + end(.closed(code: close.rawValue, message: reason))
@@ -244,6 +254,7 @@ public struct SessionCore: Sendable {
         case 1011, 1012, 1013: return "the relay had an internal problem"
         case 4400: return "the relay refused our hello (name or fields invalid)"
         case 4403: return "not allowed in this room"
+        case 4405: return "an operator removed you from the room"
         case 4408: return "the connection could not keep up with the room"
         case 4409: return "the name is already taken in this room"
         case 4410: return "the relay closed an idle connection"
@@ -317,8 +328,21 @@ public struct SessionCore: Sendable {
 
     /// A text message arrived.
     public mutating func receivedText(_ bytes: [UInt8], now: UInt64) -> [Action] {
-        guard isOpen, let message = try? ControlMessage.decode(bytes, limit: ControlMessage.maxRelayMessageSize) else {
+        guard isOpen, let inbound = try? ControlMessage.decodeInbound(bytes, limit: ControlMessage.maxRelayMessageSize) else {
             return []
+        }
+        let message = inbound.message
+        if link == .relay, case .talk(let from?, true) = message, DirectTalk.target(in: inbound.object) == myID {
+            return Self.events(roster.setTalking(id: from, true, now: now, direct: true))
+        }
+        if link == .relay, let m = Moderation.parse(message) {
+            var actions: [Action] = []
+            if m.action == .mute || m.action == .unmute, let member = roster.setMutedByOperator(id: m.id, m.action == .mute) {
+                actions.append(.event(.micChanged(member)))
+            }
+            let by = m.by == myID ? config.name : roster[m.by]?.displayName ?? "#\(m.by)"
+            let name = m.id == myID ? config.name : roster[m.id]?.displayName ?? m.name
+            return actions + [.event(.moderated(action: m.action.rawValue, id: m.id, name: name, by: by, minutes: m.minutes))]
         }
         if let caption = CaptionMessage.parse(message), caption.from != myID {
             let heard = link == .forwarder ? Self.events(roster.heard(id: caption.from, now: now, addUnknown: true)) : []
@@ -361,13 +385,17 @@ public struct SessionCore: Sendable {
             guard case .joining = phase else { return [] }
             myID = w.you
             floor = w.floor
+            isOperator = w.op
             phase = .joined(.relay)
             everJoined = true
             var actions: [Action] = [.event(.ready(you: w.you, room: w.room, floor: w.floor))]
             actions += Self.events(roster.reset(peers: w.peers.filter { $0.id != w.you }, now: now))
             return actions
         case .join(let p):
-            return Self.events(roster.upsert(id: p.id, name: p.name, listen: p.listen, now: now))
+            var changes = roster.upsert(id: p.id, name: p.name, listen: p.listen, now: now)
+            roster.setOperator(id: p.id, p.op)
+            if p.op, case .joined? = changes.first, let m = roster[p.id] { changes[0] = .joined(m) }
+            return Self.events(changes)
         case .leave(let id):
             return Self.events(roster.remove(id: id))
         case .talk(let from?, let on):
@@ -379,6 +407,9 @@ public struct SessionCore: Sendable {
             guard rtt >= 0, rtt < 600_000 else { return [] }
             roundTrip = UInt64(rtt) * .millisecond
             return [.event(.roundTrip(milliseconds: Int(rtt)))]
+        case .deny(let d) where Deny.Reason.operatorAnswers.contains(d.reason):
+            // An answer to an operator's request: nothing of ours ends.
+            return [.event(.denied(reason: d.reason, holder: d.holder.flatMap { roster[$0]?.displayName ?? "#\($0)" }))]
         case .deny(let d):
             deniedUntilNextSpurt = true
             // The spurt ends here as far as we are concerned; the relay drops the talk off
@@ -389,6 +420,7 @@ public struct SessionCore: Sendable {
             actions.append(.event(.denied(reason: d.reason, holder: holder)))
             return actions
         case .error(let code, let text):
+            if code == "removed" { removedText = text }
             return [.event(.relayError(code: code, text: text))]
         default:
             return []
@@ -462,7 +494,8 @@ public struct SessionCore: Sendable {
             deniedUntilNextSpurt = false
             if transmitting { actions += endSpurtMessages() }
             transmitting = true
-            actions.append(.sendText(ControlMessage.talk(from: myID, on: true).encoded()))
+            spurtTarget = link == .relay ? directTarget : nil
+            actions.append(.sendText(talkMessage(on: true)))
             actions.append(.event(.transmitting(true)))
         }
         guard transmitting, !deniedUntilNextSpurt else { return actions }
@@ -474,7 +507,7 @@ public struct SessionCore: Sendable {
         actions.append(.sendBinary(header))
         if flags.contains(.end) {
             transmitting = false
-            actions.append(.sendText(ControlMessage.talk(from: myID, on: false).encoded()))
+            actions.append(.sendText(talkMessage(on: false)))
             actions.append(.event(.transmitting(false)))
         }
         return actions
@@ -498,7 +531,37 @@ public struct SessionCore: Sendable {
 
     mutating func endSpurtMessages() -> [Action] {
         transmitting = false
-        return [.sendText(ControlMessage.talk(from: myID, on: false).encoded()), .event(.transmitting(false))]
+        return [.sendText(talkMessage(on: false)), .event(.transmitting(false))]
+    }
+
+    /// `talk` on or off for the spurt under way: with `to` when it is for one member.
+    func talkMessage(on: Bool) -> [UInt8] {
+        if let to = spurtTarget { return DirectTalk.encoded(from: myID, on: on, to: to) }
+        return ControlMessage.talk(from: myID, on: on).encoded()
+    }
+
+    /// Why direct talk to `name` cannot be, or nil when the next spurts go to that member alone
+    /// (nil name: to the room again). Takes effect at the next spurt's start.
+    public mutating func setDirectTarget(name: String?) -> String? {
+        guard let name else {
+            directTarget = nil
+            return nil
+        }
+        guard link == .relay else { return "direct talk needs a ptt relay: through a plain forwarder everyone hears every spurt" }
+        guard name != config.name else { return "direct talk is to someone else, not to yourself" }
+        guard let member = roster.sorted.first(where: { $0.name == name }) else { return "nobody named \(name) is in the room" }
+        directTarget = member.id
+        return nil
+    }
+
+    /// Sends an operator's request; nil (nothing sent) with the reason when it cannot be: not
+    /// joined, or through a plain forwarder, which has no operators.
+    public func operatorRequest(_ action: OperatorAction, name: String, minutes: Int) -> Result<[Action], OperatorRefusal> {
+        guard case .joined(let link) = phase else { return .failure(OperatorRefusal("not in the room yet")) }
+        guard link == .relay else { return .failure(OperatorRefusal("operator actions need a ptt relay; this is a plain forwarder")) }
+        guard isOperator else { return .failure(OperatorRefusal("you are not an operator of this room (join with an operator token)")) }
+        let request = OperatorRequest(action: action, target: .name(name), minutes: action == .kick ? minutes : OperatorRequest.defaultMinutes)
+        return .success([.sendText(request.encoded(from: myID))])
     }
 
     func sendHello(re: Bool?) -> Action {
@@ -554,4 +617,10 @@ public struct SessionCore: Sendable {
 
     /// An instant in whole milliseconds, as `ping` carries it.
     static func millis(_ nanos: UInt64) -> Int64 { Int64(nanos / .millisecond) }
+}
+
+/// Why an operator's request was not sent.
+public struct OperatorRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

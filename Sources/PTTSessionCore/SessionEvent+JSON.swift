@@ -22,6 +22,7 @@ extension SessionEvent {
             o["event"] = .string("joined")
             member(m)
             o["listen"] = .bool(m.listen)
+            if m.op { o["op"] = .bool(true) }
         case .memberRenamed(let m):
             o["event"] = .string("renamed")
             member(m)
@@ -32,6 +33,7 @@ extension SessionEvent {
             o["event"] = .string("talk")
             member(m)
             o["on"] = .bool(true)
+            if m.directToMe { o["direct"] = .bool(true) }
         case .talkStopped(let m):
             o["event"] = .string("talk")
             member(m)
@@ -60,6 +62,13 @@ extension SessionEvent {
             o["text"] = .string(text)
             o["final"] = .bool(final)
             o["scribe"] = .int(Int64(scribe))
+        case .moderated(let action, let id, let name, let by, let minutes):
+            o["event"] = .string("moderation")
+            o["do"] = .string(action)
+            o["id"] = .int(Int64(id))
+            o["name"] = .string(name)
+            o["by"] = .string(by)
+            if let minutes { o["minutes"] = .int(Int64(minutes)) }
         case .denied(let reason, let holder):
             o["event"] = .string("denied")
             o["reason"] = .string(reason.rawValue)

@@ -100,6 +100,7 @@ public struct InputMapper: Equatable, Sendable {
                 return [.toggleHelp]
             case "s": return [.toggleStats]
             case "c": return [.toggleCaptions]
+            case "w": return [.toggleDirect]
             default: return []
             }
         default:

@@ -245,9 +245,14 @@ public enum ScreenLayout {
             b.add(DisplayWidth.prefix(name, fitting: nameWidth), nameStyle, member.talking ? .talking : .normal)
             b.pad(to: 3 + nameWidth + 1)
             if member.talking {
-                let filled = Int((min(1, max(0, member.level)) * Double(barWidth)).rounded())
+                var bar = barWidth
+                if member.directToMe {
+                    b.add("→ you ", [.bold], .talking)
+                    bar = max(0, barWidth - 6)
+                }
+                let filled = Int((min(1, max(0, member.level)) * Double(bar)).rounded())
                 b.add(String(repeating: "#", count: filled), [], .talking)
-                b.add(String(repeating: ".", count: barWidth - filled), [.dim])
+                b.add(String(repeating: ".", count: bar - filled), [.dim])
             } else if !tag.isEmpty {
                 b.add(tag, [.dim])
             }
@@ -284,6 +289,8 @@ public enum ScreenLayout {
     static func tagText(_ member: ScreenModel.Member) -> String {
         if member.silenced { return "silenced" }
         var parts: [String] = []
+        if member.op { parts.append("op") }
+        if member.mutedByOperator { parts.append("muted by op") }
         if member.volumePercent != 100 { parts.append("\(member.volumePercent)%") }
         // A listener never talks: its microphone does not matter.
         if member.listener { parts.append("listen") } else if member.micMuted { parts.append("mic off") }
@@ -378,6 +385,7 @@ public enum ScreenLayout {
             "t       talk mode: hold, toggle, vox, open",
             "s       jitter and loss per member",
             "c       captions on or off (from a scribe)",
+            "w       talk to the picked member alone (w again: all)",
             "?       close this help (also esc, q)",
             "q       quit (also ctrl+c)",
             "talk key release: \(m.holdMethod.label)",

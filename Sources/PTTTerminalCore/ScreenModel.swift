@@ -34,6 +34,12 @@ public struct ScreenModel: Equatable, Sendable {
         /// How loud we play it, percent (100: as it comes), and whether we silenced it.
         public var volumePercent: Int
         public var silenced: Bool
+        /// An operator of the room.
+        public var op = false
+        /// Muted by an operator: the relay drops its audio.
+        public var mutedByOperator = false
+        /// Its spurt under way is for us alone (direct talk): drawn as "→ you".
+        public var directToMe = false
 
         public init(
             id: UInt32, name: String, isSelf: Bool = false, talking: Bool = false, level: Double = 0,

@@ -35,6 +35,8 @@ public enum UIIntent: Equatable, Sendable {
     case toggleStats
     /// `c`: a scribe's captions shown in the chat pane or hidden.
     case toggleCaptions
+    /// `w`: the talk key speaks to the picked member alone (direct talk), or to the room again.
+    case toggleDirect
     /// Enter: the chat line editor opened.
     case openChat
     /// Enter in the editor: send this line.

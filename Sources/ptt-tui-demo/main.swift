@@ -120,7 +120,7 @@ for await intent in ui.intents {
     case .cycleMode: model.talkMode = model.talkMode.next
     case .toggleHelp: model.helpVisible.toggle()
     case .toggleStats: model.statsVisible.toggle()
-    case .toggleCaptions: break
+    case .toggleCaptions, .toggleDirect: break
     case .openChat, .cancelChat: break
     case .sendChat(let text): model.chat.append(.init(time: clockTime(), sender: "alice", text: text))
     }

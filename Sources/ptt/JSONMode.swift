@@ -126,7 +126,21 @@ enum JSONMode {
                     emit(JSONObject([("event", .string("error")), ("code", .string("no-microphone")),
                                      ("text", .string("no microphone, nothing is sent until it works: \(message)"))]))
                 }
+                // `talk on` speaks to the room again after a `talk on NAME`.
+                if on { _ = call.session.setDirectTarget(name: nil) }
                 call.talk(on)
+            case .talkTo(let name):
+                if call.listen {
+                    emit(listenOnlyError)
+                } else if let refusal = call.session.setDirectTarget(name: name) {
+                    emit(JSONObject([("event", .string("error")), ("code", .string("direct")), ("text", .string(refusal))]))
+                } else {
+                    call.talk(true)
+                }
+            case .op(let action, let name, let minutes):
+                if let refusal = call.session.operatorRequest(action, name: name, minutes: minutes) {
+                    emit(JSONObject([("event", .string("error")), ("code", .string("operator")), ("text", .string(refusal.description))]))
+                }
             case .chat(let text): call.session.chat(text)
             case .mute(let on): call.setMuted(on)
             case .mic(let on):

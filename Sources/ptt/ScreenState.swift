@@ -27,6 +27,8 @@ final class ScreenState: Sendable {
         var selected: UInt32?
         /// A scribe's captions are shown in the chat pane (`c` hides them; they are kept).
         var captionsVisible = true
+        /// The member the talk key speaks to alone (`w`), by name.
+        var directName: String?
     }
 
     static let maxChatLines = 500
@@ -147,16 +149,20 @@ final class ScreenState: Sendable {
             }
         case .chat(_, let name, let text, _):
             log(name, text)
+        case .moderated(let action, _, let name, let by, let minutes):
+            notice(Self.moderationText(action: action, name: name, by: by, minutes: minutes))
         case .caption(_, let name, let text, let final, _):
             // Partial captions change as the speaker goes on: only the final one is kept.
             if final { log(name, text, caption: true) }
+        case .denied(let reason, let holder) where Deny.Reason.operatorAnswers.contains(reason):
+            notice("the relay refused: " + Self.refusalText(reason, holder: holder))
         case .denied(let reason, let holder):
             values.withLock { v in
                 switch reason {
                 case .busy: v.talkState = .busy(holder: holder)
                 case .listenOnly: v.talkState = .listenOnly
                 case .tooLong: v.talkState = .denied("talked too long")
-                default: v.talkState = .denied(reason.rawValue)
+                default: v.talkState = .denied(Self.refusalText(reason, holder: holder))
                 }
             }
         case .relayError(_, let text):
@@ -175,6 +181,40 @@ final class ScreenState: Sendable {
             values.withLock { $0.connection = .disconnected(reason.message) }
         }
     }
+
+    /// An operator's action, in words.
+    static func moderationText(action: String, name: String, by: String, minutes: Int?) -> String {
+        switch action {
+        case "kick": return "\(by) removed \(name) from the room" + (minutes.map { " for \($0) minute\($0 == 1 ? "" : "s")" } ?? "")
+        case "mute": return "\(by) muted \(name): the room no longer hears them"
+        case "unmute": return "\(by) unmuted \(name)"
+        case "end": return "\(by) ended \(name)'s spurt"
+        case "preempt": return "\(by) took the floor from \(name)"
+        default: return "\(by): \(action) \(name)"
+        }
+    }
+
+    /// A refusal's reason, in words.
+    static func refusalText(_ reason: Deny.Reason, holder: String?) -> String {
+        let who = holder ?? "someone"
+        switch reason {
+        case .preempted: return "\(who) (operator) took the floor"
+        case .ended: return "\(who) (operator) ended your spurt"
+        case .muted: return "an operator muted you"
+        case .unknownMember: return "nobody of that name to talk to"
+        case .selfTarget: return "direct talk is to someone else"
+        case .notOperator: return "you are not an operator of this room"
+        case .noSuchMember: return "nobody of that name is in the room"
+        case .protected: return "\(who) is an operator, or yourself: operators cannot act on them"
+        case .badRequest: return "that operator request was malformed"
+        case .notTalking: return "\(who) is not talking"
+        default: return reason.rawValue
+        }
+    }
+
+    /// `w`: the talk key speaks to `name` alone, or (nil) to the room again.
+    func setDirect(_ name: String?) { values.withLock { $0.directName = name } }
+    var directName: String? { values.withLock { $0.directName } }
 
     /// `m` stopped talking or left: a "busy" it caused no longer holds.
     static func floorFreed(by m: Roster.Member, _ v: inout Values) {
@@ -213,6 +253,9 @@ final class ScreenState: Sendable {
                                             level: m.talking ? Self.meter(call.receiver.level(of: m.id).rmsDBFS) : 0,
                                             listener: m.listen, micMuted: m.micMuted,
                                             volumePercent: setting.volumePercent, silenced: setting.muted)
+            member.op = m.op
+            member.mutedByOperator = m.mutedByOperator
+            member.directToMe = m.directToMe
             if v.statsVisible, let st = call.receiver.statistics(of: m.id) {
                 member.jitterMilliseconds = st.playout.quantileNanos / 1_000_000   // 95 % of arrivals within
                 let expected = st.played + st.lost
@@ -223,6 +266,7 @@ final class ScreenState: Sendable {
         var talkState = v.talkState
         var notices: [String] = []
         if let hosting = v.hosting { notices.append(hosting) }
+        if let direct = v.directName { notices.append("space talks to \(direct) alone (w: to everyone)") }
         if call.listen {
             talkState = .listenOnly
         } else if case .unavailable = v.microphone {

@@ -102,6 +102,22 @@ enum TerminalMode {
             state.toggleStats()
         case .toggleCaptions:
             state.toggleCaptions()
+        case .toggleDirect:
+            guard !call.listen else { break }
+            if state.directName != nil {
+                _ = call.session.setDirectTarget(name: nil)
+                state.setDirect(nil)
+                state.notice("talking to everyone again")
+            } else if let (_, name) = picked(call: call, state: state) {
+                if let refusal = call.session.setDirectTarget(name: name) {
+                    state.notice(refusal)
+                } else {
+                    state.setDirect(name)
+                    state.notice("space now talks to \(name) alone; w again talks to everyone")
+                }
+            } else {
+                state.notice("pick someone first (tab or the arrow keys), then w talks to them alone")
+            }
         case .openChat, .cancelChat:
             break
         case .sendChat(let text):

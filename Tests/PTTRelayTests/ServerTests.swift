@@ -234,12 +234,21 @@ import Testing
         func d(_ auth: String?, _ protos: [String], _ path: String, _ tokens: [String] = ["t"]) -> UpgradeCheck.Decision {
             UpgradeCheck.decide(authorization: auth, protocols: protos, path: path, tokens: tokens, connections: 0, maxConnections: 10)
         }
-        #expect(d("Bearer t", ["chat, ptt.v1"], "/r") == .accept(room: "r"))
-        #expect(d("bearer  t", ["ptt.v1"], "/r") == .accept(room: "r"))
+        #expect(d("Bearer t", ["chat, ptt.v1"], "/r") == .accept(room: "r", op: false))
+        #expect(d("bearer  t", ["ptt.v1"], "/r") == .accept(room: "r", op: false))
         #expect(d("Basic t", ["ptt.v1"], "/r") == .refuse(status: 401, headers: [("WWW-Authenticate", "Bearer")], why: "wrong token"))
-        #expect(d(nil, ["ptt.v1"], "/r", []) == .accept(room: "r"))
+        #expect(d(nil, ["ptt.v1"], "/r", []) == .accept(room: "r", op: false))
         #expect(d(nil, ["ptt.v2"], "/r", []) == .refuse(status: 400, headers: [], why: "subprotocol ptt.v1 not offered"))
         #expect(UpgradeCheck.decide(authorization: nil, protocols: ["ptt.v1"], path: "/r", tokens: [], connections: 36, maxConnections: 10)
             == .refuse(status: 503, headers: [("Retry-After", "10")], why: "too many connections"))
+        // An operator token is an operator, and lets its holder in where tokens are required.
+        func o(_ auth: String?, _ tokens: [String]) -> UpgradeCheck.Decision {
+            UpgradeCheck.decide(authorization: auth, protocols: ["ptt.v1"], path: "/r", tokens: tokens, operatorTokens: ["op"], connections: 0, maxConnections: 10)
+        }
+        #expect(o("Bearer op", ["t"]) == .accept(room: "r", op: true))
+        #expect(o("Bearer op", []) == .accept(room: "r", op: true))
+        #expect(o("Bearer t", ["t"]) == .accept(room: "r", op: false))
+        #expect(o(nil, []) == .accept(room: "r", op: false))
+        #expect(o("Bearer x", ["t"]) == .refuse(status: 401, headers: [("WWW-Authenticate", "Bearer")], why: "wrong token"))
     }
 }
