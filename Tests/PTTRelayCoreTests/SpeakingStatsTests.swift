@@ -58,9 +58,9 @@ import Testing
         #expect(report.first?.members.first { $0.name == "pupil" }?.talkSeconds == 1)
         // Wall clock 100 000 ms at 10 s.
         #expect(stats.json(now: 10 * second, wallMillis: 100_000) == #"{"rooms":[{"name":"class","talk_seconds":5.000,"last_active_ms":99500,"members":["#
-            + #"{"id":1,"name":"teacher","talk_seconds":4.000,"spurts":2,"average_seconds":2.000,"longest_seconds":3.000,"share":0.800,"last_active_ms":99500,"present":false,"talking":false,"listener":false,"#
+            + #"{"id":1,"name":"teacher","talk_seconds":4.000,"spurts":2,"direct_spurts":0,"average_seconds":2.000,"longest_seconds":3.000,"share":0.800,"last_active_ms":99500,"present":false,"talking":false,"listener":false,"#
             + #""timeline":[{"start_ms":91000,"end_ms":94000},{"start_ms":98000,"end_ms":99000}]},"#
-            + #"{"id":2,"name":"pupil","talk_seconds":1.000,"spurts":1,"average_seconds":1.000,"longest_seconds":1.000,"share":0.200,"last_active_ms":97000,"present":true,"talking":false,"listener":false,"#
+            + #"{"id":2,"name":"pupil","talk_seconds":1.000,"spurts":1,"direct_spurts":0,"average_seconds":1.000,"longest_seconds":1.000,"share":0.200,"last_active_ms":97000,"present":true,"talking":false,"listener":false,"#
             + #""timeline":[{"start_ms":95000,"end_ms":96000}]}]}]}"#)
     }
 

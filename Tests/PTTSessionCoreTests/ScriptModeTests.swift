@@ -35,7 +35,7 @@ import Testing
     @Test func rejectsBadCommands() {
         #expect(throws: ScriptCommand.ParseError.empty) { try ScriptCommand.parse("   ") }
         #expect(throws: ScriptCommand.ParseError.unknown("shout")) { try ScriptCommand.parse("shout hi") }
-        #expect(throws: ScriptCommand.ParseError.usage("talk on|off")) { try ScriptCommand.parse("talk maybe") }
+        #expect(throws: ScriptCommand.ParseError.usage("talk on|off, or talk on NAME (to that member alone)")) { try ScriptCommand.parse("talk maybe") }
         #expect(throws: ScriptCommand.ParseError.usage("chat TEXT (1 to 1000 characters)")) { try ScriptCommand.parse("chat") }
         #expect(throws: ScriptCommand.ParseError.usage("chat TEXT (1 to 1000 characters)")) {
             try ScriptCommand.parse("chat " + String(repeating: "x", count: 1001))
