@@ -13,7 +13,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 APT_PACKAGES = pkg-config libasound2-dev libopus-dev libspeexdsp-dev libncurses-dev \
                alsa-utils tmux espeak-ng sox opus-tools curl chromium python3 openssl \
                pulseaudio pulseaudio-utils libasound2-plugins man-db systemd \
-               libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata
+               libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata libnats-dev nats-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Installs the Debian packages of $(1) that are missing.

@@ -57,6 +57,8 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
+        // Relays of a cluster share rooms through NATS: the official C client.
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         // The microphone's cleaning before the talk gate and the encoder: noise suppression and AGC.
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         // The scribe's recognizer: PocketSphinx with Debian's US English model.
@@ -83,7 +85,7 @@ let package = Package(
         .target(
             name: "PTTRelay",
             dependencies: [
-                "PTTProtocol", "PTTSystem", "PTTConfig", "PTTRelayCore", "PTTRecordingCore",
+                "PTTProtocol", "PTTSystem", "PTTConfig", "PTTRelayCore", "PTTRecordingCore", "CNATS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -19,6 +19,8 @@ final class RoomBox: Sendable {
         var removed = false
         /// What changed in the room, for statistics, telemetry and recordings.
         var activity = RoomActivity()
+        /// Members on other relays of the cluster, with the relay (node) each is on.
+        var remote: [UInt32: UInt32] = [:]
 
         mutating func add(_ id: UInt32, _ conn: MemberConnection) {
             members[id] = conn
@@ -67,7 +69,7 @@ final class Hub: Sendable {
     let settings: RelaySettings
     let logger: Logger
     let counters = Counters()
-    private let state = Mutex(State())
+    let state = Mutex(State())
     /// Speaking statistics of the rooms active lately (`GET /stats`).
     let stats: Mutex<SpeakingStats>
     /// Recordings and telemetry, with `--record`.
@@ -87,6 +89,8 @@ final class Hub: Sendable {
     }
     static let maxBansPerRoom = 256
     static let maxBannedRooms = 4096
+    /// The cluster this relay is part of (`--cluster`), nil when it stands alone.
+    let cluster: ClusterRuntime?
 
     init(settings: RelaySettings, logger: Logger) {
         self.settings = settings
@@ -95,6 +99,14 @@ final class Hub: Sendable {
         stats.idleRoomTimeout = UInt64(settings.statsKeepMinutes) * 60 * 1_000_000_000
         self.stats = Mutex(stats)
         addresses = AddressGuard(limits: settings.addresses)
+        if settings.cluster.isEmpty {
+            cluster = nil
+        } else {
+            let runtime = ClusterRuntime(servers: settings.cluster)
+            cluster = runtime
+            // Ids from this relay's own block, so the cluster's members never share one.
+            state.withLock { $0.ids = IDAllocator(clusterPrefix: runtime.prefix, first: UInt32.random(in: 0...0xF_FFFF)) }
+        }
         if let directory = settings.recordDirectory {
             recorder = RelayRecorder(directory: directory, counters: counters, logger: logger)
         } else {
@@ -180,6 +192,9 @@ final class Hub: Sendable {
             case .joined:
                 if let address = conn.address { addresses.welcomed(address) }
                 roomObserver.withLock { $0 }?(box.name)
+                if cluster != nil {
+                    clusterJoined(box, peer: Peer(id: id, name: hello.name, listen: hello.listen, op: conn.op))
+                }
                 logger.info("join", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)", "listen": "\(hello.listen)"])
                 return nil
             case .retry, .full, .refused, .replace:
@@ -212,10 +227,17 @@ final class Hub: Sendable {
     /// Takes a member out of its room (idempotent): `talk` off if it was talking, `leave`.
     func leave(_ conn: MemberConnection) {
         guard let (id, box) = conn.takeMembership() else { return }
-        box.core.withLock { core in
+        let lastHere = box.core.withLock { core -> Bool in
             core.remove(id)
             execute(core.room.leave(id: id), in: &core)
+            guard cluster != nil, core.members.isEmpty else { return false }
+            // Nobody of ours is left: the others' members are no concern of this relay now.
+            for rid in core.remote.keys.sorted() { _ = core.room.leave(id: rid) }
+            _ = core.activity.observe(core.room)
+            core.remote.removeAll()
+            return true
         }
+        if cluster != nil { clusterLeft(box, id: id, lastHere: lastHere) }
         state.withLock { s in
             s.ids.release(id)
             s.members -= 1
@@ -263,9 +285,19 @@ final class Hub: Sendable {
 
     /// A member's control message.
     func receive(_ message: InboundText, from id: UInt32, in box: RoomBox, now: UInt64) {
-        box.core.withLock { core in
-            execute(core.room.receive(message, from: id, now: now), in: &core)
+        let forwarded = box.core.withLock { core -> [JSONObject] in
+            let actions = core.room.receive(message, from: id, now: now)
+            execute(actions, in: &core)
+            guard cluster != nil else { return [] }
+            // What the others forward, the other relays forward too.
+            return actions.compactMap { action in
+                switch action {
+                case .forward(let o, _), .forwardTo(let o, _, _): return o
+                default: return nil
+                }
+            }
         }
+        for object in forwarded { clusterPublish(box.name, .text, JSONValue.object(object).serialized()) }
     }
 
     /// A member's audio frame: stamped with its id in place, queued for every other member.
@@ -287,6 +319,7 @@ final class Hub: Sendable {
             if changed { execute(decision.actions, in: &core) }
             guard decision.forward else { return }
             if !recordFirst { record(frame, from: id, in: &core, now: now) }
+            if cluster != nil { clusterPublish(box.name, .audio, Array(frame.readableBytesView)) }
             let counters = self.counters
             let bytes = frame.readableBytes
             if let to = decision.to {
@@ -325,7 +358,9 @@ final class Hub: Sendable {
 
     /// Hands what changed in the room to the statistics and the recorder; room mutex held.
     private func observe(_ actions: [RoomAction], in core: inout RoomBox.Core) {
-        let events = core.activity.observe(core.room, actions: actions)
+        var events = core.activity.observe(core.room, actions: actions)
+        // Statistics, telemetry and recordings are the business of the relay a member is on.
+        if !core.remote.isEmpty { events.removeAll { Self.member(of: $0).map { core.remote[$0] != nil } ?? false } }
         guard !events.isEmpty else { return }
         let room = core.room.name
         let now = MonotonicClock.now()
@@ -333,8 +368,18 @@ final class Hub: Sendable {
         if let recorder { for e in events { recorder.event(e, room: room) } }
     }
 
+    static func member(of event: RoomActivity.Event) -> UInt32? {
+        switch event {
+        case .joined(let id, _, _), .left(let id, _), .talkStarted(let id, _), .talkStopped(let id, _, _),
+             .denied(let id, _, _), .direct(let id, _, _, _):
+            return id
+        case .moderated:
+            return nil
+        }
+    }
+
     /// Carries out a room's actions and notes what changed; called with the room's mutex held.
-    private func execute(_ actions: [RoomAction], in core: inout RoomBox.Core) {
+    func execute(_ actions: [RoomAction], in core: inout RoomBox.Core) {
         observe(actions, in: &core)
         let now = MonotonicClock.now()
         for action in actions {
@@ -360,7 +405,7 @@ final class Hub: Sendable {
         }
     }
 
-    private func send(_ buffer: ByteBuffer, to groups: [RoomBox.LoopGroup], except: UInt32?, now: UInt64) {
+    func send(_ buffer: ByteBuffer, to groups: [RoomBox.LoopGroup], except: UInt32?, now: UInt64) {
         let item = MemberConnection.Outgoing.text(buffer)
         for group in groups {
             let targets = group.members
@@ -391,6 +436,7 @@ final class Hub: Sendable {
         }
         for conn in conns { conn.tick(now: now) }
         if connections { addresses.sweep(now: now) }
+        if cluster != nil { clusterTick(now: now) }
     }
 
     // MARK: Shutdown and reports
@@ -412,9 +458,15 @@ final class Hub: Sendable {
 
     func listings() -> [RoomListing] {
         let boxes = state.withLock { Array($0.rooms.values) }
-        return boxes.map { box in
+        var rooms = boxes.map { box in
             box.core.withLock { RoomListing(name: box.name, members: $0.room.count, talkers: $0.room.talkerCount, floor: $0.room.floor) }
         }
+        // Rooms only other relays of the cluster have members in.
+        if let cluster {
+            let here = Set(rooms.map(\.name))
+            rooms += cluster.nodes.withLock { $0.rooms }.values.filter { !here.contains($0.name) }
+        }
+        return rooms
     }
 
     func metrics() -> RelayMetrics {

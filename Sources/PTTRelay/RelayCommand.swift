@@ -58,6 +58,8 @@ public struct RelayOptions: ParsableArguments {
     var token: [String] = []
     @Option(help: ArgumentHelp("A file of tokens, one per line.", valueName: "file"))
     var tokenFile: String?
+    @Option(help: ArgumentHelp("Share rooms with the other relays on these NATS servers (comma-separated nats://HOST:PORT).", valueName: "urls"))
+    var cluster: String?
     @Option(name: .customLong("operator-token"), help: "A token that makes its holder an operator of the room it joins (kick, mute, end a spurt, take the floor); repeatable.")
     var operatorToken: [String] = []
     @Option(name: .customLong("operator-token-file"), help: ArgumentHelp("A file of operator tokens, one per line.", valueName: "file"))
@@ -117,6 +119,7 @@ public struct RelayOptions: ParsableArguments {
         text("tls-key", tlsKey)
         text("token-file", tokenFile)
         text("operator-token-file", operatorTokenFile)
+        text("cluster", cluster)
         text("floor", floor)
         text("log-level", logLevel)
         text("log-format", logFormat)

@@ -166,6 +166,7 @@ public final class RelayServer: Sendable {
                 QuietOnShutdownLogHandler(base: logger.handler, stopping: stopping)
             }
         )
+        hub.connectCluster()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             let every = Self.connectionTickEvery(settings.connection)
@@ -190,6 +191,8 @@ public final class RelayServer: Sendable {
             stopping.value.store(true, ordering: .relaxed)
             // Spurts still open end with the connections; their files are completed here.
             await hub.recorder?.finish()
+            // Its members' leaves have gone out; then the cluster connection.
+            hub.disconnectCluster()
             group.cancelAll()
         }
         logger.notice("stopped")

@@ -24,6 +24,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var tlsKey: String?
     public var tokens: [String] = []
     public var tokenFile: String?
+    /// NATS servers of a cluster (`nats://HOST:PORT`); empty: the relay stands alone.
+    public var cluster: [String] = []
     /// Tokens that make their holder a room operator (and let it in where tokens are required).
     public var operatorTokens: [String] = []
     public var operatorTokenFile: String?
@@ -58,7 +60,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The settings' keys, as config-file keys and flag names; environment variables are
     /// `PTT_RELAY_` + the key upper-cased with `-` as `_`.
     public static let keys = [
-        "bind", "tls-cert", "tls-key", "token", "token-file", "operator-token", "operator-token-file", "max-room-members", "max-rooms",
+        "bind", "tls-cert", "tls-key", "token", "token-file", "operator-token", "operator-token-file", "cluster", "max-room-members", "max-rooms",
         "max-connections", "floor", "max-talk-seconds", "log-level", "log-format",
         "hello-timeout-ms", "idle-timeout-ms", "ping-interval-ms", "too-slow-ms", "socket-send-buffer",
         "record", "stats-token", "stats-keep-minutes",
@@ -127,6 +129,17 @@ public struct RelaySettings: Equatable, Sendable {
             for t in list { try Self.checkToken(t, origin: origin) }
             if key == "token" { tokens = list } else { operatorTokens = list }
         case "token-file": tokenFile = try Self.nonEmpty(try text(), origin: origin)
+        case "cluster":
+            let list: [String]
+            switch value {
+            case .list(let l): list = l
+            default: list = try text().split(separator: ",").map { String($0).trimmingSpaces }
+            }
+            for url in list where !(url.hasPrefix("nats://") && url.count > 7 && !url.contains(where: \.isWhitespace)) {
+                throw ConfigError("\(origin): '\(url)' is not a NATS URL (nats://HOST:PORT)")
+            }
+            guard !list.isEmpty else { throw ConfigError("\(origin): no NATS URL") }
+            cluster = list
         case "operator-token-file": operatorTokenFile = try Self.nonEmpty(try text(), origin: origin)
         case "max-room-members": maxRoomMembers = try integer(1...100_000)
         case "max-rooms": maxRooms = try integer(1...1_000_000)

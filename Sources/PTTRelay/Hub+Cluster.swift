@@ -1,0 +1,207 @@
+import Logging
+import NIOCore
+import PTTProtocol
+import PTTRelayCore
+import PTTSystem
+import Synchronization
+
+/// What a relay of a cluster keeps about the cluster: its own node id and id block, the NATS
+/// link once connected, and the other relays as their heartbeats show them.
+final class ClusterRuntime: Sendable {
+    let servers: [String]
+    /// This relay in the cluster's messages: random, drawn at start.
+    let node = UInt32.random(in: 1...UInt32.max)
+    /// The block of member ids this relay hands out (`IDAllocator(clusterPrefix:)`).
+    let prefix = UInt32.random(in: 1...4095)
+    let link = Mutex<ClusterLink?>(nil)
+    let nodes = Mutex(ClusterNodes())
+    let lastBeat = Atomic<UInt64>(0)
+
+    init(servers: [String]) { self.servers = servers }
+
+    static let beatInterval: UInt64 = 1_000_000_000
+}
+
+extension Hub {
+    /// Connects to NATS (the relay runs while it is down: local rooms do not need it).
+    func connectCluster() {
+        guard let cluster else { return }
+        do {
+            let link = try ClusterLink(
+                servers: cluster.servers, name: "ptt-relay \(cluster.node)", logger: logger,
+                onMessage: { [weak self] subject, bytes in self?.clusterMessage(subject, bytes) },
+                onReconnect: { [weak self] in self?.clusterResync() })
+            cluster.link.withLock { $0 = link }
+            link.subscribe(ClusterSubject.heartbeat, key: " heartbeat")
+            logger.notice("cluster: joined", metadata: ["node": "\(cluster.node)", "servers": "\(cluster.servers.joined(separator: ","))"])
+        } catch {
+            logger.error("cluster: cannot use NATS: \(error); this relay stands alone")
+        }
+    }
+
+    func disconnectCluster() {
+        cluster?.link.withLock { $0 }?.close()
+    }
+
+    /// Whether the NATS connection is up (nil: no cluster).
+    var clusterConnected: Bool? {
+        guard let cluster else { return nil }
+        return cluster.link.withLock { $0 }?.connected.load(ordering: .relaxed) ?? false
+    }
+
+    func clusterPublish(_ room: String, _ kind: ClusterSubject.Kind, _ bytes: [UInt8]) {
+        guard let cluster, let link = cluster.link.withLock({ $0 }) else { return }
+        link.publish(ClusterSubject.room(room, kind), bytes)
+    }
+
+    private func publishMembership(_ room: String, _ change: ClusterMembership.Change) {
+        guard let cluster else { return }
+        clusterPublish(room, .members, ClusterMembership(node: cluster.node, change: change).encoded())
+    }
+
+    /// A member of ours joined: the other relays learn it; the first one of a room subscribes
+    /// to it and asks the others for their members.
+    func clusterJoined(_ box: RoomBox, peer: Peer) {
+        guard let cluster, let link = cluster.link.withLock({ $0 }) else { return }
+        let first = box.core.withLock { $0.members.count == 1 }
+        if first {
+            link.subscribe(room: box.name)
+            publishMembership(box.name, .sync)
+        }
+        publishMembership(box.name, .join(peer))
+    }
+
+    func clusterLeft(_ box: RoomBox, id: UInt32, lastHere: Bool) {
+        publishMembership(box.name, .leave(id))
+        if lastHere { cluster?.link.withLock { $0 }?.unsubscribe(room: box.name) }
+    }
+
+    /// After NATS came back: every room's members again, and theirs asked for.
+    func clusterResync() {
+        let boxes = state.withLock { Array($0.rooms.values) }
+        for box in boxes {
+            publishMembership(box.name, .members(localPeers(box)))
+            publishMembership(box.name, .sync)
+        }
+    }
+
+    func localPeers(_ box: RoomBox) -> [Peer] {
+        box.core.withLock { core in core.room.peers.filter { core.members[$0.id] != nil } }
+    }
+
+    // MARK: From the other relays (on the NATS client's threads)
+
+    func clusterMessage(_ subject: String, _ bytes: [UInt8]) {
+        guard let cluster else { return }
+        let now = MonotonicClock.now()
+        if subject == ClusterSubject.heartbeat {
+            if let beat = ClusterHeartbeat.decode(bytes), beat.node != cluster.node { cluster.nodes.withLock { $0.heard(beat, now: now) } }
+            return
+        }
+        guard let (room, kind) = ClusterSubject.parse(subject), let box = state.withLock({ $0.rooms[room] }) else { return }
+        switch kind {
+        case .members:
+            guard let news = ClusterMembership.decode(bytes), news.node != cluster.node else { return }
+            cluster.nodes.withLock { $0.heard(node: news.node, now: now) }
+            switch news.change {
+            case .join(let peer): remoteJoined([peer], node: news.node, in: box, now: now)
+            case .members(let peers): remoteJoined(peers, node: news.node, in: box, now: now)
+            case .leave(let id): remoteLeft([id], in: box)
+            case .sync: publishMembership(room, .members(localPeers(box)))
+            }
+        case .text:
+            guard let inbound = try? ControlMessage.decodeInbound(bytes, limit: ControlMessage.maxRelayMessageSize),
+                  case .int(let from)? = inbound.object["from"], Validation.isValidID(from) else { return }
+            box.core.withLock { core in
+                guard core.remote[UInt32(from)] != nil else { return }
+                execute(core.room.receive(inbound, from: UInt32(from), now: now), in: &core)
+            }
+        case .audio:
+            guard bytes.count > AudioFrame.headerSize, bytes.count <= AudioFrame.maxMessageSize,
+                  let frame = try? AudioFrame.decode(bytes) else { return }
+            remoteAudio(bytes, from: frame.source, flags: frame.flags, in: box, now: now)
+        }
+    }
+
+    private func remoteJoined(_ peers: [Peer], node: UInt32, in box: RoomBox, now: UInt64) {
+        box.core.withLock { core in
+            guard !core.removed, !core.members.isEmpty else { return }
+            for p in peers where core.room.members[p.id] == nil && core.members[p.id] == nil {
+                core.remote[p.id] = node
+                var actions = core.room.join(id: p.id, name: p.name, listen: p.listen, op: p.op)
+                // Talking already (a roster answer): as its `talk` on would.
+                if p.talking, !actions.isEmpty, let on = try? ControlMessage.decodeInbound(ControlMessage.talk(from: p.id, on: true).encoded()) {
+                    execute(actions, in: &core)
+                    actions = core.room.receive(on, from: p.id, now: now)
+                }
+                if actions.isEmpty { core.remote[p.id] = nil } // its name is taken here: not shown
+                execute(actions, in: &core)
+            }
+        }
+    }
+
+    private func remoteLeft(_ ids: [UInt32], in box: RoomBox) {
+        box.core.withLock { core in
+            for id in ids where core.remote[id] != nil {
+                execute(core.room.leave(id: id), in: &core)
+                core.remote[id] = nil
+            }
+        }
+    }
+
+    private func remoteAudio(_ bytes: [UInt8], from id: UInt32, flags: AudioFrame.Flags, in box: RoomBox, now: UInt64) {
+        box.core.withLock { core in
+            guard core.remote[id] != nil else { return }
+            let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
+            if !decision.actions.isEmpty { execute(decision.actions, in: &core) }
+            guard decision.forward else { return }
+            let item = MemberConnection.Outgoing.binary(Self.buffer(bytes))
+            let micros = bytes.withUnsafeBytes { settings.queue.weight(ofFrame: $0) }
+            let counters = self.counters
+            if let to = decision.to {
+                guard let conn = core.members[to] else { return }
+                conn.eventLoop.execute { if conn.deliver(item, micros: micros, now: now) { counters.add(.framesOut, 1) } }
+                return
+            }
+            for group in core.groups {
+                let targets = group.members
+                group.loop.execute {
+                    var written = 0
+                    for (_, conn) in targets where conn.deliver(item, micros: micros, now: now) { written += 1 }
+                    counters.add(.framesOut, written)
+                    counters.add(.bytesOut, written * bytes.count)
+                }
+            }
+        }
+    }
+
+    // MARK: Time
+
+    /// Every second, this relay's heartbeat; the members of relays silent for 3 s leave.
+    func clusterTick(now: UInt64) {
+        guard let cluster else { return }
+        let last = cluster.lastBeat.load(ordering: .relaxed)
+        guard now &- last >= ClusterRuntime.beatInterval || last == 0 else { return }
+        cluster.lastBeat.store(now, ordering: .relaxed)
+        if let link = cluster.link.withLock({ $0 }) {
+            let boxes = state.withLock { Array($0.rooms.values) }
+            let rooms = boxes.compactMap { box in
+                box.core.withLock { core -> RoomListing? in
+                    let mine = core.room.order.filter { core.members[$0] != nil }
+                    guard !mine.isEmpty else { return nil }
+                    let talking = mine.filter { core.room.members[$0]?.isTalking == true }.count
+                    return RoomListing(name: box.name, members: mine.count, talkers: talking, floor: core.room.floor)
+                }
+            }
+            link.publish(ClusterSubject.heartbeat, ClusterHeartbeat(node: cluster.node, rooms: rooms).encoded())
+        }
+        let gone = cluster.nodes.withLock { $0.expire(now: now) }
+        guard !gone.isEmpty else { return }
+        logger.warning("cluster: relays silent for 3 s, their members leave", metadata: ["nodes": "\(gone)"])
+        let boxes = state.withLock { Array($0.rooms.values) }
+        for box in boxes {
+            let ids = box.core.withLock { core in core.remote.filter { gone.contains($0.value) }.map(\.key).sorted() }
+            if !ids.isEmpty { remoteLeft(ids, in: box) }
+        }
+    }
+}

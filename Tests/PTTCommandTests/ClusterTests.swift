@@ -1,0 +1,138 @@
+import Foundation
+import Glibc
+import PTTProtocol
+import PTTTestSupport
+import Testing
+
+/// A NATS server on 127.0.0.1 (Debian's `nats-server`), for the cluster tests.
+func startNATS(_ extra: [String] = []) async throws -> (ChildProcess, Int) {
+    for _ in 0..<5 {
+        let port = Int.random(in: 20_000...40_000)
+        let server = try ChildProcess("nats-server", ["-a", "127.0.0.1", "-p", "\(port)"] + extra, absolute: "/usr/sbin/nats-server")
+        for _ in 0..<100 {
+            if canConnect(port: port) { return (server, port) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.stop()
+    }
+    throw TestFailure("nats-server did not start")
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:port.
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// Relays that share rooms through NATS (`ptt-relay --cluster`), with real clients.
+@Suite(.serialized) struct ClusterTests {
+    func events(_ lines: [String], _ kind: String) -> [JSONObject] {
+        lines.compactMap { line -> JSONObject? in
+            guard case .object(let o)? = try? JSONValue.parse(line), o["event"] == .string(kind) else { return nil }
+            return o
+        }
+    }
+
+    func listener(_ name: String, url: String, out: String = "/dev/null") throws -> ChildProcess {
+        var env = testALSAEnvironment
+        env["TEST_ALSA_OUT"] = out
+        return try ChildProcess("ptt", ["join", "r", name, "--json", "--listen", "--relay", url], environment: env)
+    }
+
+    /// A member on one relay talks and chats; a member on the other hears and reads it, with the
+    /// roster, talk state and order intact; a late joiner on the other relay sees the whole room;
+    /// `ptt rooms` on either relay lists the room with everyone.
+    @Test func aRoomSpansTwoRelays() async throws {
+        let tmp = try TemporaryDirectory()
+        let (nats, natsPort) = try await startNATS()
+        defer { nats.stop() }
+        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"]
+        let (one, port1) = try await startRelay(cluster)
+        defer { one.stop() }
+        let (two, port2) = try await startRelay(cluster)
+        defer { two.stop() }
+        let url1 = "ws://127.0.0.1:\(port1)", url2 = "ws://127.0.0.1:\(port2)"
+
+        let bob = try listener("bob", url: url2, out: tmp.path("bob.raw"))
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        let alice = try listener("alice", url: url1)
+        defer { alice.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil, "bob never saw alice join")
+        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil, "alice never saw bob")
+        alice.send("chat hello from relay one")
+        #expect(await bob.waitForLine { $0.contains(#""text":"hello from relay one""#) && $0.contains(#""name":"alice""#) } != nil)
+
+        let speech = TestSignal.speechLike(seconds: 2, pad: 0.3)
+        try TestSignal.writeWAV(speech, to: tmp.path("speech.wav"))
+        let send = try ChildProcess("ptt", ["send", "r", "dave", tmp.path("speech.wav"), "--relay", url1])
+        #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "\(send.errorText)")
+        #expect(await bob.waitForLine { $0.contains(#""event":"left""#) && $0.contains(#""name":"dave""#) } != nil)
+        let talk = events(bob.output, "talk").filter { $0["name"] == .string("dave") }.map { $0["on"] }
+        #expect(talk == [.bool(true), .bool(false)])
+        _ = await eventually(timeout: .seconds(5), every: .milliseconds(100)) {
+            TestSignal.envelope(TestSignal.read(tmp.path("bob.raw"))).filter { $0 > 500 }.count > 150
+        }
+        let (correlation, _) = TestSignal.envelopeCorrelation(probe: speech, in: TestSignal.read(tmp.path("bob.raw")))
+        #expect(correlation > 0.9, "bob heard dave through the cluster with correlation \(correlation)")
+
+        // A late joiner on relay two: alice (on relay one) is in its welcome.
+        let erin = try listener("erin", url: url2)
+        defer { erin.stop() }
+        #expect(await erin.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
+        // Member ids are unique across relays.
+        let ids = events(erin.output, "joined").compactMap { $0["id"] }
+        #expect(Set(ids.map { "\($0)" }).count == ids.count)
+
+        for url in [url1, url2] {
+            let rooms = try ChildProcess("ptt", ["rooms", "--relay", url, "--json"])
+            #expect(await rooms.waitForExit() == 0)
+            #expect(rooms.output.first?.contains(#""name":"r","members":3"#) == true, "\(url): \(rooms.output)")
+        }
+    }
+
+    /// A relay that dies: its members leave the room for the members of the other relay within
+    /// 5 s (3 s without its heartbeat); the room goes on there.
+    @Test func theMembersOfARelayThatDiesLeave() async throws {
+        let (nats, natsPort) = try await startNATS()
+        defer { nats.stop() }
+        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"]
+        let (one, port1) = try await startRelay(cluster)
+        defer { one.stop() }
+        let (two, port2) = try await startRelay(cluster)
+        defer { two.stop() }
+        let bob = try listener("bob", url: "ws://127.0.0.1:\(port2)")
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        let alice = try listener("alice", url: "ws://127.0.0.1:\(port1)")
+        defer { alice.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
+        try await Task.sleep(for: .milliseconds(1500))
+        let killed = Date()
+        one.signal(SIGKILL)
+        #expect(await bob.waitForLine(timeout: .seconds(8)) { $0.contains(#""event":"left""#) && $0.contains(#""name":"alice""#) } != nil)
+        #expect(Date().timeIntervalSince(killed) < 5.5, "alice left after \(Date().timeIntervalSince(killed)) s")
+        // Relay two goes on: a newcomer there joins and is seen.
+        let carol = try listener("carol", url: "ws://127.0.0.1:\(port2)")
+        defer { carol.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"carol""#) } != nil)
+    }
+
+    /// A relay whose NATS server is not there starts anyway and serves its own rooms.
+    @Test func aRelayStartsWithoutItsNATSServer() async throws {
+        let (relay, port) = try await startRelay(["--cluster", "nats://127.0.0.1:1"])
+        defer { relay.stop() }
+        let bob = try listener("bob", url: "ws://127.0.0.1:\(port)")
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        #expect(relay.errorText.contains("no NATS server reachable yet"), "\(relay.errorText)")
+    }
+}
