@@ -54,6 +54,8 @@ final class ClusterLink: @unchecked Sendable {
         }
         try NATSError.check(Int32(bitPattern: natsOptions_SetName(options, name).rawValue), "natsOptions_SetName")
         try NATSError.check(Int32(bitPattern: natsOptions_SetNoEcho(options, true).rawValue), "natsOptions_SetNoEcho")
+        // The servers in the order given: the first is this relay's own, the others its fallbacks.
+        try NATSError.check(Int32(bitPattern: natsOptions_SetNoRandomize(options, true).rawValue), "natsOptions_SetNoRandomize")
         try NATSError.check(Int32(bitPattern: natsOptions_SetMaxReconnect(options, -1).rawValue), "natsOptions_SetMaxReconnect")
         try NATSError.check(Int32(bitPattern: natsOptions_SetReconnectWait(options, 500).rawValue), "natsOptions_SetReconnectWait")
         try NATSError.check(Int32(bitPattern: natsOptions_SetPingInterval(options, 1000).rawValue), "natsOptions_SetPingInterval")

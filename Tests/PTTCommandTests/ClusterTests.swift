@@ -126,6 +126,36 @@ func canConnect(port: Int) -> Bool {
         #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"carol""#) } != nil)
     }
 
+    /// Two NATS servers clustered, each relay told of both: one server dies, the relays go on
+    /// through the other.
+    @Test func aNATSServerDiesAndTrafficGoesOnThroughTheOther() async throws {
+        let routes = (Int.random(in: 41_000...45_000), Int.random(in: 45_001...49_000))
+        let (natsA, portA) = try await startNATS(["--cluster_name", "ptt", "--cluster", "nats://127.0.0.1:\(routes.0)", "--routes", "nats://127.0.0.1:\(routes.1)"])
+        defer { natsA.stop() }
+        let (natsB, portB) = try await startNATS(["--cluster_name", "ptt", "--cluster", "nats://127.0.0.1:\(routes.1)", "--routes", "nats://127.0.0.1:\(routes.0)"])
+        defer { natsB.stop() }
+        // Each relay on its own server first (tried in the order given), the other as fallback.
+        let (one, port1) = try await startRelay(["--cluster", "nats://127.0.0.1:\(portA),nats://127.0.0.1:\(portB)"])
+        defer { one.stop() }
+        let (two, port2) = try await startRelay(["--cluster", "nats://127.0.0.1:\(portB),nats://127.0.0.1:\(portA)"])
+        defer { two.stop() }
+        // The servers' route takes a moment.
+        try await Task.sleep(for: .seconds(1.5))
+        let bob = try listener("bob", url: "ws://127.0.0.1:\(port2)")
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        let alice = try listener("alice", url: "ws://127.0.0.1:\(port1)")
+        defer { alice.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
+        natsA.signal(SIGKILL)
+        try await Task.sleep(for: .seconds(1.5))
+        alice.send("chat still here")
+        #expect(await bob.waitForLine(timeout: .seconds(10)) { $0.contains(#""text":"still here""#) } != nil,
+                "relay one: \(one.errorText.suffix(600)) relay two: \(two.errorText.suffix(600))")
+        #expect(!bob.output.contains { $0.contains(#""event":"left""#) && $0.contains("alice") }, "alice left when a NATS server died")
+        #expect(one.errorText.contains("NATS connection lost") && one.errorText.contains("NATS connection back"), "\(one.errorText.suffix(800))")
+    }
+
     /// A relay whose NATS server is not there starts anyway and serves its own rooms.
     @Test func aRelayStartsWithoutItsNATSServer() async throws {
         let (relay, port) = try await startRelay(["--cluster", "nats://127.0.0.1:1"])
