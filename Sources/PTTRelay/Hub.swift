@@ -471,6 +471,8 @@ final class Hub: Sendable {
 
     func metrics() -> RelayMetrics {
         let (members, rooms) = state.withLock { ($0.members, $0.rooms.count) }
-        return counters.snapshot(members: members, rooms: rooms)
+        var m = counters.snapshot(members: members, rooms: rooms)
+        m[.clusterConnected] = clusterConnected == true ? 1 : 0
+        return m
     }
 }

@@ -4,7 +4,7 @@
 /// `RelayMetrics.prometheusText` renders them all in this order: a new metric is one case here.
 public enum RelayMetric: Int, CaseIterable, Sendable {
     case connections, members, rooms, connectionsTotal, framesIn, bytesIn, framesOut, bytesOut, textIn, textOut, droppedFrames
-    case closes, denies, recordedSpurts, recordingErrors, recordingDropped, fastPathTakeovers
+    case closes, denies, recordedSpurts, recordingErrors, recordingDropped, fastPathTakeovers, clusterConnected
 
     public enum Kind: String, Sendable { case gauge, counter }
 
@@ -37,19 +37,20 @@ public enum RelayMetric: Int, CaseIterable, Sendable {
         case .recordingErrors: return "ptt_relay_recording_errors_total"
         case .recordingDropped: return "ptt_relay_recording_dropped_total"
         case .fastPathTakeovers: return "ptt_relay_fast_path_takeovers_total"
+        case .clusterConnected: return "ptt_relay_cluster_connected"
         }
     }
 
     public var kind: Kind {
         switch self {
-        case .connections, .members, .rooms: return .gauge
+        case .connections, .members, .rooms, .clusterConnected: return .gauge
         default: return .counter
         }
     }
 
     public var source: Source {
         switch self {
-        case .members, .rooms: return .sampled
+        case .members, .rooms, .clusterConnected: return .sampled
         case .closes: return .labelled("code")
         case .denies: return .labelled("reason")
         default: return .counted
@@ -75,6 +76,7 @@ public enum RelayMetric: Int, CaseIterable, Sendable {
         case .recordingErrors: return "Failures writing recordings or telemetry (the relay keeps relaying)."
         case .recordingDropped: return "Recording work dropped because the writer fell behind."
         case .fastPathTakeovers: return "Connections whose audio frames moved to the event loop's fast path."
+        case .clusterConnected: return "1 while the relay's NATS connection (--cluster) is up; 0 when it is down or there is no cluster."
         }
     }
 }

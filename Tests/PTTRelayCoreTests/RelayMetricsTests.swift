@@ -75,6 +75,9 @@ import Testing
             # HELP ptt_relay_fast_path_takeovers_total Connections whose audio frames moved to the event loop's fast path.
             # TYPE ptt_relay_fast_path_takeovers_total counter
             ptt_relay_fast_path_takeovers_total 3
+            # HELP ptt_relay_cluster_connected 1 while the relay's NATS connection (--cluster) is up; 0 when it is down or there is no cluster.
+            # TYPE ptt_relay_cluster_connected gauge
+            ptt_relay_cluster_connected 0
 
             """)
     }
