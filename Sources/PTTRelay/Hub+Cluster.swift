@@ -61,7 +61,7 @@ extension Hub {
 
     /// A member of ours joined: the other relays learn it; the first one of a room subscribes
     /// to it and asks the others for their members.
-    func clusterJoined(_ box: RoomBox, peer: Peer) {
+    func clusterJoined(_ box: RoomBox, peer: ClusterPeer) {
         guard let cluster, let link = cluster.link.withLock({ $0 }) else { return }
         let first = box.core.withLock { $0.members.count == 1 }
         if first {
@@ -85,8 +85,10 @@ extension Hub {
         }
     }
 
-    func localPeers(_ box: RoomBox) -> [Peer] {
-        box.core.withLock { core in core.room.peers.filter { core.members[$0.id] != nil } }
+    func localPeers(_ box: RoomBox) -> [ClusterPeer] {
+        box.core.withLock { core in
+            core.room.peers.filter { core.members[$0.id] != nil }.map { ClusterPeer($0, session: core.room.members[$0.id]?.session) }
+        }
     }
 
     // MARK: From the other relays (on the NATS client's threads)
@@ -123,12 +125,19 @@ extension Hub {
         }
     }
 
-    private func remoteJoined(_ peers: [Peer], node: UInt32, in box: RoomBox, now: UInt64) {
+    private func remoteJoined(_ peers: [ClusterPeer], node: UInt32, in box: RoomBox, now: UInt64) {
         box.core.withLock { core in
             guard !core.removed, !core.members.isEmpty else { return }
-            for p in peers where core.room.members[p.id] == nil && core.members[p.id] == nil {
+            for c in peers where core.room.members[c.peer.id] == nil && core.members[c.peer.id] == nil {
+                let p = c.peer
+                let key = NameNormalization.skeleton(p.name)
+                if let old = core.room.member(withKey: key), core.remote[old] != nil {
+                    // The same person, now on another relay (theirs died): the old entry goes.
+                    execute(core.room.leave(id: old), in: &core)
+                    core.remote[old] = nil
+                }
                 core.remote[p.id] = node
-                var actions = core.room.join(id: p.id, name: p.name, listen: p.listen, op: p.op)
+                var actions = core.room.join(id: p.id, name: p.name, listen: p.listen, key: key, session: c.session, op: p.op)
                 // Talking already (a roster answer): as its `talk` on would.
                 if p.talking, !actions.isEmpty, let on = try? ControlMessage.decodeInbound(ControlMessage.talk(from: p.id, on: true).encoded()) {
                     execute(actions, in: &core)

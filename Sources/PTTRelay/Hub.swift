@@ -180,6 +180,13 @@ final class Hub: Sendable {
                 case .refuse(let reason):
                     return .refused(reason)
                 case .replace(let old):
+                    if core.members[old] == nil, core.remote[old] != nil {
+                        // The same client, come over from another relay of the cluster (its relay
+                        // died): its old membership there ends here, at once.
+                        execute(core.room.leave(id: old), in: &core)
+                        core.remote[old] = nil
+                        return .retry
+                    }
                     return .replace(core.members[old])
                 case .welcome(let actions):
                     core.add(id, conn)
@@ -193,7 +200,7 @@ final class Hub: Sendable {
                 if let address = conn.address { addresses.welcomed(address) }
                 roomObserver.withLock { $0 }?(box.name)
                 if cluster != nil {
-                    clusterJoined(box, peer: Peer(id: id, name: hello.name, listen: hello.listen, op: conn.op))
+                    clusterJoined(box, peer: ClusterPeer(Peer(id: id, name: hello.name, listen: hello.listen, op: conn.op), session: hello.from))
                 }
                 logger.info("join", metadata: ["conn": "\(conn.serial)", "room": "\(box.name)", "id": "\(id)", "listen": "\(hello.listen)"])
                 return nil

@@ -54,10 +54,10 @@ public enum ClusterSubject {
 /// `{"node":7,"do":"members","peers":[{…}]}` (the answer).
 public struct ClusterMembership: Equatable, Sendable {
     public enum Change: Equatable, Sendable {
-        case join(Peer)
+        case join(ClusterPeer)
         case leave(UInt32)
         case sync
-        case members([Peer])
+        case members([ClusterPeer])
     }
 
     public var node: UInt32
@@ -86,19 +86,24 @@ public struct ClusterMembership: Equatable, Sendable {
         return JSONValue.object(o).serialized()
     }
 
-    static func peer(_ p: Peer) -> JSONObject {
-        JSONObject([("id", .int(Int64(p.id))), ("name", .string(p.name)), ("listen", .bool(p.listen)),
-                    ("talking", .bool(p.talking)), ("op", .bool(p.op))])
+    static func peer(_ c: ClusterPeer) -> JSONObject {
+        let p = c.peer
+        var o = JSONObject([("id", .int(Int64(p.id))), ("name", .string(p.name)), ("listen", .bool(p.listen)),
+                            ("talking", .bool(p.talking)), ("op", .bool(p.op))])
+        if let session = c.session { o["session"] = .int(Int64(session)) }
+        return o
     }
 
-    static func peer(_ v: JSONValue?) -> Peer? {
+    static func peer(_ v: JSONValue?) -> ClusterPeer? {
         guard case .object(let o)? = v, case .int(let id)? = o["id"], Validation.isValidID(id),
               case .string(let name)? = o["name"], Validation.isValidName(name),
               case .bool(let listen)? = o["listen"] else { return nil }
         var talking = false, op = false
         if case .bool(let t)? = o["talking"] { talking = t }
         if case .bool(let b)? = o["op"] { op = b }
-        return Peer(id: UInt32(id), name: name, listen: listen, talking: talking, op: op)
+        var session: UInt32?
+        if case .int(let s)? = o["session"], Validation.isValidID(s) { session = UInt32(s) }
+        return ClusterPeer(Peer(id: UInt32(id), name: name, listen: listen, talking: talking, op: op), session: session)
     }
 
     /// Decodes a membership message; nil for anything malformed.
@@ -122,6 +127,18 @@ public struct ClusterMembership: Equatable, Sendable {
             return nil
         }
         return ClusterMembership(node: UInt32(node), change: change)
+    }
+}
+
+/// A member as relays tell each other of it: as `welcome.peers` shows it, with the `from` of
+/// its `hello` (`session`), by which a client that moves to another relay is known again.
+public struct ClusterPeer: Equatable, Sendable {
+    public var peer: Peer
+    public var session: UInt32?
+
+    public init(_ peer: Peer, session: UInt32? = nil) {
+        self.peer = peer
+        self.session = session
     }
 }
 

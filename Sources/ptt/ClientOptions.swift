@@ -6,7 +6,7 @@ import PTTSessionCore
 
 /// Where to connect and as whom: shared by the commands that join a room.
 struct ClientOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Relay base URL (default ws://127.0.0.1:7700).", valueName: "url"))
+    @Option(help: ArgumentHelp("Relay base URL (default ws://127.0.0.1:7700); several, comma-separated, for relays of one cluster: a lost connection is taken up again on the next.", valueName: "url"))
     var relay: String?
 
     @Option(help: ArgumentHelp("Token for relays that require one (sent as Authorization: Bearer).", valueName: "token"))
@@ -25,17 +25,34 @@ struct ClientOptions: ParsableArguments {
 
     enum CodingKeys: String, CodingKey { case relay, token, tlsCA, tlsInsecure }
 
-    /// The relay URL to use.
+    /// The relay URL to use (the first of a list).
     func relayURL() throws -> RelayURL {
+        guard let first = try relayURLs().first else { throw ValidationError("--relay is empty") }
+        return first
+    }
+
+    /// Every relay URL given: one, or the relays of a cluster in the order to try them.
+    func relayURLs() throws -> [RelayURL] {
         let text = relay ?? Self.defaultRelay
-        do { return try RelayURL(parsing: text) } catch { throw ValidationError(error.description) }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+        guard !parts.contains(where: \.isEmpty) else { throw ValidationError("--relay has an empty URL in its list: '\(text)'") }
+        guard parts.count <= 16 else { throw ValidationError("--relay takes at most 16 URLs") }
+        do { return try parts.map { try RelayURL(parsing: $0) } } catch { throw ValidationError("\(error)") }
     }
 
     /// A connector to `room` on the relay (or on `relay` when given, as with `--host`), and
     /// the room's URL.
     /// `token` replaces the one given (the token `--host` made up).
-    func connector(room: String, relay: RelayURL? = nil, token: String? = nil) throws -> (WebSocketConnector, String) {
-        let relay = try relay ?? relayURL()
+    func connector(room: String, relay: RelayURL? = nil, token: String? = nil) throws -> (any RelayConnector, String) {
+        let relays = try relay.map { [$0] } ?? relayURLs()
+        let connectors = try relays.map { try connector(room: room, at: $0, token: token) }
+        guard let first = connectors.first else { throw ValidationError("--relay is empty") }
+        if connectors.count == 1 { return first }
+        return (FailoverConnector(connectors.map(\.0)), first.1)
+    }
+
+    /// A connector to `room` on one relay, and the room's URL there.
+    func connector(room: String, at relay: RelayURL, token: String?) throws -> (WebSocketConnector, String) {
         var options = ConnectOptions(relay: relay, room: room, token: token ?? self.token)
         options.trustRootsPEM = tlsCA
         options.insecureTLS = tlsInsecure

@@ -70,7 +70,8 @@ struct JoinCommand: AsyncParsableCommand {
             }
             relay = hosted?.localURL ?? relay
         }
-        let (connector, url) = try client.connector(room: room, relay: relay, token: madeUpToken)
+        // Hosting: our own relay; otherwise every --relay URL, for failover.
+        let (connector, url) = try client.connector(room: room, relay: host ? relay : nil, token: madeUpToken)
         // What others add to the join command: the token itself only when ptt made it up.
         let tokenArgument = madeUpToken.map { " --token \($0)" } ?? (client.token == nil ? "" : " --token (the token you gave)")
         var recorder: SessionRecorder?

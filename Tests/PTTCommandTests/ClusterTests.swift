@@ -126,6 +126,36 @@ func canConnect(port: Int) -> Bool {
         #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"carol""#) } != nil)
     }
 
+    /// A member given both relays (`--relay A,B`) whose relay dies comes back through the
+    /// other, same name, same room, within 5 s; the others see it leave and come back.
+    @Test func aMemberWhoseRelayDiesComesBackThroughTheOther() async throws {
+        let (nats, natsPort) = try await startNATS()
+        defer { nats.stop() }
+        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"]
+        let (one, port1) = try await startRelay(cluster)
+        defer { one.stop() }
+        let (two, port2) = try await startRelay(cluster)
+        defer { two.stop() }
+        let alice = try listener("alice", url: "ws://127.0.0.1:\(port2)")
+        defer { alice.stop() }
+        #expect(await alice.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        let bob = try listener("bob", url: "ws://127.0.0.1:\(port1),ws://127.0.0.1:\(port2)")
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"connected""#) && $0.contains("\(port1)") } != nil, "bob did not start on the first relay")
+        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        let killed = Date()
+        one.signal(SIGKILL)
+        #expect(await bob.waitForLine(timeout: .seconds(10)) { $0.contains(#""event":"ready""#) && bob.output.filter { $0.contains(#""event":"ready""#) }.count == 2 } != nil)
+        #expect(Date().timeIntervalSince(killed) < 5, "bob was back after \(Date().timeIntervalSince(killed)) s: \(bob.output.suffix(8)) \(bob.errorText.suffix(500))")
+        // alice saw bob leave (his relay's silence, or his new connection replacing him) and come back.
+        #expect(await alice.waitForLine(timeout: .seconds(8)) { _ in
+            alice.output.filter { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) }.count >= 2
+        } != nil, "\(alice.output)")
+        #expect(alice.output.contains { $0.contains(#""event":"left""#) && $0.contains(#""name":"bob""#) })
+        bob.send("chat back again")
+        #expect(await alice.waitForLine { $0.contains(#""text":"back again""#) } != nil)
+    }
+
     /// Two NATS servers clustered, each relay told of both: one server dies, the relays go on
     /// through the other.
     @Test func aNATSServerDiesAndTrafficGoesOnThroughTheOther() async throws {

@@ -13,8 +13,8 @@ import Testing
     }
 
     @Test func membershipRoundTrips() {
-        let peer = Peer(id: 17, name: "alice", listen: false, talking: true, op: true)
-        for change in [ClusterMembership.Change.join(peer), .leave(17), .sync, .members([peer, Peer(id: 18, name: "bob", listen: true)])] {
+        let peer = ClusterPeer(Peer(id: 17, name: "alice", listen: false, talking: true, op: true), session: 99)
+        for change in [ClusterMembership.Change.join(peer), .leave(17), .sync, .members([peer, ClusterPeer(Peer(id: 18, name: "bob", listen: true))])] {
             let m = ClusterMembership(node: 9, change: change)
             #expect(ClusterMembership.decode(m.encoded()) == m)
         }
