@@ -18,27 +18,30 @@ import Synchronization
 struct LoadGen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ptt-loadgen", abstract: "Load generator for ptt relays.")
 
-    @Option(help: "Relay base URL (ws:// only).") var url = "ws://127.0.0.1:7700"
+    @Option(help: "Relay base URL (ws:// only); several, comma-separated, spread each room's members over the relays of a cluster (talkers on the first).") var url = "ws://127.0.0.1:7700"
     @Option(help: "Rooms.") var rooms = 10
     @Option(help: "Members per room.") var members = 5
     @Option(help: "Talkers per room.") var talkers = 1
     @Option(help: "Measured seconds.") var seconds = 10.0
     @Option(help: "Warm-up seconds before measuring.") var warmup = 2.0
     @Option(help: "Payload bytes per frame (at least 9).") var payload = 80
-    @Option(help: "PID of the relay, for CPU and RSS.") var relayPid: Int32?
+    @Option(help: "PID of the relay, for CPU and RSS; repeatable (the relays of a cluster: summed).") var relayPid: [Int32] = []
     @Option(help: "Label for the report line.") var label = "relay"
     @Option(help: "Event loop threads.") var threads = 1
     @Flag(help: "The relay is a plain forwarder: no welcome to wait for.") var plain = false
 
     func run() async throws {
-        guard url.hasPrefix("ws://") else { throw ValidationError("only ws:// URLs") }
-        let rest = url.dropFirst("ws://".count)
-        let hostPort = rest.prefix { $0 != "/" }
-        let base = String(rest.dropFirst(hostPort.count))
-        guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]) else {
-            throw ValidationError("URL needs HOST:PORT")
+        var relays: [(host: String, port: Int, base: String)] = []
+        for url in url.split(separator: ",").map(String.init) {
+            guard url.hasPrefix("ws://") else { throw ValidationError("only ws:// URLs") }
+            let rest = url.dropFirst("ws://".count)
+            let hostPort = rest.prefix { $0 != "/" }
+            guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]) else {
+                throw ValidationError("URL needs HOST:PORT")
+            }
+            relays.append((String(hostPort[..<colon]), port, String(rest.dropFirst(hostPort.count))))
         }
-        let host = String(hostPort[..<colon])
+        guard !relays.isEmpty else { throw ValidationError("no URL") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let window = Window()
         let total = rooms * members
@@ -49,6 +52,8 @@ struct LoadGen: AsyncParsableCommand {
         for r in 0..<rooms {
             try await withThrowingTaskGroup(of: (Bool, NIOLoopBound<LoadHandler>).self) { tasks in
                 for m in 0..<members {
+                    // Talkers on the first relay; the others round the relays.
+                    let (host, port, base) = relays[m < talkers ? 0 : (m - talkers) % relays.count]
                     tasks.addTask {
                         let h = try await Self.connect(group: group, host: host, port: port, path: "\(base)/bench-\(r)",
                                                        name: "lg-\(r)-\(m)", window: window, plain: plain, payload: payload)
@@ -65,15 +70,15 @@ struct LoadGen: AsyncParsableCommand {
         // Talk.
         for (talker, h) in handlers where talker { h.eventLoop.execute { h.value.startTalking() } }
         try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
-        let cpuBefore = relayPid.flatMap(Self.cpuNanos)
+        let cpuBefore = Self.cpuNanos(relayPid)
         let selfBefore = Self.cpuNanos(getpid())
         let start = now()
         window.start.store(start, ordering: .relaxed)
         window.end.store(start + UInt64(seconds * 1e9), ordering: .relaxed)
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        let cpuAfter = relayPid.flatMap(Self.cpuNanos)
+        let cpuAfter = Self.cpuNanos(relayPid)
         let selfAfter = Self.cpuNanos(getpid())
-        let rss = relayPid.flatMap(Self.rssKiB)
+        let rss = relayPid.isEmpty ? nil : relayPid.compactMap(Self.rssKiB).reduce(0, +)
         // Let the last frames of the window arrive.
         try await Task.sleep(for: .milliseconds(500))
         for (talker, h) in handlers where talker { h.eventLoop.execute { h.value.stopTalking() } }
@@ -152,6 +157,17 @@ struct LoadGen: AsyncParsableCommand {
         guard fields.count > 12, let u = UInt64(fields[11]), let s = UInt64(fields[12]) else { return nil }
         let hz = UInt64(sysconf(Int32(_SC_CLK_TCK)))
         return (u + s) * 1_000_000_000 / max(hz, 1)
+    }
+
+    /// The CPU time of several processes together; nil without any, or when one cannot be read.
+    static func cpuNanos(_ pids: [Int32]) -> UInt64? {
+        guard !pids.isEmpty else { return nil }
+        var total: UInt64 = 0
+        for pid in pids {
+            guard let n = cpuNanos(pid) else { return nil }
+            total += n
+        }
+        return total
     }
 
     static func rssKiB(_ pid: Int32) -> UInt64? {
