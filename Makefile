@@ -25,7 +25,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe run install clean
+.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe bench-cluster run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -61,7 +61,7 @@ test: build
 # `<!-- bench-NAME:begin -->` and `<!-- bench-NAME:end -->` markers (scripts/update-benchmarks.sh):
 # the numbers next to their targets, the command and the machine; the analysis around the markers
 # is written by hand. BENCH_SECONDS: seconds measured per relay scenario and of the live audio path.
-bench: bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe
+bench: bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe bench-cluster
 # One benchmark at a time, even under make -j: they measure the machine and rewrite one file.
 .NOTPARALLEL:
 BENCH_SECONDS ?= 10
@@ -70,7 +70,7 @@ BENCH_SECONDS ?= 10
 # compiler and libcrypto's headers for the relay bench's floor forwarder), and a virtualenv with
 # PESQ (pesq, numpy) and the Python relay's websockets, from PyPI.
 BENCH_APT_PACKAGES = pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox python3-venv python3-dev \
-                     gcc libssl-dev
+                     gcc libssl-dev nats-server
 BENCH_VENV = .build/bench-venv
 bench-deps: deps
 	$(call install_missing,$(BENCH_APT_PACKAGES))
@@ -116,6 +116,15 @@ bench-e2e: bench-deps
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" PYTHON=$(BENCH_VENV)/bin/python \
 		scripts/bench-e2e.sh > .build/bench-e2e.md
 	scripts/update-benchmarks.sh e2e .build/bench-e2e.md
+
+# Relays of a cluster on one NATS server: a frame's latency on one relay and across two, relay CPU
+# per delivered frame on one relay and over three, a broadcast to 900 listeners over three relays;
+# rewrites BENCHMARKS.md's section between its bench-cluster markers.
+bench-cluster: bench-deps
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product ptt-loadgen
+	bench/run-cluster-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS) > .build/bench-cluster.md
+	scripts/update-benchmarks.sh cluster .build/bench-cluster.md
 
 # The scribe on real speech: word error rate against the recognizer on the raw files, spurt end to
 # caption, CPU per second of speech, speakers one core keeps up with; rewrites BENCHMARKS.md's

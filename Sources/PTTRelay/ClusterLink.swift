@@ -129,6 +129,9 @@ final class ClusterLink: @unchecked Sendable {
         do {
             try NATSError.check(Int32(bitPattern: status.rawValue), "natsConnection_Subscribe")
             if let sub { subscriptions.withLock { $0[key] = Subscription(pointer: sub) } }
+            // The server knows of the subscription before anything this relay publishes next
+            // (its roster request): otherwise an answer could go out before we listen for it.
+            if connected.load(ordering: .relaxed) { _ = natsConnection_FlushTimeout(connection, 250) }
         } catch {
             logger.error("cluster: cannot subscribe to \(subject): \(error)")
         }

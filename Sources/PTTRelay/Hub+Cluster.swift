@@ -16,6 +16,8 @@ final class ClusterRuntime: Sendable {
     let link = Mutex<ClusterLink?>(nil)
     let nodes = Mutex(ClusterNodes())
     let lastBeat = Atomic<UInt64>(0)
+    /// When each room last asked the others for their members because of a stranger's message.
+    let lastResync = Mutex<[String: UInt64]>([:])
 
     init(servers: [String]) { self.servers = servers }
 
@@ -114,10 +116,12 @@ extension Hub {
         case .text:
             guard let inbound = try? ControlMessage.decodeInbound(bytes, limit: ControlMessage.maxRelayMessageSize),
                   case .int(let from)? = inbound.object["from"], Validation.isValidID(from) else { return }
-            box.core.withLock { core in
-                guard core.remote[UInt32(from)] != nil else { return }
+            let known = box.core.withLock { core -> Bool in
+                guard core.remote[UInt32(from)] != nil else { return false }
                 execute(core.room.receive(inbound, from: UInt32(from), now: now), in: &core)
+                return true
             }
+            if !known { askAgain(room, now: now) }
         case .audio:
             guard bytes.count > AudioFrame.headerSize, bytes.count <= AudioFrame.maxMessageSize,
                   let frame = try? AudioFrame.decode(bytes) else { return }
@@ -158,19 +162,32 @@ extension Hub {
         }
     }
 
+    /// A message from a member this relay does not know (its join was missed): the room's
+    /// members are asked for again, at most once a second.
+    private func askAgain(_ room: String, now: UInt64) {
+        guard let cluster else { return }
+        let due = cluster.lastResync.withLock { last -> Bool in
+            if let t = last[room], now &- t < ClusterRuntime.beatInterval { return false }
+            if last.count > 4096 { last.removeAll() }
+            last[room] = now
+            return true
+        }
+        if due { publishMembership(room, .sync) }
+    }
+
     private func remoteAudio(_ bytes: [UInt8], from id: UInt32, flags: AudioFrame.Flags, in box: RoomBox, now: UInt64) {
-        box.core.withLock { core in
-            guard core.remote[id] != nil else { return }
+        let known = box.core.withLock { core -> Bool in
+            guard core.remote[id] != nil else { return false }
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
             if !decision.actions.isEmpty { execute(decision.actions, in: &core) }
-            guard decision.forward else { return }
+            guard decision.forward else { return true }
             let item = MemberConnection.Outgoing.binary(Self.buffer(bytes))
             let micros = bytes.withUnsafeBytes { settings.queue.weight(ofFrame: $0) }
             let counters = self.counters
             if let to = decision.to {
-                guard let conn = core.members[to] else { return }
+                guard let conn = core.members[to] else { return true }
                 conn.eventLoop.execute { if conn.deliver(item, micros: micros, now: now) { counters.add(.framesOut, 1) } }
-                return
+                return true
             }
             for group in core.groups {
                 let targets = group.members
@@ -181,7 +198,9 @@ extension Hub {
                     counters.add(.bytesOut, written * bytes.count)
                 }
             }
+            return true
         }
+        if !known { askAgain(box.name, now: now) }
     }
 
     // MARK: Time

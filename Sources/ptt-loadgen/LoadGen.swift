@@ -52,8 +52,8 @@ struct LoadGen: AsyncParsableCommand {
         for r in 0..<rooms {
             try await withThrowingTaskGroup(of: (Bool, NIOLoopBound<LoadHandler>).self) { tasks in
                 for m in 0..<members {
-                    // Talkers on the first relay; the others round the relays.
-                    let (host, port, base) = relays[m < talkers ? 0 : (m - talkers) % relays.count]
+                    // Talkers on the first relay; the others round the relays, from the second.
+                    let (host, port, base) = relays[m < talkers ? 0 : (m - talkers + 1) % relays.count]
                     tasks.addTask {
                         let h = try await Self.connect(group: group, host: host, port: port, path: "\(base)/bench-\(r)",
                                                        name: "lg-\(r)-\(m)", window: window, plain: plain, payload: payload)

@@ -99,6 +99,41 @@ func canConnect(port: Int) -> Bool {
         }
     }
 
+    /// A single-floor room across relays: while a member on one relay talks, a member on the
+    /// other is refused with `busy` naming the talker; once the floor is free, it may talk.
+    @Test func theFloorHoldsAcrossRelays() async throws {
+        let tmp = try TemporaryDirectory()
+        let (nats, natsPort) = try await startNATS()
+        defer { nats.stop() }
+        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)", "--floor", "single"]
+        let (one, port1) = try await startRelay(cluster)
+        defer { one.stop() }
+        let (two, port2) = try await startRelay(cluster)
+        defer { two.stop() }
+        try TestSignal.write(TestSignal.speechLike(seconds: 30, pad: 0), to: tmp.path("mic.raw"))
+        var env = testALSAEnvironment
+        env["TEST_ALSA_IN"] = tmp.path("mic.raw")
+        let alice = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port1)"], environment: env)
+        defer { alice.stop() }
+        let bob = try ChildProcess("ptt", ["join", "r", "bob", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port2)"], environment: env)
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
+        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        alice.send("talk on")
+        #expect(await bob.waitForLine { $0.contains(#""event":"talk""#) && $0.contains(#""name":"alice""#) && $0.contains(#""on":true"#) } != nil)
+        bob.send("talk on")
+        #expect(await bob.waitForLine { $0.contains(#""event":"denied""#) && $0.contains(#""reason":"busy""#) && $0.contains(#""holder":"alice""#) } != nil,
+                "\(bob.output.suffix(6))")
+        bob.send("talk off")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!alice.output.contains { $0.contains(#""event":"talk""#) && $0.contains(#""name":"bob""#) && $0.contains(#""on":true"#) }, "alice heard bob over her")
+        alice.send("talk off")
+        #expect(await bob.waitForLine { $0.contains(#""event":"talk""#) && $0.contains(#""name":"alice""#) && $0.contains(#""on":false"#) } != nil)
+        bob.send("talk on")
+        #expect(await alice.waitForLine { $0.contains(#""event":"talk""#) && $0.contains(#""name":"bob""#) && $0.contains(#""on":true"#) } != nil)
+        bob.send("talk off")
+    }
+
     /// A relay that dies: its members leave the room for the members of the other relay within
     /// 5 s (3 s without its heartbeat); the room goes on there.
     @Test func theMembersOfARelayThatDiesLeave() async throws {
