@@ -23,7 +23,7 @@ struct NATSError: Error, CustomStringConvertible {
 /// Messages arrive on the client's own threads and go straight to `onMessage`; never our own
 /// (no echo).
 final class ClusterLink: @unchecked Sendable {
-    private let connection: OpaquePointer
+    let connection: OpaquePointer
     private let subscriptions = Mutex<[String: Subscription]>([:])
     /// A subscription handle; the client's calls on it are thread-safe.
     struct Subscription: @unchecked Sendable { let pointer: OpaquePointer }

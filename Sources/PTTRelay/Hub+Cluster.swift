@@ -18,6 +18,11 @@ final class ClusterRuntime: Sendable {
     let lastBeat = Atomic<UInt64>(0)
     /// When each room last asked the others for their members because of a stranger's message.
     let lastResync = Mutex<[String: UInt64]>([:])
+    /// The floor shared by the cluster's relays (JetStream key-value), once the servers gave it.
+    let floor = Mutex<ClusterFloor?>(nil)
+    let floorTried = Atomic<UInt64>(0)
+    /// Rooms whose shared floor this relay holds, by member.
+    let held = Mutex<[String: UInt32]>([:])
 
     init(servers: [String]) { self.servers = servers }
 
@@ -116,8 +121,14 @@ extension Hub {
         case .text:
             guard let inbound = try? ControlMessage.decodeInbound(bytes, limit: ControlMessage.maxRelayMessageSize),
                   case .int(let from)? = inbound.object["from"], Validation.isValidID(from) else { return }
+            let shared = cluster.floor.withLock { $0 } != nil
             let known = box.core.withLock { core -> Bool in
                 guard core.remote[UInt32(from)] != nil else { return false }
+                // The shared floor granted this talk: whoever held it as this relay saw things stops.
+                if shared, case .talk(_, true) = inbound.message, DirectTalk.target(in: inbound.object) == nil,
+                   core.room.floor == .single, let h = core.room.holder, h != UInt32(from) {
+                    execute(core.room.yieldFloor(), in: &core)
+                }
                 execute(core.room.receive(inbound, from: UInt32(from), now: now), in: &core)
                 return true
             }
@@ -203,13 +214,72 @@ extension Hub {
         if !known { askAgain(box.name, now: now) }
     }
 
+    /// Before a member of ours takes a single floor: the cluster's shared floor must agree. True
+    /// when the talk may go on to the room (granted, or no shared floor to ask); false when it was
+    /// refused here (`deny busy` naming the holder, on whichever relay it is).
+    func claimSharedFloor(_ message: InboundText, from id: UInt32, in box: RoomBox) -> Bool {
+        guard let cluster, case .talk(_, true) = message.message, DirectTalk.target(in: message.object) == nil,
+              let floor = cluster.floor.withLock({ $0 }) else { return true }
+        let ask = box.core.withLock { core -> (Bool, Bool)? in
+            guard core.room.floor == .single, let m = core.room.members[id], !m.listen, !m.opMuted, core.room.holder != id else { return nil }
+            return (m.op, true)
+        }
+        guard let (op, _) = ask else { return true }
+        switch floor.claim(room: box.name, id: id, force: op) {
+        case .granted:
+            cluster.held.withLock { $0[box.name] = id }
+            // The floor was free cluster-wide: a holder seen here is out of date.
+            box.core.withLock { core in
+                if let h = core.room.holder, h != id { execute(core.room.yieldFloor(), in: &core) }
+            }
+            return true
+        case .unavailable:
+            return true
+        case .held(let holder):
+            box.core.withLock { core in execute(core.room.refuseFloor(id, holder: holder), in: &core) }
+            return false
+        }
+    }
+
+    /// The shared floor: given back for rooms whose holder of ours stopped, renewed each second
+    /// for those who still talk; made (or tried again) while there is none.
+    func tendSharedFloor(now: UInt64, beat: Bool) {
+        guard let cluster else { return }
+        if cluster.floor.withLock({ $0 }) == nil {
+            let last = cluster.floorTried.load(ordering: .relaxed)
+            guard last == 0 || now &- last >= 5_000_000_000, let link = cluster.link.withLock({ $0 }),
+                  link.connected.load(ordering: .relaxed) else { return }
+            cluster.floorTried.store(now, ordering: .relaxed)
+            if let made = ClusterFloor(connection: link.connection, logger: logger) {
+                cluster.floor.withLock { $0 = made }
+                logger.notice("cluster: single floors are shared through JetStream", metadata: ["bucket": "\(ClusterFloor.bucket)"])
+            }
+            return
+        }
+        guard let floor = cluster.floor.withLock({ $0 }) else { return }
+        let held = cluster.held.withLock { $0 }
+        guard !held.isEmpty else { return }
+        for (room, id) in held {
+            let box = state.withLock { $0.rooms[room] }
+            let still = box?.core.withLock { $0.room.holder == id } ?? false
+            if still {
+                if beat { floor.renew(room: room, id: id) }
+            } else {
+                cluster.held.withLock { if $0[room] == id { $0[room] = nil } }
+                floor.release(room: room)
+            }
+        }
+    }
+
     // MARK: Time
 
     /// Every second, this relay's heartbeat; the members of relays silent for 3 s leave.
     func clusterTick(now: UInt64) {
         guard let cluster else { return }
         let last = cluster.lastBeat.load(ordering: .relaxed)
-        guard now &- last >= ClusterRuntime.beatInterval || last == 0 else { return }
+        let beat = now &- last >= ClusterRuntime.beatInterval || last == 0
+        tendSharedFloor(now: now, beat: beat)
+        guard beat else { return }
         cluster.lastBeat.store(now, ordering: .relaxed)
         if let link = cluster.link.withLock({ $0 }) {
             let boxes = state.withLock { Array($0.rooms.values) }

@@ -292,6 +292,7 @@ final class Hub: Sendable {
 
     /// A member's control message.
     func receive(_ message: InboundText, from id: UInt32, in box: RoomBox, now: UInt64) {
+        if cluster != nil, !claimSharedFloor(message, from: id, in: box) { return }
         let forwarded = box.core.withLock { core -> [JSONObject] in
             let actions = core.room.receive(message, from: id, now: now)
             execute(actions, in: &core)

@@ -331,6 +331,29 @@ public struct RoomState: Sendable {
         order.compactMap { id in members[id].map { Peer(id: id, name: $0.name, listen: $0.listen, talking: $0.isTalking && $0.directTo == nil, op: $0.op) } }
     }
 
+    // MARK: The floor across relays
+
+    /// A member's `talk` on refused because another member holds the floor elsewhere in the
+    /// cluster (the shared floor said so): `deny busy`, and the rest of its spurt dropped.
+    public mutating func refuseFloor(_ id: UInt32, holder: UInt32) -> [RoomAction] {
+        guard members[id] != nil else { return [] }
+        members[id]?.talk = .deniedBusy
+        return [.send(to: id, .deny(Deny(reason: .busy, holder: holder)))]
+    }
+
+    /// The shared floor went to someone else: whoever holds it here stops (its `talk` off on
+    /// its behalf) and the floor is free for the newcomer's `talk` on.
+    public mutating func yieldFloor() -> [RoomAction] {
+        guard let h = holder, let member = members[h] else {
+            holder = nil
+            return []
+        }
+        holder = nil
+        guard member.isTalking else { return [] }
+        members[h]?.talk = .deniedBusy
+        return [talkOffNotice(h, member)]
+    }
+
     // MARK: Operators
 
     /// An `op` request: carried out and announced when it comes from an operator and names a

@@ -134,6 +134,47 @@ func canConnect(port: Int) -> Bool {
         bob.send("talk off")
     }
 
+    /// With JetStream on the NATS server the single floor is one for the whole cluster, decided
+    /// atomically: two members on two relays pressing at the same moment, one gets the floor,
+    /// the other `busy`, every time.
+    @Test func theSharedFloorHasOneHolderWhenTwoPressAtOnce() async throws {
+        let tmp = try TemporaryDirectory()
+        let (nats, natsPort) = try await startNATS(["-js", "-sd", tmp.path("js")])
+        defer { nats.stop() }
+        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)", "--floor", "single"]
+        let (one, port1) = try await startRelay(cluster)
+        defer { one.stop() }
+        let (two, port2) = try await startRelay(cluster)
+        defer { two.stop() }
+        _ = await one.waitForLine(timeout: .seconds(10)) { _ in one.errorText.contains("single floors are shared through JetStream") }
+        #expect(one.errorText.contains("single floors are shared through JetStream"), "\(one.errorText.suffix(500))")
+        try TestSignal.write(TestSignal.speechLike(seconds: 60, pad: 0), to: tmp.path("mic.raw"))
+        var env = testALSAEnvironment
+        env["TEST_ALSA_IN"] = tmp.path("mic.raw")
+        let alice = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port1)"], environment: env)
+        defer { alice.stop() }
+        let bob = try ChildProcess("ptt", ["join", "r", "bob", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port2)"], environment: env)
+        defer { bob.stop() }
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
+        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        for round in 1...3 {
+            let denied = { (p: ChildProcess) in p.output.filter { $0.contains(#""event":"denied""#) && $0.contains(#""reason":"busy""#) }.count }
+            let before = (denied(alice), denied(bob))
+            alice.send("talk on")
+            bob.send("talk on")
+            _ = await eventually(timeout: .seconds(5), every: .milliseconds(50)) { denied(alice) + denied(bob) > before.0 + before.1 }
+            try await Task.sleep(for: .milliseconds(500))
+            let refusals = (denied(alice) - before.0) + (denied(bob) - before.1)
+            #expect(refusals == 1, "round \(round): \(refusals) refusals")
+            alice.send("talk off")
+            bob.send("talk off")
+            try await Task.sleep(for: .milliseconds(600))
+        }
+        // Once free, anyone may take it.
+        bob.send("talk on")
+        #expect(await alice.waitForLine { $0.contains(#""event":"talk""#) && $0.contains(#""name":"bob""#) && $0.contains(#""on":true"#) } != nil)
+    }
+
     /// A relay that dies: its members leave the room for the members of the other relay within
     /// 5 s (3 s without its heartbeat); the room goes on there.
     @Test func theMembersOfARelayThatDiesLeave() async throws {
