@@ -23,6 +23,9 @@ final class ClusterRuntime: Sendable {
     let floorTried = Atomic<UInt64>(0)
     /// Rooms whose shared floor this relay holds, by member.
     let held = Mutex<[String: UInt32]>([:])
+    /// The other relays' last `/stats` reports, by node.
+    let statsReports = Mutex<[UInt32: String]>([:])
+    static let statsSubject = "ptt.stats"
 
     init(servers: [String]) { self.servers = servers }
 
@@ -40,10 +43,18 @@ extension Hub {
                 onReconnect: { [weak self] in self?.clusterResync() })
             cluster.link.withLock { $0 = link }
             link.subscribe(ClusterSubject.heartbeat, key: " heartbeat")
+            link.subscribe(ClusterRuntime.statsSubject, key: " stats")
             logger.notice("cluster: joined", metadata: ["node": "\(cluster.node)", "servers": "\(cluster.servers.joined(separator: ","))"])
         } catch {
             logger.error("cluster: cannot use NATS: \(error); this relay stands alone")
         }
+    }
+
+    /// The other relays' statistics reports, for `/stats`; nil without a cluster.
+    func clusterStatsReports() -> [String]? {
+        guard let cluster else { return nil }
+        let alive = Set(cluster.nodes.withLock { $0.nodes.keys })
+        return cluster.statsReports.withLock { reports in reports.filter { alive.contains($0.key) }.map(\.value) }
     }
 
     func disconnectCluster() {
@@ -103,6 +114,16 @@ extension Hub {
     func clusterMessage(_ subject: String, _ bytes: [UInt8]) {
         guard let cluster else { return }
         let now = MonotonicClock.now()
+        if subject == ClusterRuntime.statsSubject {
+            // 4 bytes of node, then the relay's statistics JSON.
+            guard bytes.count > 4, bytes.count <= 1 << 20 else { return }
+            let node = bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard node != cluster.node, let text = String(validating: bytes[4...], as: UTF8.self) else { return }
+            cluster.statsReports.withLock { reports in
+                if reports[node] != nil || reports.count < 256 { reports[node] = text }
+            }
+            return
+        }
         if subject == ClusterSubject.heartbeat {
             if let beat = ClusterHeartbeat.decode(bytes), beat.node != cluster.node { cluster.nodes.withLock { $0.heard(beat, now: now) } }
             return
@@ -292,9 +313,14 @@ extension Hub {
                 }
             }
             link.publish(ClusterSubject.heartbeat, ClusterHeartbeat(node: cluster.node, rooms: rooms).encoded())
+            // This relay's members' statistics, every room, for the others' `/stats`.
+            let report = stats.withLock { $0.json(now: now, wallMillis: wallNanos() / 1_000_000, include: { _ in true }) }
+            let node = cluster.node
+            link.publish(ClusterRuntime.statsSubject, [UInt8(node >> 24), UInt8(node >> 16 & 0xFF), UInt8(node >> 8 & 0xFF), UInt8(node & 0xFF)] + Array(report.utf8))
         }
         let gone = cluster.nodes.withLock { $0.expire(now: now) }
         guard !gone.isEmpty else { return }
+        cluster.statsReports.withLock { reports in for n in gone { reports[n] = nil } }
         logger.warning("cluster: relays silent for 3 s, their members leave", metadata: ["nodes": "\(gone)"])
         let boxes = state.withLock { Array($0.rooms.values) }
         for box in boxes {

@@ -11,7 +11,11 @@ enum StatsEndpoints {
             guard authorized(request, hub: hub) else { return unauthorized() }
             let all = hub.settings.statsToken != nil
             let now = MonotonicClock.now(), wall = wallNanos() / 1_000_000
-            let body = hub.stats.withLock { $0.json(now: now, wallMillis: wall, include: { all || !$0.hasPrefix("_") }) }
+            var body = hub.stats.withLock { $0.json(now: now, wallMillis: wall, include: { all || !$0.hasPrefix("_") }) }
+            // In a cluster: every relay's members, as their relays last reported them.
+            if let others = hub.clusterStatsReports() {
+                body = SpeakingStats.mergedJSON([body] + others, include: { all || !$0.hasPrefix("_") })
+            }
             return HTTPEndpoints.text(body + "\n", type: "application/json")
         }
         router.get("/") { request, _ in

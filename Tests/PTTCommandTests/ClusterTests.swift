@@ -41,6 +41,21 @@ func canConnect(port: Int) -> Bool {
         }
     }
 
+    /// A NATS server and two relays clustered on it (`extra`: more relay options).
+    struct TwoRelays {
+        let nats: ChildProcess, one: ChildProcess, two: ChildProcess
+        let port1: Int, port2: Int
+        func stop() { [one, two, nats].forEach { $0.stop() } }
+    }
+
+    func twoRelays(_ extra: [String] = [], nats natsOptions: [String] = []) async throws -> TwoRelays {
+        let (nats, natsPort) = try await startNATS(natsOptions)
+        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"] + extra
+        let (one, port1) = try await startRelay(cluster)
+        let (two, port2) = try await startRelay(cluster)
+        return TwoRelays(nats: nats, one: one, two: two, port1: port1, port2: port2)
+    }
+
     func listener(_ name: String, url: String, out: String = "/dev/null") throws -> ChildProcess {
         var env = testALSAEnvironment
         env["TEST_ALSA_OUT"] = out
@@ -52,13 +67,9 @@ func canConnect(port: Int) -> Bool {
     /// `ptt rooms` on either relay lists the room with everyone.
     @Test func aRoomSpansTwoRelays() async throws {
         let tmp = try TemporaryDirectory()
-        let (nats, natsPort) = try await startNATS()
-        defer { nats.stop() }
-        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"]
-        let (one, port1) = try await startRelay(cluster)
-        defer { one.stop() }
-        let (two, port2) = try await startRelay(cluster)
-        defer { two.stop() }
+        let relays = try await twoRelays()
+        defer { relays.stop() }
+        let (port1, port2) = (relays.port1, relays.port2)
         let url1 = "ws://127.0.0.1:\(port1)", url2 = "ws://127.0.0.1:\(port2)"
 
         let bob = try listener("bob", url: url2, out: tmp.path("bob.raw"))
@@ -97,19 +108,19 @@ func canConnect(port: Int) -> Bool {
             #expect(await rooms.waitForExit() == 0)
             #expect(rooms.output.first?.contains(#""name":"r","members":3"#) == true, "\(url): \(rooms.output)")
         }
+        // `/stats` on relay two has dave, who talked on relay one (reports come every second).
+        try await Task.sleep(for: .milliseconds(1500))
+        let stats = try runTool("/usr/bin/curl", ["-s", "--noproxy", "*", "http://127.0.0.1:\(port2)/stats"])
+        #expect(stats.output.contains(#""name":"dave""#) && stats.output.contains(#""name":"bob""#), "\(stats.output)")
     }
 
     /// A single-floor room across relays: while a member on one relay talks, a member on the
     /// other is refused with `busy` naming the talker; once the floor is free, it may talk.
     @Test func theFloorHoldsAcrossRelays() async throws {
         let tmp = try TemporaryDirectory()
-        let (nats, natsPort) = try await startNATS()
-        defer { nats.stop() }
-        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)", "--floor", "single"]
-        let (one, port1) = try await startRelay(cluster)
-        defer { one.stop() }
-        let (two, port2) = try await startRelay(cluster)
-        defer { two.stop() }
+        let relays = try await twoRelays(["--floor", "single"])
+        defer { relays.stop() }
+        let (port1, port2) = (relays.port1, relays.port2)
         try TestSignal.write(TestSignal.speechLike(seconds: 30, pad: 0), to: tmp.path("mic.raw"))
         var env = testALSAEnvironment
         env["TEST_ALSA_IN"] = tmp.path("mic.raw")
@@ -139,15 +150,11 @@ func canConnect(port: Int) -> Bool {
     /// the other `busy`, every time.
     @Test func theSharedFloorHasOneHolderWhenTwoPressAtOnce() async throws {
         let tmp = try TemporaryDirectory()
-        let (nats, natsPort) = try await startNATS(["-js", "-sd", tmp.path("js")])
-        defer { nats.stop() }
-        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)", "--floor", "single"]
-        let (one, port1) = try await startRelay(cluster)
-        defer { one.stop() }
-        let (two, port2) = try await startRelay(cluster)
-        defer { two.stop() }
-        _ = await one.waitForLine(timeout: .seconds(10)) { _ in one.errorText.contains("single floors are shared through JetStream") }
-        #expect(one.errorText.contains("single floors are shared through JetStream"), "\(one.errorText.suffix(500))")
+        let relays = try await twoRelays(["--floor", "single"], nats: ["-js", "-sd", tmp.path("js")])
+        defer { relays.stop() }
+        let (port1, port2) = (relays.port1, relays.port2)
+        _ = await relays.one.waitForLine(timeout: .seconds(10)) { _ in relays.one.errorText.contains("single floors are shared through JetStream") }
+        #expect(relays.one.errorText.contains("single floors are shared through JetStream"), "\(relays.one.errorText.suffix(500))")
         try TestSignal.write(TestSignal.speechLike(seconds: 60, pad: 0), to: tmp.path("mic.raw"))
         var env = testALSAEnvironment
         env["TEST_ALSA_IN"] = tmp.path("mic.raw")
@@ -178,13 +185,9 @@ func canConnect(port: Int) -> Bool {
     /// A relay that dies: its members leave the room for the members of the other relay within
     /// 5 s (3 s without its heartbeat); the room goes on there.
     @Test func theMembersOfARelayThatDiesLeave() async throws {
-        let (nats, natsPort) = try await startNATS()
-        defer { nats.stop() }
-        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"]
-        let (one, port1) = try await startRelay(cluster)
-        defer { one.stop() }
-        let (two, port2) = try await startRelay(cluster)
-        defer { two.stop() }
+        let relays = try await twoRelays()
+        defer { relays.stop() }
+        let (port1, port2) = (relays.port1, relays.port2)
         let bob = try listener("bob", url: "ws://127.0.0.1:\(port2)")
         defer { bob.stop() }
         #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
@@ -193,7 +196,7 @@ func canConnect(port: Int) -> Bool {
         #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
         try await Task.sleep(for: .milliseconds(1500))
         let killed = Date()
-        one.signal(SIGKILL)
+        relays.one.signal(SIGKILL)
         #expect(await bob.waitForLine(timeout: .seconds(8)) { $0.contains(#""event":"left""#) && $0.contains(#""name":"alice""#) } != nil)
         #expect(Date().timeIntervalSince(killed) < 5.5, "alice left after \(Date().timeIntervalSince(killed)) s")
         // Relay two goes on: a newcomer there joins and is seen.
@@ -205,13 +208,9 @@ func canConnect(port: Int) -> Bool {
     /// A member given both relays (`--relay A,B`) whose relay dies comes back through the
     /// other, same name, same room, within 5 s; the others see it leave and come back.
     @Test func aMemberWhoseRelayDiesComesBackThroughTheOther() async throws {
-        let (nats, natsPort) = try await startNATS()
-        defer { nats.stop() }
-        let cluster = ["--cluster", "nats://127.0.0.1:\(natsPort)"]
-        let (one, port1) = try await startRelay(cluster)
-        defer { one.stop() }
-        let (two, port2) = try await startRelay(cluster)
-        defer { two.stop() }
+        let relays = try await twoRelays()
+        defer { relays.stop() }
+        let (port1, port2) = (relays.port1, relays.port2)
         let alice = try listener("alice", url: "ws://127.0.0.1:\(port2)")
         defer { alice.stop() }
         #expect(await alice.waitForLine { $0.contains(#""event":"ready""#) } != nil)
@@ -220,7 +219,7 @@ func canConnect(port: Int) -> Bool {
         #expect(await bob.waitForLine { $0.contains(#""event":"connected""#) && $0.contains("\(port1)") } != nil, "bob did not start on the first relay")
         #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
         let killed = Date()
-        one.signal(SIGKILL)
+        relays.one.signal(SIGKILL)
         #expect(await bob.waitForLine(timeout: .seconds(10)) { $0.contains(#""event":"ready""#) && bob.output.filter { $0.contains(#""event":"ready""#) }.count == 2 } != nil)
         #expect(Date().timeIntervalSince(killed) < 5, "bob was back after \(Date().timeIntervalSince(killed)) s: \(bob.output.suffix(8)) \(bob.errorText.suffix(500))")
         // alice saw bob leave (his relay's silence, or his new connection replacing him) and come back.

@@ -46,3 +46,16 @@ import Testing
         #expect(other.allocate().map { $0 >> 20 } == 4)
     }
 }
+
+@Suite struct ClusterStatsTests {
+    @Test func reportsOfSeveralRelaysMergeByRoom() {
+        let one = #"{"rooms":[{"name":"r","talk_seconds":3.000,"last_active_ms":1000,"members":[{"id":1,"name":"alice","talk_seconds":3.000,"share":1.000}]},"#
+            + #"{"name":"_hidden","talk_seconds":0.000,"last_active_ms":5,"members":[]}]}"#
+        let two = #"{"rooms":[{"name":"r","talk_seconds":1.000,"last_active_ms":2000,"members":[{"id":2,"name":"bob","talk_seconds":1.000,"share":1.000}]},"#
+            + #"{"name":"s","talk_seconds":0.000,"last_active_ms":10,"members":[]}]}"#
+        let merged = SpeakingStats.mergedJSON([one, two, "not json"], include: { !$0.hasPrefix("_") })
+        #expect(merged == #"{"rooms":[{"name":"r","talk_seconds":4.000,"last_active_ms":2000,"members":["#
+            + #"{"id":1,"name":"alice","talk_seconds":3.000,"share":0.750},{"id":2,"name":"bob","talk_seconds":1.000,"share":0.250}]},"#
+            + #"{"name":"s","talk_seconds":0.000,"last_active_ms":10,"members":[]}]}"#)
+    }
+}
