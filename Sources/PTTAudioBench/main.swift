@@ -7,6 +7,9 @@
 //   PTTAudioBench cpu <speech.raw> <seconds>            live path: ALSA capture + encode, 3 speakers mixed to ALSA playback
 //   PTTAudioBench preroll                               when the first voiced frame leaves, per pre-roll
 //   PTTAudioBench processing [speech.raw]               noise suppression + AGC: CPU µs per 20 ms frame
+//   PTTAudioBench quality <speech.raw> <outdir>         the cleaning's effect: noise in pauses, speech
+//                                                       level, echo return loss enhancement; writes the
+//                                                       noisy input and its cleaned version for PESQ
 //                                                       (a generated voice over noise when no file is given)
 // Raw files: 48 kHz mono S16_LE.
 import Glibc
@@ -248,6 +251,71 @@ func processing(_ path: String?) throws {
     }
 }
 
+/// What the microphone's cleaning does to speech (48 kHz raw, clean) under the two
+/// conditions, with ptt's default settings:
+/// - steady white noise 15 dB below the speech's level: the noise left in the speech's pauses
+///   (frames where the clean speech is under -50 dBFS) against the noisy input's, and the speech's
+///   level (frames over -30 dBFS) against the clean speech's; `noisy.raw` and `cleaned.raw` go to
+///   `outdir` for PESQ-WB against the clean speech;
+/// - echo: the far end's voice (the same speech) played and heard back at -10 dB after 50 ms,
+///   nobody talking near: the echo return loss enhancement after 2 s of convergence, the power
+///   of the echo in over the power out, in frames where the far end talks.
+func quality(_ path: String, _ outdir: String) throws {
+    let clean = readRaw(path)
+    let input = frames(clean, 960)
+    guard input.count > 200 else { fail("quality: need at least 4 s of speech") }
+    func power(_ f: [Int16]) -> Double { f.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, f.count)) }
+    func dBFS(_ p: Double) -> Double { 10 * log10(max(p, 1e-3) / (32768.0 * 32768.0)) }
+    let voiced = input.indices.filter { dBFS(power(input[$0])) > -30 }
+    let pauses = input.indices.filter { dBFS(power(input[$0])) < -50 }
+    guard !voiced.isEmpty, !pauses.isEmpty else { fail("quality: the speech needs voiced frames and pauses") }
+    let speechPower = voiced.reduce(0.0) { $0 + power(input[$1]) } / Double(voiced.count)
+    // White noise 15 dB under the speech: uniform noise of amplitude a has power a²/3.
+    let noiseAmplitude = (speechPower / pow(10, 1.5) * 3).squareRoot()
+    var rng = SplitMix64(seed: 11)
+    let noisy = input.map { f in f.map { Int16(clamping: Int(Double($0) + (rng.unit() * 2 - 1) * noiseAmplitude)) } }
+    var settings = SpeechSettings()
+    settings.echoCancel = false
+    let processor = try SpeechProcessor(settings)
+    var cleaned: [[Int16]] = []
+    for f in noisy {
+        var frame = f
+        try processor.process(&frame)
+        cleaned.append(frame)
+    }
+    // The processor works in 10 ms blocks and delays by one: compare frames as they line up.
+    let shift = 480
+    let flatCleaned = Array(cleaned.joined().dropFirst(shift)) + [Int16](repeating: 0, count: shift)
+    let aligned = frames(flatCleaned, 960)
+    let skip = 100 // 2 s for the noise estimate and the AGC to settle
+    let pauseIn = pauses.filter { $0 >= skip }.reduce(0.0) { $0 + power(noisy[$1]) }
+    let pauseOut = pauses.filter { $0 >= skip }.reduce(0.0) { $0 + power(aligned[$1]) }
+    let speechIn = voiced.filter { $0 >= skip }.reduce(0.0) { $0 + power(input[$1]) }
+    let speechOut = voiced.filter { $0 >= skip }.reduce(0.0) { $0 + power(aligned[$1]) }
+    writeRaw("\(outdir)/noisy.raw", noisy.flatMap { $0 })
+    writeRaw("\(outdir)/cleaned.raw", flatCleaned)
+    print("noise_in_pauses_db \(format2(10 * log10(max(pauseOut, 1) / max(pauseIn, 1)))) speech_level_db \(format2(10 * log10(max(speechOut, 1) / max(speechIn, 1))))")
+
+    // Echo: the far end is the speech; the microphone hears it 10 dB down, 50 ms later.
+    let delay = 2400
+    let flat = clean
+    let mic = input.indices.map { f in (0..<960).map { k -> Int16 in
+        let i = f * 960 + k - delay
+        return Int16(clamping: i >= 0 ? Int(flat[i]) * 316 / 1000 : 0)
+    } }
+    let echoProcessor = try SpeechProcessor(SpeechSettings())
+    var echoIn = 0.0, echoOut = 0.0
+    for (f, m) in mic.enumerated() {
+        var frame = m
+        try echoProcessor.process(&frame, farEnd: input[f])
+        if f >= skip, dBFS(power(input[max(0, f - 3)])) > -30 {
+            echoIn += power(m)
+            echoOut += power(frame)
+        }
+    }
+    print("erle_db \(format2(10 * log10(max(echoIn, 1) / max(echoOut, 1))))")
+}
+
 final class Counter: @unchecked Sendable {
     private var n = 0
     private var lock = pthread_mutex_t()
@@ -294,7 +362,8 @@ do {
         try cpu(args[2], seconds: s)
     case "preroll": preroll()
     case "processing" where args.count <= 3: try processing(args.count == 3 ? args[2] : nil)
-    default: fail("usage: codec <raw> [complexity] | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] [complexity] | cpu <raw> <seconds> | preroll | processing [raw]")
+    case "quality" where args.count == 4: try quality(args[2], args[3])
+    default: fail("usage: codec <raw> [complexity] | loss <raw> <percent> <seed> <out> <expected-loss> [jitter-us] [complexity] | cpu <raw> <seconds> | preroll | processing [raw] | quality <raw> <outdir>")
     }
 } catch {
     fail("\(error)")
