@@ -13,14 +13,7 @@ BENCH_NAME=bench-cluster
 source scripts/bench-lib.sh
 BIN=$1
 SECONDS_PER_RUN=${2:-10}
-DIR=$(mktemp -d /tmp/ptt-cluster.XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    [ -n "${KEEP:-}" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
+bench_workspace /tmp/ptt-cluster.XXXXXX
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 NATS_PORT=$((20000 + RANDOM % 10000))
 /usr/sbin/nats-server -a 127.0.0.1 -p $NATS_PORT > "$DIR/nats.log" 2>&1 &

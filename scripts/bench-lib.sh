@@ -32,6 +32,19 @@ start_with_held_stdin() { # fifo seconds command...
 }
 
 # CPU time of a process so far, in clock ticks (utime + stime, /proc/PID/stat).
+# A temporary directory DIR (mktemp template TEMPLATE) and, on exit, the processes in PIDS
+# (which the caller appends to) ended and DIR removed (kept with KEEP=1).
+bench_workspace() { # template
+    DIR=$(mktemp -d "$1")
+    PIDS=()
+    trap bench_cleanup EXIT
+}
+bench_cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    [ -n "${KEEP:-}" ] || rm -rf "$DIR"
+}
+
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # The speech the end-to-end benches say (espeak-ng at 150 words per minute).

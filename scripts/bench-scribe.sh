@@ -22,14 +22,7 @@ if [ -z "${BIN:-}" ]; then
 fi
 DATA=/usr/share/pocketsphinx/test/data/librivox
 [ -f "$DATA/transcription" ] || bench_fail "no $DATA (Debian: apt install pocketsphinx-testdata)"
-DIR=$(mktemp -d /tmp/ptt-scribe.XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    [ -n "${KEEP:-}" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
+bench_workspace /tmp/ptt-scribe.XXXXXX
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ROUNDS=${ROUNDS:-3}
 mapfile -t IDS < "$DATA/fileids"

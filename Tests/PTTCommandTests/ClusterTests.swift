@@ -56,6 +56,19 @@ func canConnect(port: Int) -> Bool {
         return TwoRelays(nats: nats, one: one, two: two, port1: port1, port2: port2)
     }
 
+    /// alice on relay one and bob on relay two, each with a minute of speech for a microphone
+    /// (hold mode: they talk on `talk on`), once each sees the other.
+    func talkers(on relays: TwoRelays, tmp: TemporaryDirectory) async throws -> (ChildProcess, ChildProcess) {
+        try TestSignal.write(TestSignal.speechLike(seconds: 60, pad: 0), to: tmp.path("mic.raw"))
+        var env = testALSAEnvironment
+        env["TEST_ALSA_IN"] = tmp.path("mic.raw")
+        let alice = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(relays.port1)"], environment: env)
+        let bob = try ChildProcess("ptt", ["join", "r", "bob", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(relays.port2)"], environment: env)
+        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
+        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        return (alice, bob)
+    }
+
     func listener(_ name: String, url: String, out: String = "/dev/null") throws -> ChildProcess {
         var env = testALSAEnvironment
         env["TEST_ALSA_OUT"] = out
@@ -120,16 +133,8 @@ func canConnect(port: Int) -> Bool {
         let tmp = try TemporaryDirectory()
         let relays = try await twoRelays(["--floor", "single"])
         defer { relays.stop() }
-        let (port1, port2) = (relays.port1, relays.port2)
-        try TestSignal.write(TestSignal.speechLike(seconds: 30, pad: 0), to: tmp.path("mic.raw"))
-        var env = testALSAEnvironment
-        env["TEST_ALSA_IN"] = tmp.path("mic.raw")
-        let alice = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port1)"], environment: env)
-        defer { alice.stop() }
-        let bob = try ChildProcess("ptt", ["join", "r", "bob", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port2)"], environment: env)
-        defer { bob.stop() }
-        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
-        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        let (alice, bob) = try await talkers(on: relays, tmp: tmp)
+        defer { alice.stop(); bob.stop() }
         alice.send("talk on")
         #expect(await bob.waitForLine { $0.contains(#""event":"talk""#) && $0.contains(#""name":"alice""#) && $0.contains(#""on":true"#) } != nil)
         bob.send("talk on")
@@ -152,18 +157,10 @@ func canConnect(port: Int) -> Bool {
         let tmp = try TemporaryDirectory()
         let relays = try await twoRelays(["--floor", "single"], nats: ["-js", "-sd", tmp.path("js")])
         defer { relays.stop() }
-        let (port1, port2) = (relays.port1, relays.port2)
         _ = await relays.one.waitForLine(timeout: .seconds(10)) { _ in relays.one.errorText.contains("single floors are shared through JetStream") }
         #expect(relays.one.errorText.contains("single floors are shared through JetStream"), "\(relays.one.errorText.suffix(500))")
-        try TestSignal.write(TestSignal.speechLike(seconds: 60, pad: 0), to: tmp.path("mic.raw"))
-        var env = testALSAEnvironment
-        env["TEST_ALSA_IN"] = tmp.path("mic.raw")
-        let alice = try ChildProcess("ptt", ["join", "r", "alice", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port1)"], environment: env)
-        defer { alice.stop() }
-        let bob = try ChildProcess("ptt", ["join", "r", "bob", "--json", "--no-cues", "--relay", "ws://127.0.0.1:\(port2)"], environment: env)
-        defer { bob.stop() }
-        #expect(await bob.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"alice""#) } != nil)
-        #expect(await alice.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"bob""#) } != nil)
+        let (alice, bob) = try await talkers(on: relays, tmp: tmp)
+        defer { alice.stop(); bob.stop() }
         for round in 1...3 {
             let denied = { (p: ChildProcess) in p.output.filter { $0.contains(#""event":"denied""#) && $0.contains(#""reason":"busy""#) }.count }
             let before = (denied(alice), denied(bob))
