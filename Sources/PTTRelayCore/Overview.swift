@@ -1,6 +1,8 @@
 // PTTRelayCore: the relay's rules.
 //
-// Holds: a room's state machine (`RoomState`: members, one name per person, floor, talk-time limits), a
+// Holds: a room's state machine (`RoomState`: members, one name per person, floor, talk-time
+// limits, operators, direct talk), what relays of a cluster tell each other (`ClusterMessage`:
+// subjects, membership, heartbeats, the other relays' liveness; merged statistics), a
 // connection's rules (`RelayConnection`: handshake, rates, sizes, timeouts), the send queue
 // for slow receivers (`SendQueue`), token buckets, limits per remote address (`AddressTable`), id allocation, speaking statistics (with
 // their timeline, drawn as SVG, and `Markup` for names in HTML) and the activity they are computed from, the metrics (`RelayMetric`: each declared once) and their
