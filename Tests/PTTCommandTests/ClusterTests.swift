@@ -258,6 +258,50 @@ func canConnect(port: Int) -> Bool {
         #expect(one.errorText.contains("NATS connection lost") && one.errorText.contains("NATS connection back"), "\(one.errorText.suffix(800))")
     }
 
+    /// Three relays, each on its own server of a three-server NATS cluster: one room across all
+    /// three (roster, chat both ways); one NATS server dies and its relay carries on through
+    /// another.
+    @Test func threeRelaysOnAThreeServerNATSCluster() async throws {
+        let base = Int.random(in: 41_000...48_000)
+        let routes = [base, base + 1, base + 2]
+        var servers: [(ChildProcess, Int)] = []
+        for i in 0..<3 {
+            let others = routes.enumerated().filter { $0.offset != i }.map { "nats://127.0.0.1:\($0.element)" }.joined(separator: ",")
+            servers.append(try await startNATS(["--cluster_name", "ptt", "--cluster", "nats://127.0.0.1:\(routes[i])", "--routes", others]))
+        }
+        defer { servers.forEach { $0.0.stop() } }
+        var relays: [(ChildProcess, Int)] = []
+        for i in 0..<3 {
+            // Its own server first, the others as fallbacks.
+            let list = (0..<3).map { servers[($0 + i) % 3].1 }.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",")
+            relays.append(try await startRelay(["--cluster", list]))
+        }
+        defer { relays.forEach { $0.0.stop() } }
+        try await Task.sleep(for: .seconds(1.5)) // the servers' routes
+        let names = ["alice", "bob", "carol"]
+        var members: [ChildProcess] = []
+        for (i, name) in names.enumerated() {
+            let m = try listener(name, url: "ws://127.0.0.1:\(relays[i].1)")
+            members.append(m)
+            #expect(await m.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        }
+        defer { members.forEach { $0.stop() } }
+        for (i, m) in members.enumerated() {
+            for other in names where other != names[i] {
+                #expect(await m.waitForLine { $0.contains(#""event":"joined""#) && $0.contains(#""name":"\#(other)""#) } != nil, "\(names[i]) never saw \(other)")
+            }
+        }
+        members[0].send("chat from relay one")
+        for m in members[1...] { #expect(await m.waitForLine { $0.contains(#""text":"from relay one""#) } != nil) }
+        servers[1].0.signal(SIGKILL)
+        try await Task.sleep(for: .seconds(1.5))
+        members[1].send("chat from relay two, moved")
+        for m in [members[0], members[2]] {
+            #expect(await m.waitForLine(timeout: .seconds(10)) { $0.contains(#""text":"from relay two, moved""#) } != nil, "\(relays[1].0.errorText.suffix(600))")
+        }
+        #expect(!members[0].output.contains { $0.contains(#""event":"left""#) }, "a member left when a NATS server died")
+    }
+
     /// A relay whose NATS server is not there starts anyway and serves its own rooms.
     @Test func aRelayStartsWithoutItsNATSServer() async throws {
         let (relay, port) = try await startRelay(["--cluster", "nats://127.0.0.1:1"])
