@@ -109,6 +109,19 @@ public final class Receiver: @unchecked Sendable {
         }
     }
 
+    /// Keeps a spurt of the room's history (from the relay) to replay, as if it had been heard
+    /// `started` (monotonic nanoseconds); it is never played as live audio.
+    public func addHistory(speaker: UInt32, packets: [[UInt8]], started: UInt64) {
+        lock.withLock {
+            for (i, p) in packets.enumerated() {
+                var flags: AudioFrame.Flags = []
+                if i == 0 { flags.insert(.start) }
+                if i == packets.count - 1 { flags.insert(.end) }
+                history.record(speaker: speaker, payload: p, flags: flags, at: started)
+            }
+        }
+    }
+
     /// Forgets a speaker (it left the room).
     public func removeSpeaker(_ id: UInt32) {
         lock.withLock { retire(id) }

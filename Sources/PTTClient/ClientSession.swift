@@ -20,13 +20,17 @@ public final class ClientSession: Sendable {
         public var play: @Sendable (AudioFrame) -> Void
         /// The relay denied or ended our talking: close the talk gate.
         public var stopTransmitting: @Sendable (Deny.Reason) -> Void
+        /// A spurt of the room's history (asked with `requestHistory`): to keep, never to play live.
+        public var history: @Sendable (HistoryMessage.Spurt) -> Void
 
         public init(event: @escaping @Sendable (SessionEvent) -> Void,
                     play: @escaping @Sendable (AudioFrame) -> Void = { _ in },
-                    stopTransmitting: @escaping @Sendable (Deny.Reason) -> Void = { _ in }) {
+                    stopTransmitting: @escaping @Sendable (Deny.Reason) -> Void = { _ in },
+                    history: @escaping @Sendable (HistoryMessage.Spurt) -> Void = { _ in }) {
             self.event = event
             self.play = play
             self.stopTransmitting = stopTransmitting
+            self.history = history
         }
     }
 
@@ -109,6 +113,20 @@ public final class ClientSession: Sendable {
         return refusal
     }
 
+    /// Asks the relay for the room's last `n` spurts; the reason when it cannot be asked.
+    public func requestHistory(_ n: Int) -> OperatorRefusal? {
+        var refusal: OperatorRefusal?
+        drive { core in
+            switch core.requestHistory(n) {
+            case .success(let actions): return actions
+            case .failure(let why):
+                refusal = why
+                return []
+            }
+        }
+        return refusal
+    }
+
     /// An operator's request to the relay; the reason when it cannot be sent.
     public func operatorRequest(_ action: OperatorAction, name: String, minutes: Int) -> OperatorRefusal? {
         var refusal: OperatorRefusal?
@@ -185,6 +203,8 @@ public final class ClientSession: Sendable {
                 handlers.stopTransmitting(reason)
             case .play(let frame):
                 handlers.play(frame)
+            case .history(let spurt):
+                handlers.history(spurt)
             case .event(let event):
                 if case .ended(let reason) = event {
                     ended.withLock { $0 = $0 ?? reason }

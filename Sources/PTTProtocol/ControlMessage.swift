@@ -140,8 +140,10 @@ public struct Deny: Equatable, Sendable {
         public static let badRequest = Reason(rawValue: "bad-request")
         /// `end` for a member who is not talking.
         public static let notTalking = Reason(rawValue: "not-talking")
-        /// Answers to an `op` request: they end no spurt of the one who asked.
-        public static let operatorAnswers: Set<Reason> = [.notOperator, .noSuchMember, .protected, .badRequest, .notTalking]
+        /// A `history` request to a relay that keeps no recent spurts for this room.
+        public static let noHistory = Reason(rawValue: "no-history")
+        /// Answers to an `op` or `history` request: they end no spurt of the one who asked.
+        public static let operatorAnswers: Set<Reason> = [.notOperator, .noSuchMember, .protected, .badRequest, .notTalking, .noHistory]
     }
 
     public var reason: Reason

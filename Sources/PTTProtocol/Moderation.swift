@@ -8,6 +8,8 @@
 /// to the room; `do` may also be `preempt` (an operator took the floor from `id`).
 public enum OperatorAction: String, CaseIterable, Equatable, Sendable {
     case kick, mute, unmute, end
+    /// The room's recent spurts for those who ask (`history`): `"on":true|false`, no member named.
+    case history
 }
 
 /// A member's `op` request.
@@ -19,16 +21,21 @@ public struct OperatorRequest: Equatable, Sendable {
     public enum Target: Equatable, Sendable {
         case name(String)
         case id(UInt32)
+        /// The room itself (`history`).
+        case room
     }
 
     public var action: OperatorAction
     public var target: Target
     public var minutes: Int
+    /// For `history`: whether the room's recent spurts may be asked for.
+    public var on: Bool
 
-    public init(action: OperatorAction, target: Target, minutes: Int = OperatorRequest.defaultMinutes) {
+    public init(action: OperatorAction, target: Target, minutes: Int = OperatorRequest.defaultMinutes, on: Bool = true) {
         self.action = action
         self.target = target
         self.minutes = minutes
+        self.on = on
     }
 
     public func encoded(from: UInt32) -> [UInt8] {
@@ -36,6 +43,7 @@ public struct OperatorRequest: Equatable, Sendable {
         switch target {
         case .name(let name): o["name"] = .string(name)
         case .id(let id): o["id"] = .int(Int64(id))
+        case .room: o["on"] = .bool(on)
         }
         if action == .kick { o["minutes"] = .int(Int64(minutes)) }
         return JSONValue.object(o).serialized()
@@ -44,6 +52,10 @@ public struct OperatorRequest: Equatable, Sendable {
     /// The request in an `op` message's object, or why it is refused (`bad-request`).
     public static func parse(_ object: JSONObject) -> OperatorRequest? {
         guard case .string(let verb)? = object["do"], let action = OperatorAction(rawValue: verb) else { return nil }
+        if action == .history {
+            guard case .bool(let on)? = object["on"] else { return nil }
+            return OperatorRequest(action: .history, target: .room, minutes: 0, on: on)
+        }
         let target: Target
         if case .string(let name)? = object["name"], Validation.isValidName(name) {
             target = .name(name)
@@ -67,6 +79,8 @@ public struct Moderation: Equatable, Sendable {
 
     public enum Action: String, Equatable, Sendable {
         case kick, mute, unmute, end, preempt
+        /// The room's recent spurts may (not) be asked for; `id` and `name` are the operator's.
+        case historyOn = "history-on", historyOff = "history-off"
     }
 
     public var action: Action

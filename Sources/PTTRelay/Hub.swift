@@ -21,6 +21,10 @@ final class RoomBox: Sendable {
         var activity = RoomActivity()
         /// Members on other relays of the cluster, with the relay (node) each is on.
         var remote: [UInt32: UInt32] = [:]
+        /// The last spurts recorded (with `--record`), for members who ask (`history`).
+        var recent = RecentSpurts()
+        /// When each member last asked for them: once every 2 s.
+        var historyAsked: [UInt32: UInt64] = [:]
 
         mutating func add(_ id: UInt32, _ conn: MemberConnection) {
             members[id] = conn
@@ -64,6 +68,10 @@ final class Hub: Sendable {
         var nextSerial: UInt64 = 1
         var members = 0
         var shuttingDown = false
+        /// The recent spurts (and whether asking for them is off) of rooms that emptied, so a
+        /// late joiner still gets them: at most `keptHistories` rooms, the most recently emptied.
+        var histories: [String: (recent: RecentSpurts, off: Bool)] = [:]
+        var historyOrder: [String] = []
     }
 
     let settings: RelaySettings
@@ -87,6 +95,8 @@ final class Hub: Sendable {
         var address: String?
         var until: UInt64
     }
+    /// Rooms nobody is in whose recent spurts are kept (each at most `RecentSpurts.maxBytes`).
+    static let keptHistories = 64
     static let maxBansPerRoom = 256
     static let maxBannedRooms = 4096
     /// The cluster this relay is part of (`--cluster`), nil when it stands alone.
@@ -163,6 +173,13 @@ final class Hub: Sendable {
                     guard s.rooms.count < settings.maxRooms else { return nil }
                     box = RoomBox(RoomState(name: conn.roomName, floor: settings.floor(for: conn.roomName),
                                             maxTalk: settings.maxTalkNanos(for: conn.roomName)))
+                    if let kept = s.histories.removeValue(forKey: conn.roomName) {
+                        s.historyOrder.removeAll { $0 == conn.roomName }
+                        box.core.withLock { core in
+                            core.recent = kept.recent
+                            core.room.restore(historyOff: kept.off)
+                        }
+                    }
                     s.rooms[conn.roomName] = box
                 }
                 guard let id = s.ids.allocate() else { return nil }
@@ -260,6 +277,12 @@ final class Hub: Sendable {
                 guard core.room.isEmpty, !core.removed else { return }
                 core.removed = true
                 if s.rooms[box.name] === box { s.rooms[box.name] = nil }
+                if recorder != nil, !core.recent.spurts.isEmpty || core.room.historyOff {
+                    s.histories[box.name] = (core.recent, core.room.historyOff)
+                    s.historyOrder.removeAll { $0 == box.name }
+                    s.historyOrder.append(box.name)
+                    while s.historyOrder.count > Self.keptHistories { s.histories[s.historyOrder.removeFirst()] = nil }
+                }
                 // Queued behind the room's last events and before a new room of that name's first.
                 recorder?.emptied(room: box.name)
             }
@@ -292,6 +315,9 @@ final class Hub: Sendable {
 
     /// A member's control message.
     func receive(_ message: InboundText, from id: UInt32, in box: RoomBox, now: UInt64) {
+        if case .unknown(HistoryMessage.type, let object) = message.message {
+            return answerHistory(object, from: id, in: box, now: now)
+        }
         if cluster != nil, !claimSharedFloor(message, from: id, in: box) { return }
         let forwarded = box.core.withLock { core -> [JSONObject] in
             let actions = core.room.receive(message, from: id, now: now)
@@ -355,13 +381,42 @@ final class Hub: Sendable {
         }
     }
 
-    /// Notes a forwarded frame for the spurt's duration and, with `--record`, its recording.
+    /// Notes a forwarded frame for the spurt's duration and, with `--record`, its recording and
+    /// the room's recent spurts.
     private func record(_ frame: ByteBuffer, from id: UInt32, in core: inout RoomBox.Core, now: UInt64) {
         core.activity.heard(id, at: now)
         let header = AudioFrame.headerSize
         guard let recorder, frame.readableBytes > header,
               let payload = frame.getSlice(at: frame.readerIndex + header, length: frame.readableBytes - header) else { return }
         recorder.audio(room: core.room.name, id: id, payload: payload)
+        core.recent.add(id: id, payload: Array(payload.readableBytesView))
+    }
+
+    /// A member asks for the room's last spurts: they go to it alone, oldest first, one message
+    /// each, then `done`. Only with `--record` (the spurts recorded here), unless an operator
+    /// turned it off; once every 2 s per member.
+    func answerHistory(_ object: JSONObject, from id: UInt32, in box: RoomBox, now: UInt64) {
+        box.core.withLock { core in
+            guard let conn = core.members[id] else { return }
+            var refusal: Deny.Reason?
+            if recorder == nil || core.room.historyOff {
+                refusal = .noHistory
+            } else if HistoryMessage.requested(object) == nil {
+                refusal = .badRequest
+            } else if let last = core.historyAsked[id], now &- last < 2_000_000_000 {
+                refusal = .badRequest
+            }
+            if let refusal { return execute([.send(to: id, .deny(Deny(reason: refusal)))], in: &core) }
+            core.historyAsked[id] = now
+            if core.historyAsked.count > 4 * settings.maxRoomMembers { core.historyAsked = core.historyAsked.filter { core.members[$0.key] != nil } }
+            let spurts = core.recent.last(HistoryMessage.requested(object) ?? HistoryMessage.defaultSpurts)
+            var messages = spurts.map { s in
+                HistoryMessage.encoded(.spurt(.init(id: s.id, name: s.name, agoMillis: Int64(elapsed(from: s.started, to: now) / 1_000_000), packets: s.packets)))
+            }
+            messages.append(HistoryMessage.encoded(.done(count: spurts.count)))
+            let items = messages.map { MemberConnection.Outgoing.text(Self.buffer($0)) }
+            conn.eventLoop.execute { for item in items { conn.deliver(item, now: now) } }
+        }
     }
 
     /// Hands what changed in the room to the statistics and the recorder; room mutex held.
@@ -370,6 +425,18 @@ final class Hub: Sendable {
         // Statistics, telemetry and recordings are the business of the relay a member is on.
         if !core.remote.isEmpty { events.removeAll { Self.member(of: $0).map { core.remote[$0] != nil } ?? false } }
         guard !events.isEmpty else { return }
+        if recorder != nil {
+            for e in events {
+                switch e {
+                case .talkStarted(let id, let name) where core.room.members[id]?.directTo == nil:
+                    core.recent.start(id: id, name: name, at: MonotonicClock.now())
+                case .talkStopped(let id, _, _), .left(let id, _), .direct(let id, _, _, _):
+                    core.recent.end(id: id)
+                default:
+                    break
+                }
+            }
+        }
         let room = core.room.name
         let now = MonotonicClock.now()
         stats.withLock { s in for e in events { s.apply(e, room: room, now: now) } }

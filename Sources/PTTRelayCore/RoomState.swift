@@ -71,6 +71,11 @@ public struct RoomState: Sendable {
     public private(set) var members: [UInt32: Member] = [:]
     /// Who holds the floor in a `single` room.
     public private(set) var holder: UInt32?
+    /// An operator turned off asking for the room's recent spurts (`history`).
+    public private(set) var historyOff = false
+
+    /// The room's `historyOff` as it was when the room last emptied (the relay keeps it).
+    public mutating func restore(historyOff off: Bool) { historyOff = off }
 
     public init(name: String, floor: Floor = .open, maxTalk: UInt64? = nil, agent: String = PTTVersion.relayAgent) {
         self.name = name
@@ -365,6 +370,10 @@ public struct RoomState: Sendable {
         switch request.target {
         case .id(let t): target = members[t] != nil ? t : nil
         case .name(let name): target = order.first { members[$0]?.name == name } ?? member(withKey: Validation.nameSkeleton(name))
+        case .room:
+            historyOff = !request.on
+            let name = members[id]?.name ?? "#\(id)"
+            return [.broadcast(Moderation(action: request.on ? .historyOn : .historyOff, id: id, name: name, by: id).message, except: nil)]
         }
         guard let t = target, let member = members[t] else { return [.send(to: id, .deny(Deny(reason: .noSuchMember)))] }
         guard t != id, !member.op else { return [.send(to: id, .deny(Deny(reason: .protected, holder: t)))] }
@@ -378,6 +387,8 @@ public struct RoomState: Sendable {
             var actions: [RoomAction] = []
             if mute, member.isTalking { actions += cutOff(t, now: now, reason: .muted, by: id) }
             return actions + [.broadcast(Moderation(action: mute ? .mute : .unmute, id: t, name: member.name, by: id).message, except: nil)]
+        case .history:
+            return [.send(to: id, .deny(Deny(reason: .badRequest)))]
         case .end:
             guard member.isTalking else { return [.send(to: id, .deny(Deny(reason: .notTalking, holder: t)))] }
             return cutOff(t, now: now, reason: .ended, by: id)

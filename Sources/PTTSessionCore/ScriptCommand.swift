@@ -21,6 +21,8 @@ public enum ScriptCommand: Equatable, Sendable {
     case replay(back: Int, fast: Bool)
     /// `replays`: the spurts that can be heard again, as a `replays` event.
     case replays
+    /// `history [N]`: ask the relay for the room's last N spurts (5; 1 to 10), to replay.
+    case history(Int)
     /// Receive statistics per speaker and the devices' xruns, as one `stats` event.
     case stats
     case quit
@@ -43,7 +45,7 @@ public enum ScriptCommand: Equatable, Sendable {
     public static let replayable = 10
 
     /// Every command, for help and errors.
-    public static let summary = "talk on|off, talk on NAME, chat TEXT, kick NAME [MINUTES], mute NAME, unmute NAME, end NAME, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, replay [N] [fast], replays, stats, quit"
+    public static let summary = "talk on|off, talk on NAME, chat TEXT, kick NAME [MINUTES], mute NAME, unmute NAME, end NAME, mic on|off, mute on|off, volume NAME PERCENT, silence NAME on|off, replay [N] [fast], replays, history [N], stats, quit"
 
     /// Parses one line (see `summary`).
     /// Leading and trailing white space around the line is ignored; chat text is kept as typed.
@@ -116,6 +118,12 @@ public enum ScriptCommand: Equatable, Sendable {
         case "replays":
             guard trimmedArgument.isEmpty else { throw .usage("replays") }
             return .replays
+        case "history":
+            if trimmedArgument.isEmpty { return .history(HistoryMessage.defaultSpurts) }
+            guard let n = Int(trimmedArgument), (1...HistoryMessage.maxSpurts).contains(n) else {
+                throw .usage("history [N] (1 to \(HistoryMessage.maxSpurts) spurts, 5 if left out)")
+            }
+            return .history(n)
         case "stats":
             guard trimmedArgument.isEmpty else { throw .usage("stats") }
             return .stats
@@ -133,6 +141,11 @@ public enum ScriptCommand: Equatable, Sendable {
     static func operatorCommand(_ text: Substring) throws(ParseError) -> ScriptCommand {
         let verb = text.prefix { $0 != " " && $0 != "\t" }
         guard let action = OperatorAction(rawValue: String(verb)) else { throw .usage(operatorUsage) }
+        if action == .history {
+            let on = text.dropFirst(verb.count).trimmingSpaces
+            guard on == "on" || on == "off" else { throw .usage("op history on|off (whether members may ask for the room's last spurts)") }
+            return .op(.history, name: String(on), minutes: 0)
+        }
         var name = text.dropFirst(verb.count).trimmingSpaces
         var minutes = action == .kick ? OperatorRequest.defaultMinutes : 0
         if action == .kick, let space = name.lastIndex(where: { $0 == " " || $0 == "\t" }), let m = Int(name[name.index(after: space)...]) {

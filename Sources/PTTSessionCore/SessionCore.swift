@@ -69,6 +69,8 @@ public struct SessionCore: Sendable {
         case stopTransmitting(Deny.Reason)
         /// Decode and play this frame through the speaker's jitter buffer.
         case play(AudioFrame)
+        /// A spurt of the room's history the relay sent: keep it to replay, never play it live.
+        case history(HistoryMessage.Spurt)
         case event(SessionEvent)
     }
 
@@ -335,6 +337,12 @@ public struct SessionCore: Sendable {
         if link == .relay, case .talk(let from?, true) = message, DirectTalk.target(in: inbound.object) == myID {
             return Self.events(roster.setTalking(id: from, true, now: now, direct: true))
         }
+        if link == .relay, let answer = HistoryMessage.answer(message) {
+            switch answer {
+            case .spurt(let spurt): return [.history(spurt)]
+            case .done(let count): return [.event(.history(count: count))]
+            }
+        }
         if link == .relay, let m = Moderation.parse(message) {
             var actions: [Action] = []
             if m.action == .mute || m.action == .unmute, let member = roster.setMutedByOperator(id: m.id, m.action == .mute) {
@@ -554,13 +562,24 @@ public struct SessionCore: Sendable {
         return nil
     }
 
+    /// Asks the relay for the room's last `n` spurts (with `--record`, it keeps some); the reason
+    /// when it cannot be asked.
+    public func requestHistory(_ n: Int) -> Result<[Action], OperatorRefusal> {
+        guard case .joined(let link) = phase else { return .failure(OperatorRefusal("not in the room yet")) }
+        guard link == .relay else { return .failure(OperatorRefusal("a plain forwarder keeps no history; a ptt relay with --record does")) }
+        return .success([.sendText(HistoryMessage.request(from: myID, n: n))])
+    }
+
     /// Sends an operator's request; nil (nothing sent) with the reason when it cannot be: not
     /// joined, or through a plain forwarder, which has no operators.
     public func operatorRequest(_ action: OperatorAction, name: String, minutes: Int) -> Result<[Action], OperatorRefusal> {
         guard case .joined(let link) = phase else { return .failure(OperatorRefusal("not in the room yet")) }
         guard link == .relay else { return .failure(OperatorRefusal("operator actions need a ptt relay; this is a plain forwarder")) }
         guard isOperator else { return .failure(OperatorRefusal("you are not an operator of this room (join with an operator token)")) }
-        let request = OperatorRequest(action: action, target: .name(name), minutes: action == .kick ? minutes : OperatorRequest.defaultMinutes)
+        // `history` names no member: its `name` is "on" or "off".
+        let request = action == .history
+            ? OperatorRequest(action: .history, target: .room, minutes: 0, on: name == "on")
+            : OperatorRequest(action: action, target: .name(name), minutes: action == .kick ? minutes : OperatorRequest.defaultMinutes)
         return .success([.sendText(request.encoded(from: myID))])
     }
 

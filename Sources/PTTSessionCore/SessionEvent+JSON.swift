@@ -62,6 +62,9 @@ extension SessionEvent {
             o["text"] = .string(text)
             o["final"] = .bool(final)
             o["scribe"] = .int(Int64(scribe))
+        case .history(let count):
+            o["event"] = .string("history")
+            o["count"] = .int(Int64(count))
         case .moderated(let action, let id, let name, let by, let minutes):
             o["event"] = .string("moderation")
             o["do"] = .string(action)

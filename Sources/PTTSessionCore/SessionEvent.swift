@@ -22,6 +22,8 @@ public enum SessionEvent: Equatable, Sendable {
     /// the next about the same member.
     case caption(id: UInt32, name: String, text: String, final: Bool, scribe: UInt32)
     case denied(reason: Deny.Reason, holder: String?)
+    /// The relay sent the room's last `count` spurts (kept to replay: `replays`, `replay N`).
+    case history(count: Int)
     /// An operator (`by`) acted on member `id`: `kick`, `mute`, `unmute`, `end` or `preempt`.
     case moderated(action: String, id: UInt32, name: String, by: String, minutes: Int?)
     /// The relay's `error` before it closes.

@@ -3,6 +3,7 @@ import PTTClient
 import PTTProtocol
 import PTTAudioCore
 import PTTSessionCore
+import PTTSystem
 import Synchronization
 import Glibc
 
@@ -29,6 +30,8 @@ final class Call: Sendable {
     let speakers: SpeakerMemory
     /// Statistics of speakers that left, kept for `stats` until ptt quits.
     let departed = DepartedSpeakers()
+    /// The names of the speakers of history spurts the relay sent (they may have left long ago).
+    let historyNames = HistoryNames()
     /// The mode the user chose. Talk commands are absolute (on/off: the screen's key mapper
     /// keeps the toggle latch itself), so in `toggle` mode the gate runs as `hold`.
     let mode: Mutex<TalkMode>
@@ -43,6 +46,7 @@ final class Call: Sendable {
         self.recorder = recorder
         self.speakers = speakers
         let departed = self.departed
+        let historyNames = self.historyNames
         listen = config.listen || capture == nil
         adaptiveLoss = codec.adaptiveLoss
         settings = codec.opusSettings
@@ -70,7 +74,15 @@ final class Call: Sendable {
                 onEvent(.session(event))
             },
             play: { frame in receiver.receive(frame) },
-            stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() }))
+            stopTransmitting: { _ in transmitterBox.withLock { $0 }?.deny() },
+            history: { spurt in
+                historyNames.names.withLock { names in
+                    if names.count > 256 { names.removeAll() }
+                    names[spurt.id] = spurt.name
+                }
+                let started = MonotonicClock.now() &- UInt64(spurt.agoMillis) * 1_000_000
+                receiver.addHistory(speaker: spurt.id, packets: spurt.packets, started: started)
+            }))
         let channels = playback.channels
         let session = self.session
         var played: (@Sendable ([Int16]) -> Void)?
@@ -163,10 +175,15 @@ final class Call: Sendable {
     /// A speaker's name: as in the roster, or as when it left; `#ID` when it never said.
     func speakerName(_ id: UInt32) -> String {
         if let m = session.snapshot.roster[id] { return m.displayName }
-        return departed.all.last { $0.id == id }?.name ?? "#\(id)"
+        return departed.all.last { $0.id == id }?.name ?? historyNames.names.withLock { $0[id] } ?? "#\(id)"
     }
 
     func quit() { session.quit() }
+}
+
+/// The names of the speakers of history spurts the relay sent, by id (shared with a handler).
+final class HistoryNames: Sendable {
+    let names = Mutex<[UInt32: String]>([:])
 }
 
 /// The receive statistics of speakers who left, for `stats` until ptt quits (the newest 256).

@@ -162,6 +162,10 @@ enum JSONMode {
                     emit(JSONObject([("event", .string("error")), ("code", .string("replay")), ("text", .string("cannot replay: \(error)"))]))
                 }
             case .replays: emit(replays(call))
+            case .history(let n):
+                if let refusal = call.session.requestHistory(n) {
+                    emit(JSONObject([("event", .string("error")), ("code", .string("history")), ("text", .string(refusal.description))]))
+                }
             case .stats: emit(statistics(call))
             case .quit: call.quit()
             }

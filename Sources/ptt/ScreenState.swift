@@ -149,6 +149,8 @@ final class ScreenState: Sendable {
             }
         case .chat(_, let name, let text, _):
             log(name, text)
+        case .history(let count):
+            notice(count == 0 ? "the relay has no recent spurts of this room" : "the relay sent the room's last \(count) spurt\(count == 1 ? "" : "s"): R lists them, r plays the last")
         case .moderated(let action, _, let name, let by, let minutes):
             notice(Self.moderationText(action: action, name: name, by: by, minutes: minutes))
         case .caption(_, let name, let text, let final, _):
@@ -190,6 +192,8 @@ final class ScreenState: Sendable {
         case "unmute": return "\(by) unmuted \(name)"
         case "end": return "\(by) ended \(name)'s spurt"
         case "preempt": return "\(by) took the floor from \(name)"
+        case "history-on": return "\(by) lets members ask for the room's recent spurts again"
+        case "history-off": return "\(by) turned off asking for the room's recent spurts"
         default: return "\(by): \(action) \(name)"
         }
     }
@@ -208,6 +212,7 @@ final class ScreenState: Sendable {
         case .protected: return "\(who) is an operator, or yourself: operators cannot act on them"
         case .badRequest: return "that operator request was malformed"
         case .notTalking: return "\(who) is not talking"
+        case .noHistory: return "this relay keeps no recent spurts of the room (it records none, or an operator turned it off)"
         default: return reason.rawValue
         }
     }

@@ -121,12 +121,15 @@ enum TerminalMode {
         case .openChat, .cancelChat:
             break
         case .sendChat(let text) where text.hasPrefix("/") && !text.hasPrefix("//"):
-            // An operator's request typed as a chat line: /kick NAME [MINUTES], /mute NAME, …
-            guard case .op(let action, let name, let minutes)? = try? ScriptCommand.parse(String(text.dropFirst())) else {
-                state.notice("not sent: /kick NAME [MINUTES], /mute NAME, /unmute NAME, /end NAME (// starts a chat line with /)")
-                break
+            // A request typed as a chat line: /history [N], or an operator's /kick NAME [MINUTES], /mute NAME, …
+            switch try? ScriptCommand.parse(String(text.dropFirst())) {
+            case .history(let n)?:
+                if let refusal = call.session.requestHistory(n) { state.notice(refusal.description) }
+            case .op(let action, let name, let minutes)?:
+                if let refusal = call.session.operatorRequest(action, name: name, minutes: minutes) { state.notice(refusal.description) }
+            default:
+                state.notice("not sent: /history [N], /kick NAME [MINUTES], /mute NAME, /unmute NAME, /end NAME (// starts a chat line with /)")
             }
-            if let refusal = call.session.operatorRequest(action, name: name, minutes: minutes) { state.notice(refusal.description) }
         case .sendChat(let text):
             let line = text.hasPrefix("//") ? String(text.dropFirst()) : text
             if !call.session.chat(line) { state.notice("not sent: a chat line is 1 to 1000 characters") }

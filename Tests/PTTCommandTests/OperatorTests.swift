@@ -116,4 +116,46 @@ import Testing
         let telemetry = try String(contentsOfFile: tmp.path("rec/r/\(days.first ?? "")/telemetry.jsonl"), encoding: .utf8)
         #expect(telemetry.contains(#""event":"direct""#) && telemetry.contains(#""to_name":"bob""#), "\(telemetry)")
     }
+
+    /// A late joiner asks the relay (recording) for the room's last spurts, and replays them; an
+    /// operator can turn that off; a relay that records nothing says it keeps none.
+    @Test func aLateJoinerGetsTheRoomsLastSpurts() async throws {
+        let tmp = try TemporaryDirectory()
+        let (relay, port) = try await startRelay(["--operator-token", "boss", "--record", tmp.path("rec")])
+        defer { relay.stop() }
+        let url = "ws://127.0.0.1:\(port)"
+        try TestSignal.writeWAV(TestSignal.speechLike(seconds: 1.5, pad: 0.1), to: tmp.path("speech.wav"))
+        for name in ["alice", "bob"] {
+            let send = try ChildProcess("ptt", ["send", "r", name, tmp.path("speech.wav"), "--relay", url])
+            #expect(await send.waitForExit(timeout: .seconds(15)) == 0, "\(send.errorText)")
+        }
+        let carol = try listener("carol", url: url)
+        defer { carol.stop() }
+        #expect(await carol.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        carol.send("history 5")
+        #expect(await carol.waitForLine { $0.contains(#""event":"history""#) && $0.contains(#""count":2"#) } != nil, "\(carol.output.suffix(4))")
+        carol.send("replays")
+        let replays = await carol.waitForLine { $0.contains(#""event":"replays""#) }
+        #expect(replays?.contains(#""name":"alice""#) == true && replays?.contains(#""name":"bob""#) == true, "\(replays ?? "")")
+        carol.send("replay 2")
+        #expect(await carol.waitForLine { $0.contains(#""event":"replay""#) && $0.contains(#""name":"alice""#) } != nil)
+        // Asking again at once is refused (once every 2 s); an operator turns it off.
+        let mod = try listener("mod", url: url, token: "boss")
+        defer { mod.stop() }
+        #expect(await mod.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        mod.send("op history off")
+        #expect(await carol.waitForLine { $0.contains(#""event":"moderation""#) && $0.contains(#""do":"history-off""#) } != nil)
+        try await Task.sleep(for: .seconds(2))
+        carol.send("history")
+        #expect(await carol.waitForLine { $0.contains(#""event":"denied""#) && $0.contains(#""reason":"no-history""#) } != nil)
+
+        // Without --record the relay keeps nothing, and says so.
+        let (plain, plainPort) = try await startRelay()
+        defer { plain.stop() }
+        let dave = try listener("dave", url: "ws://127.0.0.1:\(plainPort)")
+        defer { dave.stop() }
+        #expect(await dave.waitForLine { $0.contains(#""event":"ready""#) } != nil)
+        dave.send("history")
+        #expect(await dave.waitForLine { $0.contains(#""event":"denied""#) && $0.contains(#""reason":"no-history""#) } != nil)
+    }
 }
