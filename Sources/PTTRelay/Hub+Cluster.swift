@@ -241,11 +241,12 @@ extension Hub {
     func claimSharedFloor(_ message: InboundText, from id: UInt32, in box: RoomBox) -> Bool {
         guard let cluster, case .talk(_, true) = message.message, DirectTalk.target(in: message.object) == nil,
               let floor = cluster.floor.withLock({ $0 }) else { return true }
-        let ask = box.core.withLock { core -> (Bool, Bool)? in
+        // Whether to ask at all, and whether the member is an operator (who takes the floor).
+        let op = box.core.withLock { core -> Bool? in
             guard core.room.floor == .single, let m = core.room.members[id], !m.listen, !m.opMuted, core.room.holder != id else { return nil }
-            return (m.op, true)
+            return m.op
         }
-        guard let (op, _) = ask else { return true }
+        guard let op else { return true }
         switch floor.claim(room: box.name, id: id, force: op) {
         case .granted:
             cluster.held.withLock { $0[box.name] = id }

@@ -398,18 +398,21 @@ final class Hub: Sendable {
     func answerHistory(_ object: JSONObject, from id: UInt32, in box: RoomBox, now: UInt64) {
         box.core.withLock { core in
             guard let conn = core.members[id] else { return }
+            let wanted = HistoryMessage.requested(object)
             var refusal: Deny.Reason?
             if recorder == nil || core.room.historyOff {
                 refusal = .noHistory
-            } else if HistoryMessage.requested(object) == nil {
+            } else if wanted == nil {
                 refusal = .badRequest
             } else if let last = core.historyAsked[id], now &- last < 2_000_000_000 {
                 refusal = .badRequest
             }
-            if let refusal { return execute([.send(to: id, .deny(Deny(reason: refusal)))], in: &core) }
+            guard let wanted, refusal == nil else {
+                return execute([.send(to: id, .deny(Deny(reason: refusal ?? .badRequest)))], in: &core)
+            }
             core.historyAsked[id] = now
             if core.historyAsked.count > 4 * settings.maxRoomMembers { core.historyAsked = core.historyAsked.filter { core.members[$0.key] != nil } }
-            let spurts = core.recent.last(HistoryMessage.requested(object) ?? HistoryMessage.defaultSpurts)
+            let spurts = core.recent.last(wanted)
             var messages = spurts.map { s in
                 HistoryMessage.encoded(.spurt(.init(id: s.id, name: s.name, agoMillis: Int64(elapsed(from: s.started, to: now) / 1_000_000), packets: s.packets)))
             }

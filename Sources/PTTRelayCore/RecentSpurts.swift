@@ -4,6 +4,10 @@ import PTTProtocol
 /// (`history`). Bounded: 10 spurts, 1500 packets (30 s of 20 ms frames) each, and the bytes a
 /// `history` answer may take in a member's control queue; the oldest go first. Direct spurts
 /// are never kept. Pure: time is passed in.
+///
+/// A client's `SpurtHistory` (PTTAudioCore) keeps spurts too, but to replay them through its
+/// decoder, with its own silence rule; the relay may not link audio code, and what it keeps is
+/// bounded for an answer's size instead, so the two stay apart.
 public struct RecentSpurts: Sendable {
     public struct Spurt: Equatable, Sendable {
         public var id: UInt32

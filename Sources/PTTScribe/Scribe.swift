@@ -41,6 +41,8 @@ public final class Scribe: Sendable {
     let state = Mutex(State())
     let report: @Sendable (String) -> Void
     let onCaption: @Sendable (Sent) -> Void
+    /// This scribe, for the pool's callbacks, without a reference cycle.
+    let weakSelf = WeakScribe()
     /// Ticks the tracker (ends silent spurts); a dispatch source is safe from any thread.
     nonisolated(unsafe) let timer: any DispatchSourceTimer
 
@@ -77,7 +79,7 @@ public final class Scribe: Sendable {
         self.report = report
         self.onCaption = onCaption
         let queue = self.queue
-        let box = WeakScribe()
+        let box = weakSelf
         session = ClientSession(config: config, connector: connector, handlers: .init(
             event: { event in
                 switch event {
@@ -164,8 +166,7 @@ public final class Scribe: Sendable {
                 if s.decoders[id] == nil { s.decoders[id] = try? OpusDecoder(sampleRate: Self.sampleRate) } else { try? s.decoders[id]?.reset() }
             }
             let queue = self.queue
-            let box = WeakScribe()
-            box.scribe = self
+            let box = weakSelf
             pool.started(key, listener: .init(
                 partial: { text in queue.async { box.scribe?.partial(spurt: spurt, text: text) } },
                 finished: { outcome in queue.async { box.scribe?.finished(spurt: spurt, outcome: outcome) } },
