@@ -32,8 +32,10 @@ public final class CaptureEngine: @unchecked Sendable {
     public var status: DeviceStatus { control.status }
     /// Overruns recovered, over every device opened.
     public var xruns: Int { control.xruns }
-    /// What the device last reported as its delay from the microphone (sampled every 100 periods).
+    /// What the device last reported as its delay from the microphone (sampled every 25 periods).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
+    /// The same in frames.
+    public var deviceDelayFrames: Int? { control.deviceDelayFrames }
 
     /// Called on the capture thread whenever the status changes. Set before `start`.
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
@@ -84,7 +86,7 @@ public final class CaptureEngine: @unchecked Sendable {
             if control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns) { pacer.reset(at: MonotonicClock.now()) }
             ring.write(buffer)
             reads += 1
-            if reads % 100 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
+            if reads % 25 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.now()))
         }
         device?.close()

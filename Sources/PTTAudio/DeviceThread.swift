@@ -21,6 +21,7 @@ final class DeviceThread: @unchecked Sendable {
     var status: DeviceStatus { lock.withLock { currentStatus } }
     var xruns: Int { lock.withLock { xrunCount } }
     var deviceDelayMicros: Int? { lock.withLock { lastDelayFrames.map(ALSADevice.micros(frames:)) } }
+    var deviceDelayFrames: Int? { lock.withLock { lastDelayFrames } }
     var isRunning: Bool { lock.withLock { running } }
 
     func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {

@@ -1,35 +1,60 @@
+import PTTAudioCore
+import PTTProtocol
+import PTTSystem
+import Synchronization
+
 /// What the speakers played, handed from the playback thread to the transmit thread for the
 /// echo canceller: the mix of each period (mono, or the mono sum of stereo) at 48 kHz, in a
 /// `SampleRing`.
 ///
 /// The transmit thread takes as many samples as it captured, oldest first, so the far end runs
-/// in capture order. The echo of a sample reaches the microphone after the playback queue, the
-/// speaker, the room and the capture period: later than it was mixed, never earlier. What waits
-/// in the ring beyond the frame taken is far end the canceller would see after its echo, so it
-/// is kept short: past `maxLagMillis`, the oldest is dropped down to `resumeLagMillis` (at the
-/// start, and when capture stalled). When the playback thread is behind (fewer samples than
-/// captured), the missing part is silence. The canceller's filter, `SpeechSettings.echoTailMillis`
-/// long, absorbs the rest of the delay from the mix to the microphone.
+/// in capture order. Where the echo of a sample lands in the microphone stream depends on the
+/// devices' buffers; with `alignUsing(_:)` given their delays, an `EchoAlignment` keeps the far
+/// end 5 to 25 ms ahead of its echo (padding it with silence or dropping its oldest samples,
+/// once per half second at most, when it drifts), so the canceller's filter
+/// (`SpeechSettings.echoTailMillis`) only spans the room. Without the delays (a device that
+/// reports none), far end waiting beyond the frame taken is cut back to `resumeLagMillis` past
+/// `maxLagMillis`. When the playback thread is behind (fewer samples than captured), the
+/// missing part is silence.
 ///
 /// Thread contract: `played` from the playback thread only, `take` from the transmit thread
-/// only; the counters from the transmit thread (for tests).
+/// only; `alignUsing` before either runs; the counters from the transmit thread (for tests).
 public final class EchoReference: @unchecked Sendable {
     private let ring: SampleRing
     private let maxLag: Int
     private let resumeLag: Int
+    private let clock: any Clock
+    /// When the last period was handed over (nanoseconds, `clock`).
+    private let lastMixed = Atomic<UInt64>(0)
+    /// Set before the threads start.
+    private var delays: (@Sendable () -> (playback: Int?, capture: Int?))?
     /// Playback thread only: one period summed to mono.
     private var mono: [Int16] = []
     /// Transmit thread only.
+    private var alignment = EchoAlignment()
+    private var pendingPad = 0
     private var shortTakes = 0
     private var trims = 0
+    private var pads = 0
+    private var lastLead: Int?
 
     /// - Parameters:
-    ///   - maxLagMillis: the far end that may wait beyond the frame taken before the oldest is dropped.
+    ///   - maxLagMillis: without device delays, the far end that may wait beyond the frame taken
+    ///     before the oldest is dropped.
     ///   - resumeLagMillis: what is left waiting after such a drop.
-    public init(maxLagMillis: Int = 40, resumeLagMillis: Int = 10, capacityMillis: Int = 500) {
+    ///   - clock: when periods are mixed and frames taken.
+    public init(maxLagMillis: Int = 40, resumeLagMillis: Int = 10, capacityMillis: Int = 500, clock: any Clock = MonotonicClock()) {
         ring = SampleRing(capacity: 48 * capacityMillis)
         maxLag = 48 * maxLagMillis
         resumeLag = 48 * min(resumeLagMillis, maxLagMillis)
+        self.clock = clock
+    }
+
+    /// Where the devices' delays come from, in frames: the playback device's (mixed but not yet
+    /// heard, read just after a period is written) and the capture device's (heard but not yet
+    /// read). Either nil while its device does not report one. Call before the threads start.
+    public func alignUsing(_ delays: @escaping @Sendable () -> (playback: Int?, capture: Int?)) {
+        self.delays = delays
     }
 
     /// The playback thread hands over what it played: `buffer` holds `frames` frames of
@@ -37,6 +62,7 @@ public final class EchoReference: @unchecked Sendable {
     public func played(_ buffer: [Int16], frames: Int, channels: Int) {
         let n = min(frames, buffer.count / max(channels, 1))
         guard n > 0 else { return }
+        defer { lastMixed.store(clock.now(), ordering: .releasing) }
         if channels == 1 {
             ring.write(buffer[0..<n])
             return
@@ -55,18 +81,50 @@ public final class EchoReference: @unchecked Sendable {
     }
 
     /// The transmit thread takes the far end that goes with `frame.count` captured samples
-    /// into `frame` (silence where the playback thread has not caught up). No allocation.
-    public func take(into frame: inout [Int16]) {
+    /// into `frame` (silence where the playback thread has not caught up, or where the far end
+    /// is being moved later). `captureBacklog`: samples captured after this frame that wait to
+    /// be read. No allocation.
+    public func take(into frame: inout [Int16], captureBacklog: Int = 0) {
         let n = frame.count
-        let waiting = ring.available
-        if waiting - n > maxLag {
+        let known = delays?()
+        if known?.playback == nil, ring.available - n > maxLag {
             ring.trim(keeping: n + resumeLag)
             trims += 1
         }
-        let got = frame.withUnsafeMutableBufferPointer { ring.read(into: $0) }
-        if got < n {
-            for i in got..<n { frame[i] = 0 }
+        let pad = min(pendingPad, n)
+        pendingPad -= pad
+        for i in 0..<pad { frame[i] = 0 }
+        let got = frame.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            return ring.read(into: UnsafeMutableBufferPointer(start: base + pad, count: n - pad))
+        }
+        if pad + got < n {
+            for i in (pad + got)..<n { frame[i] = 0 }
             shortTakes += 1
+        }
+        guard let known, let playback = known.playback else {
+            alignment.restart()
+            lastLead = nil
+            return
+        }
+        let mixed = lastMixed.load(ordering: .acquiring)
+        guard mixed != 0 else { return }   // nothing played yet
+        let now = clock.now()
+        let since = now > mixed ? Int((now - mixed) * 48 / 1_000_000) : 0
+        let lead = EchoAlignment.lead(playbackDelay: playback, captureDelay: known.capture ?? 0, captureBacklog: captureBacklog,
+                                      waiting: ring.available + pendingPad, sinceMixed: since)
+        lastLead = lead
+        switch alignment.note(lead: lead) {
+        case .none:
+            break
+        case .pad(let k):
+            pendingPad = min(pendingPad + k, ring.capacity)
+            pads += 1
+        case .drop(let k):
+            let cut = min(k, pendingPad)
+            pendingPad -= cut
+            if k > cut { ring.trim(keeping: max(ring.available - (k - cut), 0)) }
+            trims += 1
         }
     }
 
@@ -74,6 +132,10 @@ public final class EchoReference: @unchecked Sendable {
     var shortCount: Int { shortTakes }
     /// How often old far end was dropped (transmit thread).
     var trimCount: Int { trims }
+    /// How often silence was put before the far end to move it later (transmit thread).
+    var padCount: Int { pads }
+    /// The last frame's lead (transmit thread), nil without device delays.
+    var lead: Int? { lastLead }
     /// Samples waiting.
     var available: Int { ring.available }
 }

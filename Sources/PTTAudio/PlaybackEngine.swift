@@ -38,8 +38,10 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     public var status: DeviceStatus { control.status }
     public var xruns: Int { control.xruns }
-    /// What the device last reported as its delay to the speaker (sampled every 100 periods).
+    /// What the device last reported as its delay to the speaker (sampled every 25 periods).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
+    /// The same in frames.
+    public var deviceDelayFrames: Int? { control.deviceDelayFrames }
     /// Frames rendered so far (played or, without a device, discarded).
     public var frames: Int { framesPlayed.load(ordering: .relaxed) }
 
@@ -102,7 +104,7 @@ public final class PlaybackEngine: @unchecked Sendable {
                 }
             }
             periods += 1
-            if periods % 100 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
+            if periods % 25 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
             framesPlayed.add(periodFrames, ordering: .relaxed)
             MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.now()))
         }

@@ -7,7 +7,9 @@ import CSpeexDSP
 /// With `echoCancel`, speexdsp's echo canceller runs first on each block, given what the
 /// speakers played (the far end, block for block in capture order), and the preprocessor
 /// suppresses the echo it leaves. The echo may reach the microphone up to `echoTailMillis`
-/// after the far-end samples it goes with, never before.
+/// after the far-end samples it goes with, never before (`EchoReference` keeps it so). While
+/// the far end has been quiet (below -50 dBFS) for longer than the tail, the canceller rests:
+/// the cleaning then costs what it does without echo cancellation.
 ///
 /// Not thread-safe: owned by the one thread that processes (the transmit thread).
 public final class SpeechProcessor {
@@ -25,6 +27,14 @@ public final class SpeechProcessor {
     /// Blocks left during which the AGC may not raise its gain (the speakers played lately).
     private var farEndHold = 0
     private var agcCapped = false
+    /// Blocks in a row with the far end quiet; past the tail, the canceller rests.
+    private var quietBlocks = 0
+    private let tailBlocks: Int
+    private var echoResting = false
+    /// Whether the canceller rests while nothing plays (tests keep it running).
+    var restsWhenQuiet = true
+    /// Blocks the canceller ran on (for tests).
+    private(set) var cancelledBlocks = 0
 
     /// Creates and configures the preprocessor; a setting speexdsp refuses is a `SpeexError`.
     public init(_ settings: SpeechSettings = SpeechSettings()) throws(SpeexError) {
@@ -62,6 +72,7 @@ public final class SpeechProcessor {
             throw error
         }
         echo = echoState
+        tailBlocks = (settings.echoTailMillis + 9) / 10
         cancelled = [Int16](repeating: 0, count: settings.echoCancel ? Self.blockSamples : 0)
     }
 
@@ -136,14 +147,27 @@ public final class SpeechProcessor {
                 for offset in stride(from: 0, to: count, by: n) {
                     let played = withFarEnd(farEnd, offset: offset) { far -> Bool? in
                         guard let far else { return nil }
-                        speex_echo_cancellation(echo, base + offset, far, o)
                         var energy = 0
                         for i in 0..<n { energy += Int(far[i]) * Int(far[i]) }
-                        return energy > Self.playingEnergy
+                        let playing = energy > Self.playingEnergy
+                        quietBlocks = playing ? 0 : quietBlocks + 1
+                        // Once the speakers have been quiet for longer than the tail, the filter's
+                        // history is silence and its output would be the microphone: it rests
+                        // (and the preprocessor stops asking it for residual echo) until they play.
+                        let resting = restsWhenQuiet && quietBlocks > tailBlocks
+                        if resting != echoResting {
+                            echoResting = resting
+                            _ = cspx_pre_set_echo_state(handle, resting ? nil : echo)
+                        }
+                        if !resting {
+                            speex_echo_cancellation(echo, base + offset, far, o)
+                            (base + offset).update(from: o, count: n)
+                            cancelledBlocks += 1
+                        }
+                        return playing
                     }
                     guard let played else { return false }
                     steerAGC(farEndPlaying: played)
-                    (base + offset).update(from: o, count: n)
                     _ = speex_preprocess_run(handle, base + offset)
                 }
                 return true

@@ -16,12 +16,13 @@ public struct SpeechSettings: Equatable, Sendable {
     /// Acoustic echo cancellation: what the speakers play (the playback mix) is taken out of
     /// the microphone, and what is left of it suppressed with the noise.
     public var echoCancel: Bool
-    /// The longest echo the canceller can take out, in ms: the delay from the mix to the
-    /// microphone (device buffers, the room) must fit in it.
+    /// The longest echo the canceller can take out, in ms, counted from 5–25 ms after the far
+    /// end (where `EchoReference` keeps it, from the devices' delays): the room's echo must
+    /// fit in the rest.
     public var echoTailMillis: Int
 
     public init(denoise: Bool = true, agc: Bool = true, echoCancel: Bool = true, noiseSuppressDB: Int = -30,
-                agcLevel: Float = 20000, agcMaxGainDB: Int = 30, echoTailMillis: Int = 250) {
+                agcLevel: Float = 20000, agcMaxGainDB: Int = 30, echoTailMillis: Int = 100) {
         self.denoise = denoise
         self.agc = agc
         self.echoCancel = echoCancel

@@ -136,7 +136,7 @@ public final class Transmitter: @unchecked Sendable {
                 if let echoReference {
                     // The far end is taken on every captured frame, sent or not, so the
                     // canceller keeps converging and the two streams stay in step.
-                    echoReference.take(into: &farEnd)
+                    echoReference.take(into: &farEnd, captureBacklog: remaining)
                     try? processor.process(&samples, farEnd: farEnd)
                 } else {
                     try? processor.process(&samples)

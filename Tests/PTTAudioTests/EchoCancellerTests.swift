@@ -42,8 +42,9 @@ import Testing
     }
 
     /// `mic` through a fresh processor in 20 ms frames with `far` beside it, as the transmit thread runs it.
-    static func process(_ mic: [Int16], far: [Int16]?, _ settings: SpeechSettings) throws -> [Int16] {
+    static func process(_ mic: [Int16], far: [Int16]?, _ settings: SpeechSettings, rests: Bool = true) throws -> [Int16] {
         let processor = try SpeechProcessor(settings)
+        processor.restsWhenQuiet = rests
         var out: [Int16] = []
         out.reserveCapacity(mic.count)
         var frame = [Int16](repeating: 0, count: 960)
@@ -160,9 +161,11 @@ import Testing
         let echo = Self.echo(of: far)
         let mic = SpeechProcessorTests.mix(echo, near)
         let out = try Self.process(mic, far: far, settings)
-        // The near end as the same processing gives it with nothing played.
+        // The near end as the same processing gives it with nothing played, the canceller kept
+        // running (resting, it would leave out its DC notch, which turns the phase of the lowest
+        // tones).
         let alone = try Self.process(SpeechProcessorTests.mix(near, SpeechProcessorTests.noise(count: count, rms: 5, seed: 5)),
-                                     far: [Int16](repeating: 0, count: count), settings)
+                                     far: [Int16](repeating: 0, count: count), settings, rests: false)
         // Where both talk, from 4 s on.
         let both = (4 * Self.rate..<count - Self.delay).filter { i in
             let f = i % (2 * Self.rate) < Self.rate * 6 / 5, n = (i + Self.rate / 2) % (2 * Self.rate) < Self.rate * 6 / 5
@@ -287,10 +290,97 @@ import Testing
         #expect(reference.trimCount <= 2 && reference.shortCount <= 10)
     }
 
+    /// The hand-off with the devices' delays, the threads' timing simulated as in
+    /// `throughTheHandOff` but with deep device buffers: the echo reaches the microphone 180 ms
+    /// after its far end was mixed, past the canceller's 100 ms tail. From the delays the devices
+    /// report, the far end is moved back to just ahead of its echo and the echo is cancelled;
+    /// without them it is not. A capture stall later does not move it.
+    @Test(arguments: [true, false])
+    func alignedByTheDevicesDelays(withDelays: Bool) throws {
+        let seconds = 12
+        let far = Self.farTalker(seconds: Double(seconds + 1))
+        let lag = 8640   // 180 ms from the mix to the microphone
+        let room = 480   // of which 10 ms are the room (and the speaker and microphone)
+        let mic = SpeechProcessorTests.mix((0..<(seconds * Self.rate)).map { j in
+            j >= lag ? Int16(clamping: Int((Self.echoGain * Double(far[j - lag])).rounded())) : 0
+        }, SpeechProcessorTests.noise(count: seconds * Self.rate, rms: 5, seed: 5))
+        let clock = ManualClock(1)
+        let reference = EchoReference(clock: clock)
+        // Just after a 40 ms pull, its last sample is heard 40 ms + the lag − the room later.
+        if withDelays { reference.alignUsing { (1920 + lag - room, 0) } }
+        let processor = try SpeechProcessor(SpeechSettings(agc: false))
+        var rng = SplitMix64(seed: 7)
+        var delivered = 0, taken = 0
+        var out: [Int16] = []
+        var frame = [Int16](repeating: 0, count: 960), farEnd = [Int16](repeating: 0, count: 960)
+        let stall = (7 * 100)..<(7 * 100 + 10)
+        var leads: [Int] = []
+        for tick in 0..<(seconds * 100) {
+            clock.advance(by: 10 * .millisecond)
+            let playback = {
+                if tick % 4 == 0 {
+                    let start = tick * 480
+                    reference.played(Array(far[start..<(start + 1920)]), frames: 1920, channels: 1)
+                }
+            }
+            let transmit = {
+                if !stall.contains(tick) { delivered = tick * 480 }
+                while delivered - taken >= 960 {
+                    for k in 0..<960 { frame[k] = mic[taken + k] }
+                    reference.take(into: &farEnd, captureBacklog: delivered - taken - 960)
+                    try? processor.process(&frame, farEnd: farEnd)
+                    if tick > 300, let lead = reference.lead { leads.append(lead) }
+                    out += frame
+                    taken += 960
+                }
+            }
+            if rng.unit() < 0.5 { playback(); transmit() } else { transmit(); playback() }
+        }
+        func erle(_ from: Int, _ to: Int) -> Double {
+            let r = (from * Self.rate)..<min(to * Self.rate, out.count - Self.delay)
+            return Self.dB(Self.power(mic, r) / max(Self.power(out, r, shift: Self.delay), 1e-9))
+        }
+        let before = erle(3, 7), after = erle(9, seconds)
+        let mean = leads.isEmpty ? 0 : leads.reduce(0, +) / leads.count
+        print("aligned \(withDelays): ERLE \(before) dB from 3 to 7 s, \(after) dB from 9 s; padded \(reference.padCount), dropped \(reference.trimCount), short \(reference.shortCount); mean lead \(mean)")
+        if withDelays {
+            #expect(before >= 15 && after >= 15, "ERLE \(before), \(after) dB")
+            // Once aligned, the lead stays in its band through the stall: one move at the start.
+            #expect(reference.padCount == 1 && reference.trimCount == 0, "padded \(reference.padCount), dropped \(reference.trimCount)")
+            #expect(abs(mean - 720) <= 480, "mean lead \(mean)")
+        } else {
+            #expect(before < 6 && after < 6, "ERLE \(before), \(after) dB without the delays")
+        }
+    }
+
+    /// While the speakers are quiet for longer than the tail, the canceller rests (the
+    /// cleaning costs what it does without it); when they play again it runs, with what it
+    /// had learnt.
+    @Test func cancellerRestsWhileNothingPlays() throws {
+        let far = Self.farTalker(seconds: 10)
+        let quiet = (0..<(10 * Self.rate)).map { i in i >= 4 * Self.rate && i < 7 * Self.rate ? Int16(0) : far[i] }
+        let mic = Self.echo(of: quiet)
+        let processor = try SpeechProcessor(SpeechSettings(agc: false))
+        var frame = [Int16](repeating: 0, count: 960)
+        var blocksAt: [Int] = []
+        for start in stride(from: 0, through: mic.count - 960, by: 960) {
+            for k in 0..<960 { frame[k] = mic[start + k] }
+            try processor.process(&frame, farEnd: Array(quiet[start..<(start + 960)]))
+            if start == 4 * Self.rate || start == 7 * Self.rate - 960 { blocksAt.append(processor.cancelledBlocks) }
+        }
+        // Three quiet seconds (300 blocks): the tail's 10, and the pause the far talker had there anyway.
+        #expect(blocksAt.count == 2 && blocksAt[1] - blocksAt[0] <= 12, "blocks \(blocksAt)")
+        let r = (8 * Self.rate)..<(10 * Self.rate - Self.delay)
+        let out = try Self.process(mic, far: quiet, SpeechSettings(agc: false))
+        let erle = Self.dB(Self.power(mic, r) / max(Self.power(out, r, shift: Self.delay), 1e-9))
+        #expect(erle >= 20, "ERLE \(erle) dB after the rest")
+    }
+
     /// What ptt asks the canceller for is what speexdsp holds.
     @Test func settingsReachSpeexdsp() throws {
         let configured = try #require(try SpeechProcessor(SpeechSettings(echoTailMillis: 300)).configured)
         #expect(configured.echoCancel && configured.echoTailMillis == 300)
+        #expect(SpeechSettings().echoTailMillis == 100)
         #expect(try SpeechProcessor(SpeechSettings(echoCancel: false)).configured?.echoCancel == false)
         #expect(throws: SpeexError.self) { try SpeechProcessor(SpeechSettings(echoTailMillis: 5)) }
         #expect(SpeechSettings().summary == "noise suppression, AGC and echo cancellation")
