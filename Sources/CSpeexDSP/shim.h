@@ -30,6 +30,9 @@ static inline int cspx_pre_set_agc_increment(SpeexPreprocessState *s, spx_int32_
 static inline int cspx_pre_set_agc_decrement(SpeexPreprocessState *s, spx_int32_t db) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_AGC_DECREMENT, &db); }
 // The AGC's present gain, in dB (rounded).
 static inline int cspx_pre_get_agc_gain(SpeexPreprocessState *s, spx_int32_t *percent) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_GET_AGC_GAIN, percent); }
+// The probability, in percent, that the last block processed was speech (the preprocessor's own
+// estimate, computed whether or not its VAD is on; reading it prints nothing).
+static inline int cspx_pre_get_prob(SpeexPreprocessState *s, spx_int32_t *percent) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_GET_PROB, percent); }
 // Dereverberation on (1) or off (0).
 static inline int cspx_pre_set_dereverb(SpeexPreprocessState *s, spx_int32_t on) { return speex_preprocess_ctl(s, SPEEX_PREPROCESS_SET_DEREVERB, &on); }
 // The echo canceller whose residual echo the preprocessor suppresses too (NULL: none).

@@ -32,7 +32,7 @@ public final class CaptureEngine: @unchecked Sendable {
     public var status: DeviceStatus { control.status }
     /// Overruns recovered, over every device opened.
     public var xruns: Int { control.xruns }
-    /// What the device last reported as its delay from the microphone (sampled every 25 periods).
+    /// What the device last reported as its delay from the microphone (sampled every 5 periods).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
     /// The same in frames.
     public var deviceDelayFrames: Int? { control.deviceDelayFrames }
@@ -86,7 +86,7 @@ public final class CaptureEngine: @unchecked Sendable {
             if control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns) { pacer.reset(at: MonotonicClock.now()) }
             ring.write(buffer)
             reads += 1
-            if reads % 25 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
+            if reads % 5 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.now()))
         }
         device?.close()

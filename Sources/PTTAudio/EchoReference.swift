@@ -33,6 +33,8 @@ public final class EchoReference: @unchecked Sendable {
     /// Transmit thread only.
     private var alignment = EchoAlignment()
     private var pendingPad = 0
+    /// Far-end samples a short take filled with silence, to drop when they come.
+    private var owed = 0
     private var shortTakes = 0
     private var trims = 0
     private var pads = 0
@@ -91,6 +93,10 @@ public final class EchoReference: @unchecked Sendable {
             ring.trim(keeping: n + resumeLag)
             trims += 1
         }
+        if owed > 0 {
+            let dropped = ring.trim(keeping: max(ring.available - owed, 0))
+            owed -= dropped
+        }
         let pad = min(pendingPad, n)
         pendingPad -= pad
         for i in 0..<pad { frame[i] = 0 }
@@ -101,6 +107,10 @@ public final class EchoReference: @unchecked Sendable {
         if pad + got < n {
             for i in (pad + got)..<n { frame[i] = 0 }
             shortTakes += 1
+            // The samples that were not there yet belong to this frame: when they come they
+            // are dropped, so the far end stays where it was against the microphone (with the
+            // device delays known; without them, the far end just moves later).
+            if known?.playback != nil { owed = min(owed + n - pad - got, ring.capacity) }
         }
         guard let known, let playback = known.playback else {
             alignment.restart()
@@ -112,18 +122,20 @@ public final class EchoReference: @unchecked Sendable {
         let now = clock.now()
         let since = now > mixed ? Int((now - mixed) * 48 / 1_000_000) : 0
         let lead = EchoAlignment.lead(playbackDelay: playback, captureDelay: known.capture ?? 0, captureBacklog: captureBacklog,
-                                      waiting: ring.available + pendingPad, sinceMixed: since)
+                                      waiting: ring.available + pendingPad - owed, sinceMixed: since)
         lastLead = lead
         switch alignment.note(lead: lead) {
         case .none:
             break
         case .pad(let k):
-            pendingPad = min(pendingPad + k, ring.capacity)
+            let paid = min(k, owed)
+            owed -= paid
+            pendingPad = min(pendingPad + k - paid, ring.capacity)
             pads += 1
         case .drop(let k):
             let cut = min(k, pendingPad)
             pendingPad -= cut
-            if k > cut { ring.trim(keeping: max(ring.available - (k - cut), 0)) }
+            if k > cut { owed = min(owed + k - cut, ring.capacity) }
             trims += 1
         }
     }

@@ -38,7 +38,7 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     public var status: DeviceStatus { control.status }
     public var xruns: Int { control.xruns }
-    /// What the device last reported as its delay to the speaker (sampled every 25 periods).
+    /// What the device last reported as its delay to the speaker (sampled every 5 periods).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
     /// The same in frames.
     public var deviceDelayFrames: Int? { control.deviceDelayFrames }
@@ -104,7 +104,7 @@ public final class PlaybackEngine: @unchecked Sendable {
                 }
             }
             periods += 1
-            if periods % 25 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
+            if periods % 5 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
             framesPlayed.add(periodFrames, ordering: .relaxed)
             MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.now()))
         }

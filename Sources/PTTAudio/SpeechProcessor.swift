@@ -31,8 +31,9 @@ public final class SpeechProcessor {
     private var quietBlocks = 0
     private let tailBlocks: Int
     private var echoResting = false
-    /// Whether the canceller rests while nothing plays (tests keep it running).
-    var restsWhenQuiet = true
+    /// Whether the canceller rests while nothing plays (on in ptt; tests and benches keep it
+    /// running to measure it).
+    public var restsWhenQuiet = true
     /// Blocks the canceller ran on (for tests).
     private(set) var cancelledBlocks = 0
 
@@ -83,6 +84,13 @@ public final class SpeechProcessor {
 
     /// Whether the echo canceller runs (`process(_:farEnd:)` uses the far end).
     public var cancelsEcho: Bool { echo != nil }
+
+    /// speexdsp's own estimate that the last frame processed held speech, in percent (the
+    /// highest of its blocks'); measured against the level-based vox in `make bench-audio`.
+    public var speechProbability: Int {
+        var v: Int32 = 0
+        return cspx_pre_get_prob(handle, &v) == 0 ? Int(v) : 0
+    }
 
     /// The AGC's present gain in dB (0 with the AGC off).
     public var agcGainDB: Int {

@@ -226,7 +226,10 @@ func processing(_ path: String?) throws {
             return Int16(clamping: Int(v) + (i >= 0 ? Int(flat[i]) * 316 / 1000 : 0))
         }
     }
-    for (name, settings) in [("process", SpeechSettings(echoCancel: false)), ("echo_process", SpeechSettings())] {
+    // ptt's defaults, and again with the canceller kept running through the far end's pauses
+    // (as if the speakers never stopped: its highest cost).
+    for (name, settings, rests) in [("process", SpeechSettings(echoCancel: false), true), ("echo_process", SpeechSettings(), true),
+                                    ("echo_busy_process", SpeechSettings(), false)] {
         var frame = [Int16](repeating: 0, count: 960)
         let source = settings.echoCancel ? mic : input
         // CPU time (the process runs this one thread), so that other work on the machine does not
@@ -234,6 +237,7 @@ func processing(_ path: String?) throws {
         let cpu0 = cpuSeconds(), wall0 = MonotonicClock.now()
         for _ in 0..<rounds {
             let processor = try SpeechProcessor(settings)
+            processor.restsWhenQuiet = rests
             for (f, samples) in source.enumerated() {
                 frame.withUnsafeMutableBufferPointer { dst in samples.withUnsafeBufferPointer { src in
                     for k in 0..<960 { dst[k] = src[k] }
@@ -314,6 +318,55 @@ func quality(_ path: String, _ outdir: String) throws {
         }
     }
     print("erle_db \(format2(10 * log10(max(echoIn, 1) / max(echoOut, 1))))")
+
+    // Voice activation under steady noise, 15 and 5 dB below the speech: vox on the microphone
+    // as captured (`--no-processing`), vox on the cleaned microphone (ptt), and a gate on
+    // speexdsp's own speech probability (open at 35 %, held while 20 %, its VAD's defaults,
+    // with vox's 300 ms hangover). The speech gets 2 s of silence in each pause between
+    // phrases (where it was quiet for 100 ms), so that there are pauses to misfire in. Speech
+    // frames are where the clean speech is over -30 dBFS, pauses where it is under -50 dBFS
+    // and at least 500 ms from speech (past vox's hangover and release tail, before any pre-roll).
+    var spaced: [[Int16]] = []
+    var quietRun = 0
+    for f in input {
+        spaced.append(f)
+        quietRun = dBFS(power(f)) < -50 ? quietRun + 1 : 0
+        if quietRun == 5 { spaced += [[Int16]](repeating: [Int16](repeating: 0, count: 960), count: 100) }
+    }
+    let spacedVoiced = spaced.indices.filter { dBFS(power(spaced[$0])) > -30 }
+    let quietPauses = spaced.indices.filter { f in
+        f >= skip && dBFS(power(spaced[f])) < -50 && !spacedVoiced.contains { abs($0 - f) < 25 }
+    }
+    let speechFrames = spacedVoiced.filter { $0 >= skip }
+    for snr in [15.0, 5.0] {
+        let amplitude = (speechPower / pow(10, snr / 10) * 3).squareRoot()
+        var noiseRng = SplitMix64(seed: 12)
+        let mic = spaced.map { f in f.map { Int16(clamping: Int(Double($0) + (noiseRng.unit() * 2 - 1) * amplitude)) } }
+        var raw = TalkGate(.init(mode: .vox)), cleanedGate = TalkGate(.init(mode: .vox))
+        let vox = try SpeechProcessor(settings)
+        var probOpen = false, probBelow = 0
+        var open: [String: [Bool]] = ["raw": [], "processed": [], "probability": []]
+        for f in mic {
+            _ = raw.process(f)
+            open["raw"]!.append(raw.isTransmitting)
+            var frame = f
+            try vox.process(&frame)
+            _ = cleanedGate.process(frame)
+            open["processed"]!.append(cleanedGate.isTransmitting)
+            let p = vox.speechProbability
+            if p >= 35 { probOpen = true; probBelow = 0 } else if p < 20 && probOpen {
+                probBelow += 1
+                if probBelow > 15 { probOpen = false }
+            } else { probBelow = 0 }
+            open["probability"]!.append(probOpen)
+        }
+        for name in ["raw", "processed", "probability"] {
+            let o = open[name]!
+            let speechSent = Double(speechFrames.filter { o[$0] }.count) / Double(max(speechFrames.count, 1)) * 100
+            let pauseSent = Double(quietPauses.filter { o[$0] }.count) / Double(max(quietPauses.count, 1)) * 100
+            print("vox \(name)_snr\(Int(snr)) speech_frames \(speechFrames.count) pause_frames \(quietPauses.count) speech_sent_pct \(format2(speechSent)) pause_sent_pct \(format2(pauseSent))")
+        }
+    }
 }
 
 final class Counter: @unchecked Sendable {

@@ -353,6 +353,22 @@ import Testing
         }
     }
 
+    /// With the device delays known, far end that was not there yet when a frame was taken
+    /// (the playback thread a little late) is silence in that frame and dropped when it comes:
+    /// the next frame gets the far end that goes with it, not the late part of the last.
+    @Test func shortTakeKeepsThePairing() {
+        let reference = EchoReference(clock: ManualClock(1))
+        reference.alignUsing { (960, 0) }
+        reference.played((0..<480).map { Int16($0) }, frames: 480, channels: 1)
+        var frame = [Int16](repeating: 7, count: 960)
+        reference.take(into: &frame)
+        #expect(Array(frame[0..<480]) == (0..<480).map { Int16($0) } && frame[480] == 0 && frame[959] == 0)
+        reference.played((480..<1920).map { Int16($0) }, frames: 1440, channels: 1)
+        reference.take(into: &frame)
+        #expect(frame[0] == 960 && frame[959] == 1919, "\(frame[0]) … \(frame[959])")
+        #expect(reference.shortCount == 1 && reference.available == 0)
+    }
+
     /// While the speakers are quiet for longer than the tail, the canceller rests (the
     /// cleaning costs what it does without it); when they play again it runs, with what it
     /// had learnt.

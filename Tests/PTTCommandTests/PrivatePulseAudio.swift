@@ -7,6 +7,9 @@ import PTTTestSupport
 /// `spk`, so one recording of `both.monitor` holds what went into the microphone and what came
 /// out of the speaker on one clock. ALSA reaches them as `pa_mic` and `pa_spk` through the
 /// `pulse` plugin; like hardware they block at the sample rate (the `file` plugin never does).
+/// A second null sink `room` is a laptop without headphones: what is played into `pa_room_spk`
+/// comes back in `pa_room_mic` (its monitor) as loud as it was played, as late as the buffers
+/// make it.
 /// As root the server runs as `nobody` (PulseAudio refuses root).
 final class PrivatePulseAudio: @unchecked Sendable {
     let directory: TemporaryDirectory
@@ -30,7 +33,8 @@ final class PrivatePulseAudio: @unchecked Sendable {
                          "--load=module-native-protocol-unix auth-anonymous=1 socket=\(socket)",
                          "--load=module-null-sink sink_name=both channels=2 rate=48000",
                          "--load=module-remap-source source_name=mic master=both.monitor channels=1 master_channel_map=front-left channel_map=mono",
-                         "--load=module-remap-sink sink_name=spk master=both channels=1 master_channel_map=front-right channel_map=mono"]
+                         "--load=module-remap-sink sink_name=spk master=both channels=1 master_channel_map=front-right channel_map=mono",
+                         "--load=module-null-sink sink_name=room channels=1 rate=48000"]
         let serverEnvironment = ["XDG_RUNTIME_DIR": runtime, "HOME": runtime]
         // As root, setpriv execs the server itself as nobody, so this child is the server.
         server = root
@@ -41,6 +45,8 @@ final class PrivatePulseAudio: @unchecked Sendable {
         try """
         pcm.pa_mic { type pulse device "mic" server "unix:\(socket)" }
         pcm.pa_spk { type pulse device "spk" server "unix:\(socket)" }
+        pcm.pa_room_mic { type pulse device "room.monitor" server "unix:\(socket)" }
+        pcm.pa_room_spk { type pulse device "room" server "unix:\(socket)" }
         """.write(toFile: conf, atomically: true, encoding: .utf8)
         environment = ["PULSE_SERVER": "unix:\(socket)", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(conf)"]
         let env = environment
