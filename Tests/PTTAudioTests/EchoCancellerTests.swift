@@ -294,9 +294,10 @@ import Testing
     /// `throughTheHandOff` but with deep device buffers: the echo reaches the microphone 180 ms
     /// after its far end was mixed, past the canceller's 100 ms tail. From the delays the devices
     /// report, the far end is moved back to just ahead of its echo and the echo is cancelled;
-    /// without them it is not. A capture stall later does not move it.
-    @Test(arguments: [true, false])
-    func alignedByTheDevicesDelays(withDelays: Bool) throws {
+    /// without them it is not. A capture stall later does not move it; an overrun that loses
+    /// 100 ms of the microphone does, and it is moved back.
+    @Test(arguments: [(true, false), (false, false), (true, true)])
+    func alignedByTheDevicesDelays(withDelays: Bool, overrun: Bool) throws {
         let seconds = 12
         let far = Self.farTalker(seconds: Double(seconds + 1))
         let lag = 8640   // 180 ms from the mix to the microphone
@@ -325,6 +326,7 @@ import Testing
             }
             let transmit = {
                 if !stall.contains(tick) { delivered = tick * 480 }
+                if overrun && tick == stall.upperBound { taken += 4800 }   // what the stall held is lost
                 while delivered - taken >= 960 {
                     for k in 0..<960 { frame[k] = mic[taken + k] }
                     reference.take(into: &farEnd, captureBacklog: delivered - taken - 960)
@@ -336,14 +338,21 @@ import Testing
             }
             if rng.unit() < 0.5 { playback(); transmit() } else { transmit(); playback() }
         }
+        // What was lost leaves a hole in `out`: from there on, out[i] goes with mic[i + lost].
+        let lost = overrun ? 4800 : 0
         func erle(_ from: Int, _ to: Int) -> Double {
-            let r = (from * Self.rate)..<min(to * Self.rate, out.count - Self.delay)
-            return Self.dB(Self.power(mic, r) / max(Self.power(out, r, shift: Self.delay), 1e-9))
+            let r = (from * Self.rate)..<min(to * Self.rate, out.count - Self.delay - lost)
+            return Self.dB(Self.power(mic, r, shift: from >= 7 ? lost : 0) / max(Self.power(out, r, shift: Self.delay), 1e-9))
         }
         let before = erle(3, 7), after = erle(9, seconds)
         let mean = leads.isEmpty ? 0 : leads.reduce(0, +) / leads.count
-        print("aligned \(withDelays): ERLE \(before) dB from 3 to 7 s, \(after) dB from 9 s; padded \(reference.padCount), dropped \(reference.trimCount), short \(reference.shortCount); mean lead \(mean)")
-        if withDelays {
+        print("aligned \(withDelays), overrun \(overrun): ERLE \(before) dB from 3 to 7 s, \(after) dB from 9 s; padded \(reference.padCount), dropped \(reference.trimCount), short \(reference.shortCount); mean lead \(mean)")
+        if overrun {
+            // One move at the start, one after the overrun (the far end that went with the lost
+            // microphone is dropped).
+            #expect(before >= 15 && after >= 15, "ERLE \(before), \(after) dB")
+            #expect(reference.padCount == 1 && reference.trimCount == 1, "padded \(reference.padCount), dropped \(reference.trimCount)")
+        } else if withDelays {
             #expect(before >= 15 && after >= 15, "ERLE \(before), \(after) dB")
             // Once aligned, the lead stays in its band through the stall: one move at the start.
             #expect(reference.padCount == 1 && reference.trimCount == 0, "padded \(reference.padCount), dropped \(reference.trimCount)")
