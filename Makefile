@@ -25,7 +25,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe bench-cluster run install clean
+.PHONY: deps build release man test bench bench-deps bench-audio bench-relay bench-attack bench-latency bench-e2e bench-playout bench-scribe bench-cluster run install clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (need Swift 6.2 or later)" >&2; exit 1; }
@@ -61,7 +61,7 @@ test: build
 # `<!-- bench-NAME:begin -->` and `<!-- bench-NAME:end -->` markers (scripts/update-benchmarks.sh):
 # the numbers next to their targets, the command and the machine; the analysis around the markers
 # is written by hand. BENCH_SECONDS: seconds measured per relay scenario and of the live audio path.
-bench: bench-audio bench-relay bench-latency bench-e2e bench-playout bench-scribe bench-cluster
+bench: bench-audio bench-relay bench-attack bench-latency bench-e2e bench-playout bench-scribe bench-cluster
 # One benchmark at a time, even under make -j: they measure the machine and rewrite one file.
 .NOTPARALLEL:
 BENCH_SECONDS ?= 10
@@ -86,6 +86,16 @@ bench-relay: bench-deps
 	PYTHON=$(BENCH_VENV)/bin/python BEFORE=$(BEFORE) BEFORE_LABEL="$(BEFORE_LABEL)" bench/run-relay-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS) \
 		> .build/bench-relay.md
 	scripts/update-benchmarks.sh relay .build/bench-relay.md
+
+# The relay under each attack of its hardening (bench/attack_relay.py) while a talker and a listener
+# in another room measure their worst gap, and its peak RSS; with BEFORE=DIR (release binaries of
+# another build) that relay too, in the same run. Rewrites BENCHMARKS.md's bench-attack section.
+bench-attack: bench-deps
+	$(SWIFT) build -c release --product ptt-relay
+	$(SWIFT) build -c release --product ptt-loadgen
+	PYTHON=$(BENCH_VENV)/bin/python BEFORE=$(BEFORE) BEFORE_LABEL="$(BEFORE_LABEL)" bench/run-attack-bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_SECONDS) \
+		> .build/bench-attack.md
+	scripts/update-benchmarks.sh attack .build/bench-attack.md
 
 # Mouth-to-ear latency through A → relay → B on PulseAudio null sinks, next to the audio stack's
 # own floor; rewrites the section of BENCHMARKS.md between its bench-latency markers.

@@ -94,6 +94,8 @@ public struct RelayOptions: ParsableArguments {
     var addressFrameRate: Int?
     @Option(help: ArgumentHelp("Text messages per second from all connections of one address, 0 for no limit (default 100, bursts of twice that).", valueName: "n"))
     var addressTextRate: Int?
+    @Flag(help: ArgumentHelp("Apply the per-address limits to loopback addresses too (127.0.0.0/8, ::1), which are otherwise exempt for a reverse proxy on the same machine."))
+    var limitLoopback = false
 
     @Option(help: ArgumentHelp("A TOML configuration file.", valueName: "file"))
     var config: String?
@@ -134,6 +136,7 @@ public struct RelayOptions: ParsableArguments {
         integer("max-pending-per-address", maxPendingPerAddress)
         integer("address-frame-rate", addressFrameRate)
         integer("address-text-rate", addressTextRate)
+        if limitLoopback { table.set("limit-loopback", .boolean(true), from: .flag("--limit-loopback")) }
         integer("hello-timeout-ms", helloTimeoutMs)
         integer("idle-timeout-ms", idleTimeoutMs)
         integer("ping-interval-ms", pingIntervalMs)

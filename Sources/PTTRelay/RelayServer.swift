@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Dispatch
 import Glibc
 #endif
 import Hummingbird
@@ -7,6 +8,7 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PTTProtocol
 import PTTRelayCore
@@ -118,6 +120,9 @@ public final class RelayServer: Sendable {
 
     /// Calls `observer` with a room's name whenever someone joins or leaves it (after the
     /// change, on the thread that made it: it must not block). Set before `run`; one observer.
+    /// The event loops to run: one per CPU this process may use.
+    static func eventLoopCount() -> Int { max(1, min(System.coreCount, Posix.usableCPUCount() ?? System.coreCount)) }
+
     public func observeRooms(_ observer: @escaping @Sendable (String) -> Void) {
         hub.roomObserver.withLock { $0 = observer }
     }
@@ -151,6 +156,12 @@ public final class RelayServer: Sendable {
         if let tls { server = try .tls(server, tlsConfiguration: tls) }
         let isTLS = tls != nil
         let stopping = QuietOnShutdownLogHandler.StopFlag()
+        // One event loop per CPU the relay may use: its affinity mask and its cgroup's quota.
+        // More loops than CPUs would only add a context switch to every frame a room sends to
+        // members on another loop.
+        let loops = Self.eventLoopCount()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
+        defer { group.shutdownGracefully(queue: .global()) { _ in } }
         let app = Application(
             router: router,
             server: server,
@@ -159,9 +170,10 @@ public final class RelayServer: Sendable {
                 let host = channel.localAddress?.ipAddress ?? settings.host
                 let address = RelayAddress(host: host, port: channel.localAddress?.port ?? settings.port, tls: isTLS)
                 self.bound.withLock { $0 = address }
-                hub.logger.notice("listening", metadata: ["url": "\(address.url)"])
+                hub.logger.notice("listening", metadata: ["url": "\(address.url)", "event-loops": "\(loops)"])
                 await onListening(address)
             },
+            eventLoopGroupProvider: .shared(group),
             logger: Logger(label: "hummingbird") { [logger, stopping] _ in
                 QuietOnShutdownLogHandler(base: logger.handler, stopping: stopping)
             }

@@ -64,8 +64,11 @@ public struct RelaySettings: Equatable, Sendable {
         "max-connections", "floor", "max-talk-seconds", "log-level", "log-format",
         "hello-timeout-ms", "idle-timeout-ms", "ping-interval-ms", "too-slow-ms", "socket-send-buffer",
         "record", "stats-token", "stats-keep-minutes",
-        "max-connections-per-address", "max-pending-per-address", "address-frame-rate", "address-text-rate",
+        "max-connections-per-address", "max-pending-per-address", "address-frame-rate", "address-text-rate", "limit-loopback",
     ]
+
+    /// The keys whose value is true or false.
+    public static let booleanKeys: Set<String> = ["limit-loopback"]
 
     /// A value as a source gives it.
     public typealias Value = ConfigValue
@@ -88,7 +91,20 @@ public struct RelaySettings: Equatable, Sendable {
     /// Sets `key` from `origin` (`--bind`, `PTT_RELAY_BIND`, `relay.toml line 3`), which a
     /// refusal names.
     public mutating func apply(_ key: String, _ value: Value, origin: ConfigSource) throws(ConfigError) {
-        if case .boolean = value { throw ConfigError("\(origin): \(key) cannot be a boolean") }
+        if case .boolean = value, !Self.booleanKeys.contains(key) { throw ConfigError("\(origin): \(key) cannot be a boolean") }
+        func boolean() throws(ConfigError) -> Bool {
+            switch value {
+            case .boolean(let b): return b
+            case .integer(let n) where n == 0 || n == 1: return n == 1
+            case .text(let s):
+                switch s.trimmingSpaces.lowercased() {
+                case "1", "true", "yes", "on": return true
+                case "0", "false", "no", "off": return false
+                default: throw ConfigError("\(origin): '\(s)' is not true or false")
+                }
+            default: throw ConfigError("\(origin): expected true or false")
+            }
+        }
         func text() throws(ConfigError) -> String {
             switch value {
             case .text(let s): return s
@@ -168,6 +184,7 @@ public struct RelaySettings: Equatable, Sendable {
         case "max-pending-per-address": addresses.maxPending = try integer(0...1_000_000)
         case "address-frame-rate": addresses.binaryRate = try integer(0...1_000_000)
         case "address-text-rate": addresses.textRate = try integer(0...1_000_000)
+        case "limit-loopback": addresses.exemptLoopback = !(try boolean())
         default:
             throw ConfigError("\(origin): unknown setting '\(key)'")
         }

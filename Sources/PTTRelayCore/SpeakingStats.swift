@@ -7,7 +7,8 @@ import PTTProtocol
 ///
 /// One line per member, named as typed: a member who leaves and later joins with exactly the
 /// same name continues its line (a reconnect), unless a present member already holds it.
-/// Bounded whatever clients do: `maxRooms`, `maxMembersPerRoom` lines (a full room forgets its
+/// Bounded whatever clients do: `maxRooms` (a new room replaces the empty one active the
+/// longest ago), `maxMembersPerRoom` lines (a full room forgets its
 /// longest-absent line first), `maxSpurtsPerMember` recent spurts, and rooms with nobody present
 /// are forgotten `idleRoomTimeout` after their last activity.
 public struct SpeakingStats: Sendable {
@@ -62,7 +63,14 @@ public struct SpeakingStats: Sendable {
 
     public mutating func apply(_ event: RoomActivity.Event, room: String, now: UInt64) {
         forgetIdleRooms(now: now)
-        guard rooms[room] != nil || rooms.count < maxRooms else { return }
+        if rooms[room] == nil, rooms.count >= maxRooms {
+            // Full: a new room takes the place of the empty room active the longest ago, so that
+            // rooms made and left in a hurry cannot hide the rooms that come after them. Only
+            // when every room has someone present is the new one not counted.
+            guard let oldest = rooms.filter({ !$0.value.members.contains(where: \.present) })
+                .min(by: { $0.value.lastActive < $1.value.lastActive })?.key else { return }
+            rooms[oldest] = nil
+        }
         var r = rooms[room] ?? Room(name: room)
         defer { rooms[room] = r }
         r.lastActive = max(r.lastActive, now)

@@ -126,4 +126,32 @@ public enum Posix {
             throw error
         }
     }
+
+    /// How many CPUs this process may run on: its affinity mask (`taskset`, systemd's
+    /// `CPUAffinity=`), as /proc/self/status lists it (`Cpus_allowed_list:`), or nil when it
+    /// cannot be read. SwiftNIO's `System.coreCount` reads cgroup limits but not the mask, so a
+    /// relay pinned to one CPU would otherwise run an event loop per CPU of the machine on it.
+    public static func usableCPUCount() -> Int? {
+        guard let bytes = try? readFile("/proc/self/status", limit: 1 << 16) else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Cpus_allowed_list:") {
+            return cpuCount(list: line.dropFirst("Cpus_allowed_list:".count))
+        }
+        return nil
+    }
+
+    /// The number of CPUs in a Linux CPU list ("0-3,8,10-11"), or nil when it is not one.
+    public static func cpuCount(list: Substring) -> Int? {
+        var n = 0
+        for part in list.split(separator: ",") {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.filter { $0 != " " && $0 != "\t" }) }
+            switch bounds.count {
+            case 1: guard bounds[0] != nil else { return nil }; n += 1
+            case 2:
+                guard let a = bounds[0], let b = bounds[1], a <= b else { return nil }
+                n += b - a + 1
+            default: return nil
+            }
+        }
+        return n > 0 ? n : nil
+    }
 }

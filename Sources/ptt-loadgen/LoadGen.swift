@@ -78,7 +78,7 @@ struct LoadGen: AsyncParsableCommand {
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         let cpuAfter = Self.cpuNanos(relayPid)
         let selfAfter = Self.cpuNanos(getpid())
-        let rss = relayPid.isEmpty ? nil : relayPid.compactMap(Self.rssKiB).reduce(0, +)
+        let rss = relayPid.isEmpty ? nil : relayPid.compactMap { Self.rssKiB($0) }.reduce(0, +)
         // Let the last frames of the window arrive.
         try await Task.sleep(for: .milliseconds(500))
         for (talker, h) in handlers where talker { h.eventLoop.execute { h.value.stopTalking() } }
@@ -90,6 +90,7 @@ struct LoadGen: AsyncParsableCommand {
             stats.receivedInWindow += s.receivedInWindow
             stats.receivedTotal += s.receivedTotal
             stats.latency.merge(s.latency)
+            stats.maxGap = max(stats.maxGap, s.maxGap)
         }
         let expected = stats.sentInWindow * UInt64(members - 1)
         let delivered = Double(stats.receivedInWindow) / seconds
@@ -98,12 +99,15 @@ struct LoadGen: AsyncParsableCommand {
         line += " delivered/s=\(Self.f(delivered, 0)) expected/s=\(Self.f(Double(expected) / seconds, 0)) ratio=\(Self.f(ratio * 100, 3))%"
         line += " p50=\(Self.f(stats.latency.quantileMicros(0.5) / 1000, 2))ms p99=\(Self.f(stats.latency.quantileMicros(0.99) / 1000, 2))ms"
         line += " p999=\(Self.f(stats.latency.quantileMicros(0.999) / 1000, 2))ms"
+        line += " max-gap=\(Self.f(Double(stats.maxGap) / 1e6, 1))ms"
         if let a = cpuBefore, let b = cpuAfter {
             let cpu = Double(b - a)
             line += " relay-cpu=\(Self.f(cpu / (seconds * 1e9) * 100, 1))%"
             if stats.receivedInWindow > 0 { line += " relay-cpu/frame=\(Self.f(cpu / 1000 / Double(stats.receivedInWindow), 2))us" }
         }
         if let rss { line += " relay-rss=\(Self.f(Double(rss) / 1024, 1))MB" }
+        let peak = relayPid.compactMap { Self.rssKiB($0, field: "VmHWM:") }
+        if !peak.isEmpty { line += " relay-rss-peak=\(Self.f(Double(peak.reduce(0, +)) / 1024, 1))MB" }
         if let a = selfBefore, let b = selfAfter { line += " loadgen-cpu=\(Self.f(Double(b - a) / (seconds * 1e9) * 100, 1))%" }
         print(line)
         for (_, h) in handlers { h.eventLoop.execute { h.value.stopTalking() } }
@@ -170,9 +174,10 @@ struct LoadGen: AsyncParsableCommand {
         return total
     }
 
-    static func rssKiB(_ pid: Int32) -> UInt64? {
+    /// A size from /proc/PID/status in KiB: the resident set (`VmRSS:`), or its peak (`VmHWM:`).
+    static func rssKiB(_ pid: Int32, field: String = "VmRSS:") -> UInt64? {
         guard let text = readProc("/proc/\(pid)/status") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(field) {
             return UInt64(line.split(separator: " ").dropFirst().first ?? "")
         }
         return nil

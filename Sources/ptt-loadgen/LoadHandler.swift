@@ -51,6 +51,10 @@ struct ConnectionStats: Sendable {
     var receivedInWindow: UInt64 = 0
     var receivedTotal: UInt64 = 0
     var latency = Histogram()
+    /// The longest time between two frames received in the window (nanoseconds).
+    var maxGap: UInt64 = 0
+    /// When the last frame of the window arrived.
+    var lastArrival: UInt64?
 }
 
 /// One simulated member on the event loop: says hello, answers pings, talks at 50 frames/s
@@ -115,6 +119,8 @@ final class LoadHandler: ChannelInboundHandler {
             if window.contains(sent) {
                 stats.receivedInWindow += 1
                 stats.latency.record(t &- sent)
+                if let last = stats.lastArrival { stats.maxGap = max(stats.maxGap, t &- last) }
+                stats.lastArrival = t
             }
         case .text:
             guard !welcomed else { return }

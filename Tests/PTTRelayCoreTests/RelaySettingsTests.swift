@@ -39,6 +39,15 @@ import Testing
         #expect(s.addresses.maxConnections == 8 && s.addresses.maxPending == 2)
         #expect(s.addresses.binaryRate == 0 && s.addresses.textRate == 30)
         #expect(throws: ConfigError.self) { try s.apply("max-pending-per-address", .integer(-1), origin: .flag("--max-pending-per-address")) }
+        // Loopback is limited too only when asked: a flag, a file's boolean, or the environment.
+        try s.apply("limit-loopback", .boolean(true), origin: .flag("--limit-loopback"))
+        #expect(!s.addresses.exemptLoopback)
+        try s.applyFile("limit_loopback = false", path: "relay.toml")
+        #expect(s.addresses.exemptLoopback)
+        try s.applyEnvironment(["PTT_RELAY_LIMIT_LOOPBACK": "1"])
+        #expect(!s.addresses.exemptLoopback)
+        #expect(failure { try $0.applyEnvironment(["PTT_RELAY_LIMIT_LOOPBACK": "maybe"]) } == "PTT_RELAY_LIMIT_LOOPBACK: 'maybe' is not true or false")
+        #expect(failure { try $0.apply("max-rooms", .boolean(true), origin: .flag("--max-rooms")) } == "--max-rooms: max-rooms cannot be a boolean")
     }
 
     func failure(_ body: (inout RelaySettings) throws -> Void) -> String? {

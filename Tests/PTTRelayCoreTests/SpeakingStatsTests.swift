@@ -192,12 +192,28 @@ import Testing
         stats.maxRooms = 2
         stats.maxMembersPerRoom = 3
         for r in 0..<5 { for m in 0..<10 { stats.apply(.joined(id: UInt32(m + 1), name: "n\(m)", listen: false), room: "r\(r)", now: 0) } }
-        #expect(stats.rooms.count == 2)
+        #expect(stats.rooms.count == 2 && stats.rooms["r0"] != nil && stats.rooms["r1"] != nil, "every room has someone present: newcomers wait")
         #expect(stats.rooms.values.allSatisfy { $0.members.count == 3 })
         // A full room forgets the line absent the longest for a newcomer.
         stats.apply(.left(id: 2, name: "n1"), room: "r0", now: 1)
         stats.apply(.joined(id: 9, name: "new", listen: false), room: "r0", now: 2)
         #expect(stats.rooms["r0"]?.members.map(\.name) == ["n0", "n2", "new"])
+    }
+
+    /// Rooms churned in a hurry (joined and left) do not hide the room that comes after them:
+    /// a new room replaces the empty room active the longest ago.
+    @Test func churnedRoomsDoNotHideLaterOnes() {
+        var stats = SpeakingStats()
+        stats.maxRooms = 100
+        stats.apply(.joined(id: 1, name: "boss", listen: false), room: "real", now: 0)
+        for r in 0..<1000 {
+            let t = UInt64(r + 1) * 1_000_000
+            stats.apply(.joined(id: 2, name: "x", listen: false), room: "junk\(r)", now: t)
+            stats.apply(.left(id: 2, name: "x"), room: "junk\(r)", now: t)
+        }
+        stats.apply(.joined(id: 3, name: "carol", listen: false), room: "later", now: 2_000_000_000)
+        #expect(stats.rooms.count == 100)
+        #expect(stats.rooms["real"] != nil && stats.rooms["later"] != nil && stats.rooms["junk0"] == nil && stats.rooms["junk999"] != nil)
     }
 
     @Test func telemetryLines() {

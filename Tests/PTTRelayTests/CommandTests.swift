@@ -64,7 +64,7 @@ import Testing
         let help = RelayCommand.helpMessage()
         for flag in ["--bind", "--tls-cert", "--tls-key", "--token", "--token-file", "--max-room-members", "--max-rooms",
                      "--max-connections", "--floor", "--max-talk-seconds", "--log-level", "--log-format", "--record", "--stats-token", "--config",
-                     "--max-connections-per-address", "--max-pending-per-address", "--address-frame-rate", "--address-text-rate"] {
+                     "--max-connections-per-address", "--max-pending-per-address", "--address-frame-rate", "--address-text-rate", "--limit-loopback"] {
             #expect(help.contains(flag), "\(flag)")
         }
         #expect(!help.contains("--hello-timeout-ms"))
