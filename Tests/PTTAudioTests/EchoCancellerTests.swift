@@ -240,82 +240,31 @@ import Testing
         #expect(one == [Int16.max])
     }
 
-    /// Through the hand-off, with the threads' timing simulated in 10 ms ticks: playback pulls
-    /// 40 ms at a time (as a PulseAudio device does), the echo of what it rendered reaches the
-    /// microphone 50 ms later, capture delivers 10 ms periods and the transmit thread takes 20 ms
-    /// frames (which of the two threads runs first in a tick is random); once, capture stalls
-    /// for 100 ms and then delivers it all at once. The canceller converges, and again after
-    /// the stall, without the far end drifting away from its echo.
-    @Test func throughTheHandOff() throws {
-        let seconds = 12
-        let far = Self.farTalker(seconds: Double(seconds + 1))
-        let lag = 2400   // 40 ms of queue and 10 ms of room and devices
-        let mic = SpeechProcessorTests.mix((0..<(seconds * Self.rate)).map { j in
-            j >= lag ? Int16(clamping: Int((Self.echoGain * Double(far[j - lag])).rounded())) : 0
-        }, SpeechProcessorTests.noise(count: seconds * Self.rate, rms: 5, seed: 5))
-        let reference = EchoReference()
-        let processor = try SpeechProcessor(SpeechSettings(agc: false))
-        var rng = SplitMix64(seed: 42)
-        var delivered = 0, taken = 0
-        var out: [Int16] = []
-        var frame = [Int16](repeating: 0, count: 960), farEnd = [Int16](repeating: 0, count: 960)
-        let stall = (6 * 100)..<(6 * 100 + 10)   // ticks
-        for tick in 0..<(seconds * 100) {
-            let playback = {
-                if tick % 4 == 0 {
-                    let start = tick * 480
-                    reference.played(Array(far[start..<(start + 1920)]), frames: 1920, channels: 1)
-                }
-            }
-            let transmit = {
-                if !stall.contains(tick) { delivered = tick * 480 }
-                while delivered - taken >= 960 {
-                    for k in 0..<960 { frame[k] = mic[taken + k] }
-                    reference.take(into: &farEnd)
-                    try? processor.process(&frame, farEnd: farEnd)
-                    out += frame
-                    taken += 960
-                }
-            }
-            if rng.unit() < 0.5 { playback(); transmit() } else { transmit(); playback() }
-        }
-        func erle(_ from: Int, _ to: Int) -> Double {
-            let r = (from * Self.rate)..<min(to * Self.rate, out.count - Self.delay)
-            return Self.dB(Self.power(mic, r) / max(Self.power(out, r, shift: Self.delay), 1e-9))
-        }
-        let before = erle(2, 6), after = erle(8, seconds)
-        print("through the hand-off: ERLE \(before) dB from 2 to 6 s, \(after) dB from 8 s (stall at 6 s); far end short \(reference.shortCount) times, cut back \(reference.trimCount) times")
-        #expect(before >= 15, "ERLE \(before) dB before the stall")
-        #expect(after >= 15, "ERLE \(after) dB after the stall")
-        #expect(reference.trimCount <= 2 && reference.shortCount <= 10)
+    /// What a simulated run of the hand-off gave: the microphone, the processed output, and the
+    /// leads `EchoReference` estimated after the first 3 s.
+    struct HandOffRun {
+        var mic: [Int16]
+        var out: [Int16]
+        var leads: [Int]
     }
 
-    /// The hand-off with the devices' delays, the threads' timing simulated as in
-    /// `throughTheHandOff` but with deep device buffers: the echo reaches the microphone 180 ms
-    /// after its far end was mixed, past the canceller's 100 ms tail. From the delays the devices
-    /// report, the far end is moved back to just ahead of its echo and the echo is cancelled;
-    /// without them it is not. A capture stall later does not move it; an overrun that loses
-    /// 100 ms of the microphone does, and it is moved back.
-    @Test(arguments: [(true, false), (false, false), (true, true)])
-    func alignedByTheDevicesDelays(withDelays: Bool, overrun: Bool) throws {
-        let seconds = 12
-        let far = Self.farTalker(seconds: Double(seconds + 1))
-        let lag = 8640   // 180 ms from the mix to the microphone
-        let room = 480   // of which 10 ms are the room (and the speaker and microphone)
-        let mic = SpeechProcessorTests.mix((0..<(seconds * Self.rate)).map { j in
-            j >= lag ? Int16(clamping: Int((Self.echoGain * Double(far[j - lag])).rounded())) : 0
-        }, SpeechProcessorTests.noise(count: seconds * Self.rate, rms: 5, seed: 5))
-        let clock = ManualClock(1)
-        let reference = EchoReference(clock: clock)
-        // Just after a 40 ms pull, its last sample is heard 40 ms + the lag − the room later.
-        if withDelays { reference.alignUsing { (1920 + lag - room, 0) } }
+    /// The threads' timing simulated in 10 ms ticks: playback pulls 40 ms at a time (as a
+    /// PulseAudio device does), the echo of what it rendered reaches the microphone `lag`
+    /// samples later, 10 dB down, capture delivers 10 ms periods and the transmit thread takes
+    /// 20 ms frames (which of the two threads runs first in a tick is random). At `stallSecond`
+    /// capture stalls for 100 ms and then delivers it all at once, or with `overrun` loses it.
+    static func handOff(seconds: Int, lag: Int, reference: EchoReference, clock: ManualClock, stallSecond: Int,
+                        overrun: Bool = false, seed: UInt64) throws -> HandOffRun {
+        let far = farTalker(seconds: Double(seconds + 1))
+        let mic = SpeechProcessorTests.mix((0..<(seconds * rate)).map { j in
+            j >= lag ? Int16(clamping: Int((echoGain * Double(far[j - lag])).rounded())) : 0
+        }, SpeechProcessorTests.noise(count: seconds * rate, rms: 5, seed: 5))
         let processor = try SpeechProcessor(SpeechSettings(agc: false))
-        var rng = SplitMix64(seed: 7)
+        var rng = SplitMix64(seed: seed)
         var delivered = 0, taken = 0
-        var out: [Int16] = []
+        var run = HandOffRun(mic: mic, out: [], leads: [])
         var frame = [Int16](repeating: 0, count: 960), farEnd = [Int16](repeating: 0, count: 960)
-        let stall = (7 * 100)..<(7 * 100 + 10)
-        var leads: [Int] = []
+        let stall = (stallSecond * 100)..<(stallSecond * 100 + 10)   // ticks
         for tick in 0..<(seconds * 100) {
             clock.advance(by: 10 * .millisecond)
             let playback = {
@@ -331,21 +280,53 @@ import Testing
                     for k in 0..<960 { frame[k] = mic[taken + k] }
                     reference.take(into: &farEnd, captureBacklog: delivered - taken - 960)
                     try? processor.process(&frame, farEnd: farEnd)
-                    if tick > 300, let lead = reference.lead { leads.append(lead) }
-                    out += frame
+                    if tick > 300, let lead = reference.lead { run.leads.append(lead) }
+                    run.out += frame
                     taken += 960
                 }
             }
             if rng.unit() < 0.5 { playback(); transmit() } else { transmit(); playback() }
         }
-        // What was lost leaves a hole in `out`: from there on, out[i] goes with mic[i + lost].
+        return run
+    }
+
+    /// ERLE of `run` from second `from` to `to`, in dB; `lost` samples of the microphone went
+    /// missing at `lostAt` seconds (later output goes with later microphone samples).
+    static func erle(_ run: HandOffRun, _ from: Int, _ to: Int, lost: Int = 0, lostAt: Int = .max) -> Double {
+        let r = (from * rate)..<min(to * rate, run.out.count - delay - lost)
+        return dB(power(run.mic, r, shift: from >= lostAt ? lost : 0) / max(power(run.out, r, shift: delay), 1e-9))
+    }
+
+    /// Through the hand-off with the echo 50 ms after the mix (40 ms of queue, 10 ms of room and
+    /// devices), without device delays: the canceller converges, and again after a capture
+    /// stall, without the far end drifting away from its echo.
+    @Test func throughTheHandOff() throws {
+        let reference = EchoReference()
+        let run = try Self.handOff(seconds: 12, lag: 2400, reference: reference, clock: ManualClock(1), stallSecond: 6, seed: 42)
+        let before = Self.erle(run, 2, 6), after = Self.erle(run, 8, 12)
+        print("through the hand-off: ERLE \(before) dB from 2 to 6 s, \(after) dB from 8 s (stall at 6 s); far end short \(reference.shortCount) times, cut back \(reference.trimCount) times")
+        #expect(before >= 15, "ERLE \(before) dB before the stall")
+        #expect(after >= 15, "ERLE \(after) dB after the stall")
+        #expect(reference.trimCount <= 2 && reference.shortCount <= 10)
+    }
+
+    /// The hand-off with the devices' delays and deep device buffers: the echo reaches the
+    /// microphone 180 ms after its far end was mixed, past the canceller's 100 ms tail. From the
+    /// delays the devices report, the far end is moved back to just ahead of its echo and the
+    /// echo is cancelled; without them it is not. A capture stall later does not move it; an
+    /// overrun that loses 100 ms of the microphone does, and it is moved back.
+    @Test(arguments: [(true, false), (false, false), (true, true)])
+    func alignedByTheDevicesDelays(withDelays: Bool, overrun: Bool) throws {
+        let lag = 8640   // 180 ms from the mix to the microphone
+        let room = 480   // of which 10 ms are the room (and the speaker and microphone)
+        let clock = ManualClock(1)
+        let reference = EchoReference(clock: clock)
+        // Just after a 40 ms pull, its last sample is heard 40 ms + the lag − the room later.
+        if withDelays { reference.alignUsing { (1920 + lag - room, 0) } }
+        let run = try Self.handOff(seconds: 12, lag: lag, reference: reference, clock: clock, stallSecond: 7, overrun: overrun, seed: 7)
         let lost = overrun ? 4800 : 0
-        func erle(_ from: Int, _ to: Int) -> Double {
-            let r = (from * Self.rate)..<min(to * Self.rate, out.count - Self.delay - lost)
-            return Self.dB(Self.power(mic, r, shift: from >= 7 ? lost : 0) / max(Self.power(out, r, shift: Self.delay), 1e-9))
-        }
-        let before = erle(3, 7), after = erle(9, seconds)
-        let mean = leads.isEmpty ? 0 : leads.reduce(0, +) / leads.count
+        let before = Self.erle(run, 3, 7, lost: lost, lostAt: 7), after = Self.erle(run, 9, 12, lost: lost, lostAt: 7)
+        let mean = run.leads.isEmpty ? 0 : run.leads.reduce(0, +) / run.leads.count
         print("aligned \(withDelays), overrun \(overrun): ERLE \(before) dB from 3 to 7 s, \(after) dB from 9 s; padded \(reference.padCount), dropped \(reference.trimCount), short \(reference.shortCount); mean lead \(mean)")
         if overrun {
             // One move at the start, one after the overrun (the far end that went with the lost
