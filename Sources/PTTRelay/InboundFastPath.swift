@@ -67,7 +67,8 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 process(frame)
             }
         case .ping, .pong:
-            guard conn.receiveControl(now: MonotonicClock.now()) else {
+            let now = MonotonicClock.now()
+            guard frame.opcode == .pong ? conn.receivePong(now: now) : conn.receiveControl(now: now) else {
                 conn.close(.rateLimit)
                 return
             }

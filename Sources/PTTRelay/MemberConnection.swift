@@ -2,6 +2,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import PTTProtocol
 import PTTRelayCore
 import Synchronization
 import PTTSystem
@@ -56,6 +57,8 @@ final class MemberConnection: Sendable {
     private let state: Mutex<State>
     private let wake: AsyncStream<Void>.Continuation
     private let wakeups: AsyncStream<Void>
+    /// How long audio may be dropped for a member that does not keep up before it is closed.
+    let tooSlowAfter: UInt64
     /// How long a close may take before the socket is closed without ceremony.
     static let closeGrace: TimeAmount = .milliseconds(1000)
 
@@ -71,6 +74,7 @@ final class MemberConnection: Sendable {
         self.channel = channel
         self.logger = logger
         self.lastHeard = Atomic(now)
+        self.tooSlowAfter = settings.queue.tooSlowAfter
         self.state = Mutex(State(protocolState: RelayConnection(now: now, limits: settings.connection),
                                  queue: SendQueue(limits: settings.queue)))
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -84,6 +88,10 @@ final class MemberConnection: Sendable {
 
     func receiveControl(now: UInt64) -> Bool {
         state.withLock { $0.protocolState.receiveControl(now: now) }
+    }
+
+    func receivePong(now: UInt64) -> Bool {
+        state.withLock { $0.protocolState.receivePong(now: now) }
     }
 
     func receiveBinary(count: Int, kind: UInt8, flags: UInt8, now: UInt64) -> (RelayConnection.BinaryDecision, (id: UInt32, room: RoomBox)?) {
@@ -130,8 +138,14 @@ final class MemberConnection: Sendable {
     func deliver(_ item: Outgoing, micros: Int = 0, now: UInt64) -> Bool {
         enum Step { case write(NIOLoopBound<RawWriteHandler>?), queued(Int), skip, tooSlow }
         let writable = channel.isWritable
+        let tooSlowAfter = self.tooSlowAfter
         let step: Step = state.withLock { s in
             guard s.closing == nil, !s.finished else { return .skip }
+            if case .binary = item, case .drop(let since) = s.protocolState.audioOut(now: now) {
+                // Not reading (a ping unanswered): what the socket buffers would hold for it
+                // reaches it late, so its audio is dropped, and after long enough it is too slow.
+                return elapsed(from: since, to: now) >= tooSlowAfter ? .tooSlow : .queued(1)
+            }
             if writable && s.queue.isEmpty { return .write(s.raw) }
             let result: SendQueue<Outgoing>.EnqueueResult
             switch item {

@@ -43,6 +43,13 @@ public struct RelayConnection: Sendable {
         public var helloTimeout: UInt64 = 10_000_000_000
         public var idleTimeout: UInt64 = 45_000_000_000
         public var pingInterval: UInt64 = 15_000_000_000
+        /// While audio goes to the member, a ping at least this often: its pong shows that the
+        /// member reads what it is sent.
+        public var listeningPingInterval: UInt64 = 1_000_000_000
+        /// A ping unanswered this long means the member stopped reading (PROTOCOL.md §5, slow
+        /// receivers): audio for it is dropped until the pong comes, rather than piling up in
+        /// the socket buffers (megabytes, behind the relay's 200 ms queue) to reach it late.
+        public var pongGrace: UInt64 = 2_000_000_000
         /// Binary messages per second, and burst (§5 guarantees at least 100 and 200).
         public var binaryRate = 200
         public var binaryBurst = 400
@@ -76,6 +83,13 @@ public struct RelayConnection: Sendable {
         case close(CloseReason)
     }
 
+    /// Whether audio for the member goes out.
+    public enum AudioDecision: Equatable, Sendable {
+        case send
+        /// It has not answered a ping for `pongGrace`: it is not reading. Dropped since `since`.
+        case drop(since: UInt64)
+    }
+
     /// What time alone asks for.
     public enum TickAction: Equatable, Sendable {
         case none
@@ -89,6 +103,12 @@ public struct RelayConnection: Sendable {
     private let openedAt: UInt64
     private var lastInbound: UInt64
     private var nextPing: UInt64
+    /// The oldest ping not answered yet, and when the last ping went out.
+    private var pingUnanswered: UInt64?
+    private var lastPing: UInt64
+    /// When audio last went to the member, and since when it has been dropped (not reading).
+    private var lastAudioOut: UInt64?
+    private var droppingSince: UInt64?
     private var binaryBucket: TokenBucket
     private var textBucket: TokenBucket
     /// WebSocket pings and pongs from the client, at the text rate: each costs a reply or a
@@ -100,6 +120,7 @@ public struct RelayConnection: Sendable {
         openedAt = now
         lastInbound = now
         nextPing = now &+ limits.pingInterval
+        lastPing = now
         binaryBucket = TokenBucket(rate: limits.binaryRate, burst: limits.binaryBurst, now: now)
         textBucket = TokenBucket(rate: limits.textRate, burst: limits.textBurst, now: now)
         controlBucket = TokenBucket(rate: limits.textRate, burst: limits.textBurst, now: now)
@@ -110,6 +131,25 @@ public struct RelayConnection: Sendable {
         guard phase != .closed else { return true }
         heard(now: now)
         return controlBucket.take(now: now)
+    }
+
+    /// A pong from the client: it has read everything sent before the ping it answers.
+    /// False when over the rate: close with `rateLimit`.
+    public mutating func receivePong(now: UInt64) -> Bool {
+        guard phase != .closed else { return true }
+        pingUnanswered = nil
+        droppingSince = nil
+        return receiveControl(now: now)
+    }
+
+    /// Audio is about to go to the member at `now`: send it, or drop it because the member has
+    /// not answered a ping for `pongGrace` (it is not reading).
+    public mutating func audioOut(now: UInt64) -> AudioDecision {
+        lastAudioOut = now
+        guard let asked = pingUnanswered, elapsed(from: asked, to: now) >= limits.pongGrace else { return .send }
+        let since = droppingSince ?? now
+        droppingSince = since
+        return .drop(since: since)
     }
 
     /// The id the room assigned, once welcomed.
@@ -197,8 +237,13 @@ public struct RelayConnection: Sendable {
             break
         }
         if elapsed(from: lastInbound, to: now) >= limits.idleTimeout { return .close(.idle) }
-        if now >= nextPing {
+        // While it gets audio, the member is asked at least every `listeningPingInterval`
+        // whether it reads (one ping unanswered at a time).
+        let listening = lastAudioOut.map { elapsed(from: $0, to: now) < limits.listeningPingInterval } ?? false
+        if now >= nextPing || (listening && pingUnanswered == nil && elapsed(from: lastPing, to: now) >= limits.listeningPingInterval) {
             nextPing = now &+ limits.pingInterval
+            lastPing = now
+            if pingUnanswered == nil { pingUnanswered = now }
             return .ping
         }
         return .none
@@ -207,6 +252,7 @@ public struct RelayConnection: Sendable {
     /// When `tick` next has something to do.
     public var nextDeadline: UInt64 {
         var t = min(nextPing, lastInbound &+ limits.idleTimeout)
+        if lastAudioOut != nil, pingUnanswered == nil { t = min(t, lastPing &+ limits.listeningPingInterval) }
         if phase == .awaitingHello { t = min(t, openedAt &+ limits.helloTimeout) }
         return t
     }

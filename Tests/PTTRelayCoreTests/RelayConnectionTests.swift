@@ -122,6 +122,34 @@ import Testing
         m.closed()
         #expect(m.tick(now: 100_000 * ms) == .none)
     }
+
+    /// A member that gets audio is pinged every second; when a ping goes unanswered for 2 s its
+    /// audio is dropped (it is not reading: the socket buffers would deliver it late), from
+    /// when the first frame was dropped, until a pong shows it reads again.
+    @Test func audioStopsForAMemberThatDoesNotRead() {
+        var m = RelayConnection(now: 0)
+        m.welcomed(id: 1)
+        #expect(m.audioOut(now: 100 * ms) == .send)
+        #expect(m.tick(now: 999 * ms) == .none)
+        #expect(m.tick(now: 1_000 * ms) == .ping)
+        #expect(m.receivePong(now: 1_010 * ms) == true)
+        #expect(m.audioOut(now: 1_100 * ms) == .send)
+        #expect(m.tick(now: 2_000 * ms) == .ping)
+        // No pong: one ping at a time, audio goes on for the grace, then is dropped.
+        #expect(m.audioOut(now: 2_500 * ms) == .send)
+        #expect(m.tick(now: 3_500 * ms) == .none)
+        #expect(m.audioOut(now: 3_999 * ms) == .send)
+        #expect(m.audioOut(now: 4_000 * ms) == .drop(since: 4_000 * ms))
+        #expect(m.audioOut(now: 9_000 * ms) == .drop(since: 4_000 * ms))
+        #expect(m.receivePong(now: 9_100 * ms) == true)
+        #expect(m.audioOut(now: 9_120 * ms) == .send)
+        #expect(m.tick(now: 10_000 * ms) == .ping)
+        #expect(m.receivePong(now: 10_001 * ms) == true)
+        // Without audio, pings go back to every 15 s.
+        #expect(m.tick(now: 16_000 * ms) == .none)
+        #expect(m.tick(now: 24_999 * ms) == .none)
+        #expect(m.tick(now: 25_000 * ms) == .ping)
+    }
 }
 
 @Suite struct ConstantTimeTests {

@@ -139,6 +139,39 @@ import Testing
         }
     }
 
+    /// A member that stops reading is not sent audio to pile up in the socket buffers (where
+    /// the relay's 200 ms queue never sees it) and reach it late: once a ping has gone
+    /// unanswered for 2 s its audio is dropped. After 6 s without reading it finds about the
+    /// first 3 s, and the ping; once it answers, audio comes again.
+    @Test func aMemberThatStopsReadingIsNotSentStaleAudio() async throws {
+        try await withRelay { relay in
+            let talker = try await TestClient.connect(relay.url("r"))
+            try await talker.hello("talker")
+            let sleeper = try RawSocket(port: relay.address.port)
+            #expect(await sleeper.upgrade("/r") == 101)
+            #expect(await sleeper.hello("sleeper") == "welcome")
+            #expect(try await talker.nextObject()["t"] == .string("join"))
+            let start = ContinuousClock.now
+            for seq in 0..<300 {
+                try await talker.send(binary: frame(seq: UInt16(seq), size: 200))
+                try await Task.sleep(until: start + .milliseconds(20 * (seq + 1)))
+            }
+            let stale = await sleeper.drainFrames()
+            let audio = stale.filter { $0.opcode == 2 }.count, pings = stale.filter { $0.opcode == 9 }
+            #expect((25...200).contains(audio), "\(audio) of 300 frames waited for the member that did not read")
+            #expect(!pings.isEmpty)
+            for ping in pings { sleeper.sendPong(ping.payload) }
+            try await Task.sleep(for: .milliseconds(200))
+            for seq in 300..<310 {
+                try await talker.send(binary: frame(seq: UInt16(seq), size: 200))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let fresh = await sleeper.drainFrames().filter { $0.opcode == 2 }.count
+            #expect(fresh >= 9, "\(fresh) of 10 frames after the pong")
+            await talker.close()
+        }
+    }
+
     @Test func slowMemberIsDroppedAndClosedWithoutDelayingOthers() async throws {
         try await withRelay({ $0.queue.tooSlowAfter = 500_000_000; $0.socketSendBuffer = 4096 }) { relay in
             let talker = try await TestClient.connect(relay.url("r"))

@@ -106,6 +106,37 @@ final class RawSocket: @unchecked Sendable {
         }
     }
 
+    /// Every frame the relay has sent until nothing more comes for `quietMillis`: opcode and
+    /// payload (frames from the relay are unmasked and unfragmented).
+    func drainFrames(quietMillis: Int32 = 300) async -> [(opcode: UInt8, payload: [UInt8])] {
+        await offThread { self.drainNow(quietMillis: quietMillis) }
+    }
+
+    private func drainNow(quietMillis: Int32) -> [(opcode: UInt8, payload: [UInt8])] {
+        var frames: [(opcode: UInt8, payload: [UInt8])] = []
+        while true {
+            while buffered.count >= 2 {
+                var length = Int(buffered[1] & 0x7F), start = 2
+                if length == 126 {
+                    guard buffered.count >= 4 else { break }
+                    length = Int(buffered[2]) << 8 | Int(buffered[3]); start = 4
+                } else if length == 127 {
+                    guard buffered.count >= 10 else { break }
+                    length = buffered[2..<10].reduce(0) { $0 << 8 | Int($1) }; start = 10
+                }
+                guard buffered.count >= start + length else { break }
+                frames.append((buffered[0] & 0x0F, Array(buffered[start..<start + length])))
+                buffered.removeSubrange(..<(start + length))
+            }
+            guard fill(milliseconds: quietMillis) else { return frames }
+        }
+    }
+
+    /// Answers a ping as a WebSocket client does (masked, with a zero key).
+    func sendPong(_ payload: [UInt8]) {
+        send([0x8A, 0x80 | UInt8(payload.count), 0, 0, 0, 0] + payload)
+    }
+
     /// Says hello as a ptt client would; the relay's answer's type (`welcome`), or nil.
     func hello(_ name: String) async -> String? { await offThread { self.helloNow(name) } }
 
