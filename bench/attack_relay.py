@@ -234,7 +234,21 @@ async def stall(port, tally, deadline):
                 await asyncio.wait_for(r.read(65536), 0.0001)
         except Exception:
             pass
-    tally.counts["sleepers_closed"] = sum(1 for _, sw in held if sw.is_closing() or sw.transport.is_closing())
+    # What waited for the sleepers when they woke: audio frames (stale by then) and closes.
+    for sr, _ in held:
+        frames = closed = 0
+        try:
+            while True:
+                op, _ = await read_frame(sr, timeout=0.5)
+                if op == 2:
+                    frames += 1
+                elif op == 8:
+                    closed += 1
+                    break
+        except Exception:
+            pass
+        tally.add("frames_waiting_for_a_sleeper", frames // len(held))
+        tally.add("sleepers_closed", closed)
 
 
 BAD = [
