@@ -165,14 +165,17 @@ final class TestClient: Sendable {
     }
 
     /// A send failed because the connection is gone: say how it ended (close code, last messages).
+    /// What it reads is put back, so that a test that expected the send to fail still finds the
+    /// close (`closeCode`).
     private func closedError(_ error: any Error) async -> TimeoutError {
-        var seen: [String] = []
+        var seen: [Event] = []
         while let e = await events.take(timeout: .milliseconds(500)) {
-            seen.append("\(e)")
+            seen.append(e)
             if case .closed = e { break }
             if case .failed = e { break }
         }
-        return TimeoutError(what: "a send (\(error)); the connection had ended: \(seen.suffix(4))")
+        for e in seen { events.put(e) }
+        return TimeoutError(what: "a send (\(error)); the connection had ended: \(seen.suffix(4).map { "\($0)" })")
     }
 
     /// Sends one text message as `pieces` WebSocket fragments.
