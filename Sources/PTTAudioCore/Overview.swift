@@ -4,8 +4,9 @@
 // speaker's jitter buffer and adaptive playout (`JitterBuffer`, `PlayoutController`,
 // `ArrivalStatistics`, `PullPattern`, `TimeStretcher`: docs/AUDIO.md "Playout"), the mixer (`Mixer`),
 // levels (`AudioLevel`), cue tones, real-time pacing of devices that do not block (`Pacer`),
-// the loss estimate that sets the encoder's FEC (`LossEstimator`), device retry backoff and
-// the resampler for audio files.
+// the loss estimate that sets the encoder's FEC (`LossEstimator`), the echo canceller's
+// alignment of the far end with its echo (`EchoAlignment`: docs/AUDIO.md "Echo cancellation"),
+// device retry backoff and the resampler for audio files.
 //
 // Imports: the standard library and `PTTProtocol`. `PTTAudio` is its shell: ALSA, Opus and
 // the audio threads carry out what these types decide.
