@@ -85,8 +85,8 @@ public final class SpeechProcessor {
     /// Whether the echo canceller runs (`process(_:farEnd:)` uses the far end).
     public var cancelsEcho: Bool { echo != nil }
 
-    /// speexdsp's own estimate that the last frame processed held speech, in percent (the
-    /// highest of its blocks'); measured against the level-based vox in `make bench-audio`.
+    /// speexdsp's own estimate that the last 10 ms block processed held speech, in percent;
+    /// measured against the level-based vox in `make bench-audio`.
     public var speechProbability: Int {
         var v: Int32 = 0
         return cspx_pre_get_prob(handle, &v) == 0 ? Int(v) : 0

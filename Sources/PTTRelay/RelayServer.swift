@@ -1,5 +1,5 @@
-#if canImport(Glibc)
 import Dispatch
+#if canImport(Glibc)
 import Glibc
 #endif
 import Hummingbird
@@ -118,11 +118,11 @@ public final class RelayServer: Sendable {
     /// Asks the relay to close every connection with 1001 and stop. Safe from any thread, any number of times.
     public func shutdown() { stopper.yield() }
 
-    /// Calls `observer` with a room's name whenever someone joins or leaves it (after the
-    /// change, on the thread that made it: it must not block). Set before `run`; one observer.
     /// The event loops to run: one per CPU this process may use.
     static func eventLoopCount() -> Int { max(1, min(System.coreCount, Posix.usableCPUCount() ?? System.coreCount)) }
 
+    /// Calls `observer` with a room's name whenever someone joins or leaves it (after the
+    /// change, on the thread that made it: it must not block). Set before `run`; one observer.
     public func observeRooms(_ observer: @escaping @Sendable (String) -> Void) {
         hub.roomObserver.withLock { $0 = observer }
     }
