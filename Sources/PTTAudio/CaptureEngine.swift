@@ -32,10 +32,13 @@ public final class CaptureEngine: @unchecked Sendable {
     public var status: DeviceStatus { control.status }
     /// Overruns recovered, over every device opened.
     public var xruns: Int { control.xruns }
-    /// What the device last reported as its delay from the microphone (sampled every 5 periods).
+    /// What the device last reported as its delay from the microphone (sampled every 100 periods, every 5 after `sampleDelayOften`).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
     /// The same in frames.
     public var deviceDelayFrames: Int? { control.deviceDelayFrames }
+    /// Reads the device's delay every 5 periods instead of every 100 (the echo canceller aligns
+    /// with it). Call before `start`.
+    public func sampleDelayOften() { control.sampleDelayOften() }
 
     /// Called on the capture thread whenever the status changes. Set before `start`.
     public func onStatusChange(_ handler: @escaping @Sendable (DeviceStatus) -> Void) {
@@ -86,7 +89,7 @@ public final class CaptureEngine: @unchecked Sendable {
             if control.countXruns(deviceTotal: dev.xruns, seen: &lastXruns) { pacer.reset(at: MonotonicClock.now()) }
             ring.write(buffer)
             reads += 1
-            if reads % 5 == 1, let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
+            if control.samplesDelay(after: reads), let delay = dev.delayFrames() { control.noteDelay(frames: delay) }
             MonotonicClock.sleep(nanos: pacer.advance(by: buffer.count, at: MonotonicClock.now()))
         }
         device?.close()

@@ -1,4 +1,5 @@
 import PTTSystem
+import Synchronization
 
 /// What a device engine (capture or playback) shares between its device thread and everyone
 /// else: the running flag, the device's status and who is told when it changes, the xruns
@@ -69,6 +70,14 @@ final class DeviceThread: @unchecked Sendable {
     }
 
     func noteDelay(frames: Int) { lock.withLock { lastDelayFrames = frames } }
+
+    /// Periods between two readings of the device's delay: 100 (telemetry), or 5 while the
+    /// echo canceller aligns with it (`sampleDelayOften`). On PulseAudio a reading takes the
+    /// plugin's lock, so the device thread does not take it more often than it must.
+    private let delayEvery = Atomic<Int>(100)
+    func sampleDelayOften() { delayEvery.store(5, ordering: .relaxed) }
+    /// Whether the device thread reads the delay after its `n`-th period (from 1).
+    func samplesDelay(after n: Int) -> Bool { n % delayEvery.load(ordering: .relaxed) == 1 }
 
     /// Sleeps up to `nanos`, waking early on `stop`.
     func pause(_ nanos: UInt64) {

@@ -38,10 +38,13 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     public var status: DeviceStatus { control.status }
     public var xruns: Int { control.xruns }
-    /// What the device last reported as its delay to the speaker (sampled every 5 periods).
+    /// What the device last reported as its delay to the speaker (sampled every 100 periods, every 5 after `sampleDelayOften`).
     public var deviceDelayMicros: Int? { control.deviceDelayMicros }
     /// The same in frames.
     public var deviceDelayFrames: Int? { control.deviceDelayFrames }
+    /// Reads the device's delay every 5 periods instead of every 100 (the echo canceller aligns
+    /// with it). Call before `start`.
+    public func sampleDelayOften() { control.sampleDelayOften() }
     /// Frames rendered so far (played or, without a device, discarded).
     public var frames: Int { framesPlayed.load(ordering: .relaxed) }
 
@@ -104,7 +107,7 @@ public final class PlaybackEngine: @unchecked Sendable {
                 }
             }
             periods += 1
-            if periods % 5 == 1, let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
+            if control.samplesDelay(after: periods), let delay = device?.delayFrames() { control.noteDelay(frames: delay) }
             framesPlayed.add(periodFrames, ordering: .relaxed)
             MonotonicClock.sleep(nanos: pacer.advance(by: periodFrames, at: MonotonicClock.now()))
         }

@@ -56,7 +56,11 @@ final class AudioEngines: Sendable {
             transmitter = try Transmitter(ring: capture.ring, gate: gate, codec: codec, processing: processing,
                                           echoReference: reference, sink: sink)
             self.capture = capture
-            reference?.alignUsing { [playback] in (playback.deviceDelayFrames, capture.deviceDelayFrames) }
+            if let reference {
+                playback.sampleDelayOften()
+                capture.sampleDelayOften()
+                reference.alignUsing { [playback] in (playback.deviceDelayFrames, capture.deviceDelayFrames) }
+            }
         } else {
             capture = nil
             transmitter = nil
