@@ -1,4 +1,5 @@
-/// Standard base64 (RFC 4648, with padding), for Opus packets carried in JSON (`history`).
+/// Base64 (RFC 4648): standard with padding, for Opus packets carried in JSON (`history`), and
+/// URL-safe without padding, for tokens.
 /// Written here because the protocol core imports no Foundation; 40 lines.
 public enum Base64 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -21,6 +22,19 @@ public enum Base64 {
             i += 3
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `bytes` with the URL-safe alphabet (RFC 4648 §5: `-` and `_` for `+` and `/`), without
+    /// padding: for tokens that go in URLs.
+    public static func encodeURL(_ bytes: [UInt8]) -> String {
+        String(encode(bytes).compactMap { c -> Character? in
+            switch c {
+            case "+": return "-"
+            case "/": return "_"
+            case "=": return nil
+            default: return c
+            }
+        })
     }
 
     /// The bytes, or nil for anything but padded standard base64.

@@ -64,22 +64,7 @@ struct HostedRelay: Sendable {
     static func newToken() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return base64URL(bytes)
-    }
-
-    /// `bytes` in base64 with the URL-safe alphabet (RFC 4648 §5), without padding.
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        var out = ""
-        var i = 0
-        while i < bytes.count {
-            let chunk = bytes[i..<min(i + 3, bytes.count)]
-            var n = 0
-            for (k, b) in chunk.enumerated() { n |= Int(b) << (16 - 8 * k) }
-            for k in 0...chunk.count { out.append(alphabet[(n >> (18 - 6 * k)) & 63]) }
-            i += 3
-        }
-        return out
+        return Base64.encodeURL(bytes)
     }
 
     /// Closes every connection with 1001 and waits for the relay to stop.

@@ -10,6 +10,9 @@ import Testing
         let all = (0...255).map { UInt8($0) }
         #expect(Base64.decode(Base64.encode(all)) == all)
         for bad in ["Zg=", "Z===", "Zm9v!A==", "=Zm9", "Zg==Zg=="] { #expect(Base64.decode(bad) == nil, "\(bad)") }
+        // URL-safe, unpadded (RFC 4648 §5).
+        #expect(Base64.encodeURL([0xFB, 0xFF]) == "-_8" && Base64.encode([0xFB, 0xFF]) == "+/8=")
+        #expect(Base64.encodeURL(Array("fo".utf8)) == "Zm8" && Base64.encodeURL([UInt8](repeating: 0, count: 16)).count == 22)
     }
 
     @Test func answersRoundTripAndRequestsAreBounded() throws {
