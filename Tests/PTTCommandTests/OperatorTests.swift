@@ -33,7 +33,8 @@ import Testing
         let carol = try listener("carol", url: url)
         defer { carol.stop() }
         #expect(await carol.waitForLine { $0.contains(#""event":"ready""#) } != nil)
-        #expect(carol.output.contains { $0.contains(#""name":"mod""#) && $0.contains(#""op":true"#) }, "the operator is marked")
+        // The roster follows the ready line: wait for it rather than reading what has come so far.
+        #expect(await carol.waitForLine { $0.contains(#""name":"mod""#) && $0.contains(#""op":true"#) } != nil, "the operator is marked")
         #expect(await bob.waitForLine { $0.contains(#""event":"ready""#) } != nil)
 
         carol.send("kick bob")
