@@ -60,25 +60,89 @@ final class UpgradeRefusalHandler: ChannelOutboundHandler, RemovableChannelHandl
 
 /// Sits just below the WebSocket frame encoder and writes frames the relay encoded once for a
 /// whole room (`WireFrame`), so each member's write skips the pipeline above and the encoder.
+/// On a plain connection it sends them straight to the socket (`DirectSocket`) whenever nothing
+/// waits in the channel: it counts what passes through it into the channel (its own frames when
+/// the socket is full, and whatever the WebSocket layer writes: pongs, close frames) until the
+/// channel has written it, so bytes never overtake each other.
 final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
     /// What the encoder above writes passes through unchanged.
     typealias OutboundIn = ByteBuffer
     private var context: ChannelHandlerContext?
+    private let direct: Bool
+    private var socket: DirectSocket?
+    /// `socket`'s descriptor, or -1.
+    private var descriptor: CInt = -1
+    /// Writes handed to the channel that it has not yet written (or failed).
+    private var inChannel = 0
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    /// `direct`: send to the socket itself when it can (plain connections only).
+    init(direct: Bool) { self.direct = direct }
 
-    /// Writes an encoded frame; false if the handler is gone (use the pipeline instead).
-    func write(_ wire: ByteBuffer) -> Bool {
-        guard let context else { return false }
-        context.write(NIOAny(wire), promise: nil)
-        return true
+    /// Whether it found the channel's socket to write to (read by the tests).
+    var writesDirectly: Bool { socket != nil }
+    /// It writes to the socket itself and nothing waits in the channel: the next frame goes
+    /// straight to the socket, whether or not the channel would call itself writable.
+    var clear: Bool { descriptor >= 0 && inChannel == 0 }
+    /// Writes waiting in the channel (read by the tests).
+    var waitingInChannel: Int { inChannel }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if direct { socket = DirectSocket(channel: context.channel) }
+        descriptor = socket?.descriptor ?? -1
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        socket?.close()
+        socket = nil
+        descriptor = -1
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: descriptor < 0 ? promise : tracked(promise, context))
+    }
+
+    /// What became of a frame given to `write(_:)`.
+    enum Written {
+        /// On the socket: nothing to flush.
+        case sent
+        /// In the channel: flush it.
+        case inChannel
+        /// The handler is gone: use the pipeline.
+        case gone
+    }
+
+    /// Writes an encoded frame.
+    func write(_ wire: ByteBuffer) -> Written {
+        guard let context else { return .gone }
+        if descriptor >= 0 && inChannel == 0 {
+            switch DirectSocket.send(wire, to: descriptor) {
+            case .all:
+                return .sent
+            case .from(let index):
+                // The rest waits in the channel, which writes it when the socket takes more.
+                let rest = wire.getSlice(at: wire.readerIndex + index, length: wire.readableBytes - index) ?? wire
+                context.write(NIOAny(rest), promise: tracked(nil, context))
+                return .inChannel
+            }
+        }
+        context.write(NIOAny(wire), promise: descriptor < 0 ? nil : tracked(nil, context))
+        return .inChannel
     }
 
     func flush() -> Bool {
         guard let context else { return false }
         context.flush()
         return true
+    }
+
+    /// A promise that counts the write as in the channel until it completes.
+    private func tracked(_ promise: EventLoopPromise<Void>?, _ context: ChannelHandlerContext) -> EventLoopPromise<Void> {
+        inChannel += 1
+        let p = promise ?? context.eventLoop.makePromise()
+        p.futureResult.assumeIsolated().whenComplete { _ in self.inChannel -= 1 }
+        return p
     }
 }
 

@@ -214,21 +214,15 @@ extension Hub {
             if !decision.actions.isEmpty { execute(decision.actions, in: &core) }
             guard decision.forward else { return true }
             let item = MemberConnection.Outgoing.binary(Self.buffer(bytes))
-            let micros = bytes.withUnsafeBytes { settings.queue.weight(ofFrame: $0) }
             let counters = self.counters
             if let to = decision.to {
                 guard let conn = core.members[to] else { return true }
-                conn.eventLoop.execute { if conn.deliver(item, micros: micros, now: now) { counters.add(.framesOut, 1) } }
+                core.post(to: conn.eventLoop) { Self.deliver(item, bytes: bytes.count, to: [(to, conn)], except: nil, now: now, counters: counters) }
                 return true
             }
             for group in core.groups {
                 let targets = group.members
-                group.loop.execute {
-                    var written = 0
-                    for (_, conn) in targets where conn.deliver(item, micros: micros, now: now) { written += 1 }
-                    counters.add(.framesOut, written)
-                    counters.add(.bytesOut, written * bytes.count)
-                }
+                group.post { Self.deliver(item, bytes: bytes.count, to: targets, except: nil, now: now, counters: counters) }
             }
             return true
         }

@@ -5,57 +5,6 @@ import PTTRelayCore
 import Synchronization
 import PTTSystem
 
-/// One room: its state machine and the connections of its members, behind one mutex.
-/// Everything a room sends is queued while that mutex is held, so every member sees the
-/// room's events in one order (welcome before anything else, join before the newcomer's
-/// messages, a talker's `talk` off before its `leave`).
-final class RoomBox: Sendable {
-    struct Core: Sendable {
-        var room: RoomState
-        var members: [UInt32: MemberConnection] = [:]
-        /// The members grouped by event loop: a message for the room costs one hop per loop.
-        var groups: [LoopGroup] = []
-        /// Removed from the hub: a joiner that finds this retries with a fresh room.
-        var removed = false
-        /// What changed in the room, for statistics, telemetry and recordings.
-        var activity = RoomActivity()
-        /// Members on other relays of the cluster, with the relay (node) each is on.
-        var remote: [UInt32: UInt32] = [:]
-        /// The last spurts recorded (with `--record`), for members who ask (`history`).
-        var recent = RecentSpurts()
-        /// When each member last asked for them: once every 2 s.
-        var historyAsked: [UInt32: UInt64] = [:]
-
-        mutating func add(_ id: UInt32, _ conn: MemberConnection) {
-            members[id] = conn
-            if let i = groups.firstIndex(where: { $0.loop === conn.eventLoop }) {
-                groups[i].members.append((id, conn))
-            } else {
-                groups.append(LoopGroup(loop: conn.eventLoop, members: [(id, conn)]))
-            }
-        }
-
-        mutating func remove(_ id: UInt32) {
-            guard members.removeValue(forKey: id) != nil else { return }
-            for i in groups.indices { groups[i].members.removeAll { $0.id == id } }
-            groups.removeAll { $0.members.isEmpty }
-        }
-    }
-
-    struct LoopGroup: Sendable {
-        let loop: any EventLoop
-        var members: [(id: UInt32, conn: MemberConnection)]
-    }
-
-    let name: String
-    let core: Mutex<Core>
-
-    init(_ room: RoomState) {
-        name = room.name
-        core = Mutex(Core(room: room))
-    }
-}
-
 /// The relay's shared state: rooms, ids, connections, counters.
 ///
 /// Any task may call it. `state` (rooms, ids, live connections) is behind a mutex taken
@@ -341,9 +290,10 @@ final class Hub: Sendable {
             var bytes = raw
             AudioFrame.stampSource(id, in: &bytes)
         }
-        let micros = frame.withUnsafeReadableBytes { settings.queue.weight(ofFrame: $0) }
         let stamped = MemberConnection.Outgoing.binary(frame)
-        box.core.withLock { core in
+        let counters = self.counters
+        let bytes = frame.readableBytes
+        let atOnce = box.core.withLock { core -> [(id: UInt32, conn: MemberConnection)]? in
             let before = core.room.members[id]?.talk.since
             let decision = core.room.receiveAudio(flags: flags, from: id, now: now)
             let changed = !decision.actions.isEmpty || core.room.members[id]?.talk.since != before
@@ -351,34 +301,39 @@ final class Hub: Sendable {
             let recordFirst = decision.forward && flags.contains(.end) && !flags.contains(.start)
             if recordFirst { record(frame, from: id, in: &core, now: now) }
             if changed { execute(decision.actions, in: &core) }
-            guard decision.forward else { return }
+            guard decision.forward else { return nil }
             if !recordFirst { record(frame, from: id, in: &core, now: now) }
             if cluster != nil { clusterPublish(box.name, .audio, Array(frame.readableBytesView)) }
-            let counters = self.counters
-            let bytes = frame.readableBytes
             if let to = decision.to {
                 // Direct talk: the one member it is for.
-                guard let conn = core.members[to] else { return }
-                conn.eventLoop.execute {
-                    if conn.deliver(stamped, micros: micros, now: now) {
-                        counters.add(.framesOut, 1)
-                        counters.add(.bytesOut, bytes)
-                    }
-                }
-                return
+                guard let conn = core.members[to] else { return nil }
+                core.post(to: conn.eventLoop) { Self.deliver(stamped, bytes: bytes, to: [(to, conn)], except: id, now: now, counters: counters) }
+                return nil
             }
+            var atOnce: [(id: UInt32, conn: MemberConnection)]?
             for group in core.groups {
-                let targets = group.members
-                group.loop.execute {
-                    var written = 0
-                    for (member, conn) in targets where member != id {
-                        if conn.deliver(stamped, micros: micros, now: now) { written += 1 }
-                    }
-                    counters.add(.framesOut, written)
-                    counters.add(.bytesOut, written * bytes)
+                // Mid-spurt (nothing else sent in this step), members on this loop get it below.
+                if !changed && atOnce == nil && group.deliversAtOnce {
+                    atOnce = group.members
+                    continue
                 }
+                let targets = group.members
+                group.post { Self.deliver(stamped, bytes: bytes, to: targets, except: id, now: now, counters: counters) }
             }
+            return atOnce
         }
+        if let atOnce { Self.deliver(stamped, bytes: bytes, to: atOnce, except: id, now: now, counters: counters) }
+    }
+
+    /// Writes an audio frame to members on the calling event loop, and counts what was written.
+    static func deliver(_ item: MemberConnection.Outgoing, bytes: Int, to targets: [(id: UInt32, conn: MemberConnection)], except: UInt32?,
+                        now: UInt64, counters: Counters) {
+        var written = 0
+        for (member, conn) in targets where member != except {
+            if conn.deliver(item, now: now) { written += 1 }
+        }
+        counters.add(.framesOut, written)
+        counters.add(.bytesOut, written * bytes)
     }
 
     /// Notes a forwarded frame for the spurt's duration and, with `--record`, its recording and
@@ -418,7 +373,7 @@ final class Hub: Sendable {
             }
             messages.append(HistoryMessage.encoded(.done(count: spurts.count)))
             let items = messages.map { MemberConnection.Outgoing.text(Self.buffer($0)) }
-            conn.eventLoop.execute { for item in items { conn.deliver(item, now: now) } }
+            core.post(to: conn.eventLoop) { for item in items { conn.deliver(item, now: now) } }
         }
     }
 
@@ -466,7 +421,7 @@ final class Hub: Sendable {
                 if case .deny(let d) = message { counters.denied(d.reason.rawValue) }
                 guard let conn = core.members[to] else { continue }
                 let item = MemberConnection.Outgoing.text(Self.buffer(message.encoded()))
-                conn.eventLoop.execute { conn.deliver(item, now: now) }
+                core.post(to: conn.eventLoop) { conn.deliver(item, now: now) }
             case .broadcast(let message, let except):
                 send(Self.buffer(message.encoded()), to: core.groups, except: except, now: now)
             case .forward(let object, let from):
@@ -474,7 +429,7 @@ final class Hub: Sendable {
             case .forwardTo(let object, _, let to):
                 guard let conn = core.members[to] else { continue }
                 let item = MemberConnection.Outgoing.text(Self.buffer(JSONValue.object(object).serialized()))
-                conn.eventLoop.execute { conn.deliver(item, now: now) }
+                core.post(to: conn.eventLoop) { conn.deliver(item, now: now) }
             case .remove(let id, let minutes, _):
                 guard let conn = core.members[id], let key = core.room.members[id]?.key else { continue }
                 bar(room: core.room.name, key: key, address: conn.address?.key, minutes: minutes, now: now)
@@ -487,7 +442,7 @@ final class Hub: Sendable {
         let item = MemberConnection.Outgoing.text(buffer)
         for group in groups {
             let targets = group.members
-            group.loop.execute {
+            group.post {
                 for (id, conn) in targets where id != except { conn.deliver(item, now: now) }
             }
         }

@@ -28,6 +28,8 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
     private var held: [WebSocketFrame]? = []
     private var heldBytes = 0
     private var assembler = MessageAssembler()
+    /// A frame went on to the WebSocket layer since the last read-complete.
+    private var passedOn = false
 
     init(conn: MemberConnection, hub: Hub, nonce: ByteBuffer) {
         self.conn = conn
@@ -72,10 +74,20 @@ final class InboundFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 conn.close(.rateLimit)
                 return
             }
+            passedOn = true
             context.fireChannelRead(data)
         default:
+            passedOn = true
             context.fireChannelRead(data)
         }
+    }
+
+    /// The WebSocket layer hears of a read's end only when it got a frame from it (or the
+    /// reader has not taken over): data frames stop here, and it has nothing to do otherwise.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard passedOn || held != nil else { return }
+        passedOn = false
+        context.fireChannelReadComplete()
     }
 
     /// The reader reached the marker: from now on every data frame is handled here.

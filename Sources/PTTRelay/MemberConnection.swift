@@ -135,9 +135,9 @@ final class MemberConnection: Sendable {
     /// Writes or queues one message; on the channel's event loop. Returns whether it was written
     /// at once. Closes the connection 4408 when it cannot keep up.
     @discardableResult
-    func deliver(_ item: Outgoing, micros: Int = 0, now: UInt64) -> Bool {
+    func deliver(_ item: Outgoing, now: UInt64) -> Bool {
         enum Step { case write(NIOLoopBound<RawWriteHandler>?), queued(Int), skip, tooSlow }
-        let writable = channel.isWritable
+        let channel = self.channel
         let tooSlowAfter = self.tooSlowAfter
         let step: Step = state.withLock { s in
             guard s.closing == nil, !s.finished else { return .skip }
@@ -146,10 +146,11 @@ final class MemberConnection: Sendable {
                 // reaches it late, so its audio is dropped, and after long enough it is too slow.
                 return elapsed(from: since, to: now) >= tooSlowAfter ? .tooSlow : .queued(1)
             }
-            if writable && s.queue.isEmpty { return .write(s.raw) }
+            // Nothing waiting in the channel for a direct socket means it is writable.
+            if s.queue.isEmpty && (s.raw?.value.clear == true || channel.isWritable) { return .write(s.raw) }
             let result: SendQueue<Outgoing>.EnqueueResult
             switch item {
-            case .binary: result = s.queue.enqueueAudio(item, micros: micros, now: now)
+            case .binary(let b, _): result = s.queue.enqueueAudio(item, micros: s.queue.weight(ofFrame: b.readableBytesView), now: now)
             case .text(let b, _): result = s.queue.enqueueControl(item, bytes: b.readableBytes)
             case .ping: result = s.queue.enqueueControl(item, bytes: 8)
             }
@@ -160,8 +161,7 @@ final class MemberConnection: Sendable {
         }
         switch step {
         case .write(let raw):
-            write(item, raw: raw)
-            flush(raw: raw)
+            if write(item, raw: raw) { flush(raw: raw) }
             if case .text = item { counters.add(.textOut) }
             return true
         case .queued(let dropped):
@@ -179,6 +179,7 @@ final class MemberConnection: Sendable {
     func drain() {
         var frames = 0, bytes = 0, texts = 0
         var raw: NIOLoopBound<RawWriteHandler>?
+        var needsFlush = false
         while channel.isWritable {
             guard let (item, r) = state.withLock({ s in s.closing == nil ? s.queue.dequeue().map { ($0.payload, s.raw) } : nil }) else { break }
             raw = r
@@ -187,23 +188,31 @@ final class MemberConnection: Sendable {
             case .text: texts += 1
             case .ping: break
             }
-            write(item, raw: r)
+            if write(item, raw: r) { needsFlush = true }
         }
-        flush(raw: raw)
+        if needsFlush { flush(raw: raw) }
         counters.add(.framesOut, frames)
         counters.add(.bytesOut, bytes)
         counters.add(.textOut, texts)
     }
 
-    /// Writes one message: its encoded frame below the encoder if possible, else through the pipeline.
-    private func write(_ item: Outgoing, raw: NIOLoopBound<RawWriteHandler>?) {
+    /// Writes one message: its encoded frame below the encoder if possible, else through the
+    /// pipeline. Returns whether the channel needs a flush (not when it went to the socket directly).
+    private func write(_ item: Outgoing, raw: NIOLoopBound<RawWriteHandler>?) -> Bool {
         switch item {
         case .binary(_, let wire), .text(_, let wire):
-            if let raw, raw.value.write(wire) { return }
+            if let raw {
+                switch raw.value.write(wire) {
+                case .sent: return false
+                case .inChannel: return true
+                case .gone: break
+                }
+            }
         case .ping:
             break
         }
         channel.write(frame(item), promise: nil)
+        return true
     }
 
     private func flush(raw: NIOLoopBound<RawWriteHandler>?) {

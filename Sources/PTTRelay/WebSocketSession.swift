@@ -47,7 +47,7 @@ enum WebSocketSession {
             let handler = InboundFastPath(conn: conn, hub: hub, nonce: key)
             try ops.addHandler(handler, position: .after(decoder))
             if let encoder = try? ops.handler(type: WebSocketFrameEncoder.self) {
-                let raw = RawWriteHandler()
+                let raw = RawWriteHandler(direct: hub.settings.tlsCert == nil)
                 try ops.addHandler(raw, position: .before(encoder))
                 conn.useRawWriter(NIOLoopBound(raw, eventLoop: channel.eventLoop))
             }

@@ -1,0 +1,91 @@
+import Glibc
+import NIOCore
+
+/// A connection's TCP socket, written without SwiftNIO's write path: one `send` per frame,
+/// which is what the kernel charges and nothing more. SwiftNIO keeps its descriptor private, so
+/// it is found by reflection and kept only if the socket behind it has the channel's own local
+/// and remote addresses; it is duplicated so the number cannot be reused under it while held.
+/// Only for plain connections (with TLS the bytes must pass the TLS handler). Used on the
+/// channel's event loop only, by `RawWriteHandler`, which decides when writing here keeps the
+/// byte order (nothing waiting in the channel).
+final class DirectSocket {
+    private(set) var descriptor: CInt
+
+    /// The channel's socket, duplicated; nil when it cannot be found or does not match.
+    init?(channel: any Channel) {
+        guard let found = Self.reflectedDescriptor(of: channel), found >= 0,
+              let local = channel.localAddress, let remote = channel.remoteAddress,
+              Self.address(found, getsockname) == local, Self.address(found, getpeername) == remote else { return nil }
+        let copy = fcntl(found, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { return nil }
+        descriptor = copy
+    }
+
+    deinit { close() }
+
+    func close() {
+        guard descriptor >= 0 else { return }
+        _ = Glibc.close(descriptor)
+        descriptor = -1
+    }
+
+    enum Sent {
+        /// All of it.
+        case all
+        /// The bytes from this index on are not sent: the socket is full (or failed; the
+        /// channel finds out when it writes them).
+        case from(Int)
+    }
+
+    /// Sends what it can of `bytes` to `descriptor` (a `DirectSocket`'s) at once, without blocking.
+    static func send(_ bytes: ByteBuffer, to descriptor: CInt) -> Sent {
+        let count = bytes.readableBytes
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeReadableBytes { raw in
+                Glibc.send(descriptor, raw.baseAddress! + done, count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        return done == count ? .all : .from(done)
+    }
+
+    /// The descriptor SwiftNIO's socket channel holds (`socket.descriptor` in its class chain).
+    private static func reflectedDescriptor(of channel: any Channel) -> CInt? {
+        guard let socket = child("socket", of: channel) else { return nil }
+        return child("descriptor", of: socket) as? CInt
+    }
+
+    /// A stored property by name, looked up through the superclasses.
+    private static func child(_ label: String, of value: Any) -> Any? {
+        var mirror: Mirror? = Mirror(reflecting: value)
+        while let m = mirror {
+            if let found = m.children.first(where: { $0.label == label }) { return found.value }
+            mirror = m.superclassMirror
+        }
+        return nil
+    }
+
+    private static func address(_ fd: CInt, _ get: (CInt, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> CInt) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { get(fd, $0, &length) == 0 }
+        }
+        guard ok else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafeBytes(of: storage) { SocketAddress($0.load(as: sockaddr_in.self)) }
+        case AF_INET6:
+            return withUnsafeBytes(of: storage) { SocketAddress($0.load(as: sockaddr_in6.self)) }
+        default:
+            return nil
+        }
+    }
+}
