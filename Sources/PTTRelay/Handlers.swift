@@ -115,18 +115,20 @@ final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
 
     /// Writes an encoded frame.
     func write(_ wire: ByteBuffer) -> Written {
-        guard let context else { return .gone }
+        // (`descriptor` is -1 once the handler is removed.)
         if descriptor >= 0 && inChannel == 0 {
             switch DirectSocket.send(wire, to: descriptor) {
             case .all:
                 return .sent
             case .from(let index):
                 // The rest waits in the channel, which writes it when the socket takes more.
+                guard let context else { return .gone }
                 let rest = wire.getSlice(at: wire.readerIndex + index, length: wire.readableBytes - index) ?? wire
                 context.write(NIOAny(rest), promise: tracked(nil, context))
                 return .inChannel
             }
         }
+        guard let context else { return .gone }
         context.write(NIOAny(wire), promise: descriptor < 0 ? nil : tracked(nil, context))
         return .inChannel
     }

@@ -137,7 +137,6 @@ final class MemberConnection: Sendable {
     @discardableResult
     func deliver(_ item: Outgoing, now: UInt64) -> Bool {
         enum Step { case write(NIOLoopBound<RawWriteHandler>?), queued(Int), skip, tooSlow }
-        let channel = self.channel
         let tooSlowAfter = self.tooSlowAfter
         let step: Step = state.withLock { s in
             guard s.closing == nil, !s.finished else { return .skip }
@@ -147,7 +146,7 @@ final class MemberConnection: Sendable {
                 return elapsed(from: since, to: now) >= tooSlowAfter ? .tooSlow : .queued(1)
             }
             // Nothing waiting in the channel for a direct socket means it is writable.
-            if s.queue.isEmpty && (s.raw?.value.clear == true || channel.isWritable) { return .write(s.raw) }
+            if s.queue.isEmpty && (s.raw?.value.clear == true || self.channel.isWritable) { return .write(s.raw) }
             let result: SendQueue<Outgoing>.EnqueueResult
             switch item {
             case .binary(let b, _): result = s.queue.enqueueAudio(item, micros: s.queue.weight(ofFrame: b.readableBytesView), now: now)
