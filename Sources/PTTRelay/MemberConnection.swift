@@ -12,8 +12,9 @@ import PTTSystem
 /// Ownership: the connection's reader task (the WebSocket handler, `WebSocketSession`) feeds
 /// inbound messages to `state.protocolState`. Outbound messages are written on the channel's
 /// event loop only (`deliver`, `drain`): rooms hand them over with one `execute` per event loop
-/// per message, so a message reaches the socket without a task switch. While the socket keeps
-/// up (the channel is writable) they are written at once; otherwise they wait in `state.queue`,
+/// per message (or none: `RoomBox`), so a message reaches the socket without a task switch.
+/// While the socket keeps up they are written at once (straight to the socket on plain
+/// connections, `RawWriteHandler`); otherwise they wait in `state.queue`,
 /// whose policy (`SendQueue`) drops the oldest audio and decides when the member is too slow,
 /// until `channelWritabilityChanged` drains it. Closing is done by the connection's closer task
 /// (`runCloser`). Everything mutable is in `state`, behind one mutex held for microseconds.
