@@ -6,6 +6,10 @@
 # shared machine; alternating the relays round by round spreads that noise over all of them, and
 # the median of the rounds says which is cheaper. Prints a markdown table on stdout: relay CPU
 # per delivered frame, each round and the median, and the median as a multiple of the floor's.
+# Then ptt-relay's targets judged on the medians: pinned, at most 1.3× the floor's CPU per
+# delivered frame with 100 % delivery in every round; with a relay labelled `before`, unpinned,
+# at most 5 % above its median (the allowance `make bench-relay` gives one run) and delivery no
+# lower. `make bench-relay` runs it after its single runs (ROUNDS there).
 # Usage: bench/relay-rounds.sh BIN_DIR ROUNDS [LABEL=PTT_RELAY ...]
 #   BIN_DIR: ptt-relay and ptt-loadgen (swift build -c release); LABEL=PATH: more relays to
 #   compare (another build's ptt-relay). PINNED=0: unpinned (else the relay on the first CPU this
@@ -60,8 +64,9 @@ done
 
 echo "$ROUNDS rounds, $MODE, $SECS s per scenario after 2 s of warm-up, on $(nproc) CPUs; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
-python3 - "$OUT/results" <<'PY'
+python3 - "$OUT/results" "$([ -n "${RELAY_PIN[*]}" ] && echo pinned || echo unpinned)" <<'PY'
 import statistics, sys
+mode = sys.argv[2]
 runs = {}
 for raw in open(sys.argv[1]):
     label, scenario, line = raw.rstrip("\n").split("|", 2)
@@ -78,4 +83,34 @@ for scenario in dict.fromkeys(s for s, _ in runs):
         med = statistics.median(cpu)
         lowest = min(values, key=lambda x: float(x[1].rstrip("%")))[1]
         print(f"| {scenario} | {label} | {' '.join(f'{v:.2f}' for v in cpu)} µs | {med:.2f} µs | {med / floor:.2f}× | {lowest} |")
+
+def median(scenario, label):
+    return statistics.median(v for v, _ in runs[(scenario, label)])
+
+def lowest(scenario, label):
+    return min(float(d.rstrip("%")) for _, d in runs[(scenario, label)])
+
+verdicts = []
+for scenario in dict.fromkeys(s for s, _ in runs):
+    if ("ptt-relay" not in [l for s, l in runs if s == scenario]):
+        continue
+    ptt, floor = median(scenario, "ptt-relay"), median(scenario, "floor")
+    if mode == "pinned":
+        m = ptt / floor
+        verdicts.append(("median ≤ 1.3× the floor's, 100 % delivery", scenario, f"{ptt:.2f} against {floor:.2f} µs: {m:.2f}×, "
+                         f"delivery {lowest(scenario, 'ptt-relay'):g} % at the lowest",
+                         "met" if m <= 1.3 and lowest(scenario, "ptt-relay") >= 100 else
+                         "missed" + (f" by {m - 1.3:.2f}×" if m > 1.3 else "") + (": delivery under 100 %" if lowest(scenario, "ptt-relay") < 100 else "")))
+    elif ("before" in [l for s, l in runs if s == scenario]):
+        b = median(scenario, "before")
+        d, db = lowest(scenario, "ptt-relay"), lowest(scenario, "before")
+        misses = ([f"CPU {ptt / b:.2f}× before's"] if ptt > 1.05 * b else []) + ([f"delivery {db - d:g} point lower"] if d < db else [])
+        verdicts.append(("median no worse than before's", scenario, f"{ptt:.2f} against {b:.2f} µs ({ptt / b - 1:+.0%}), delivery {d:g} % against {db:g} %",
+                         "met" if not misses else "missed: " + ", ".join(misses)))
+if verdicts:
+    print()
+    print(f"| target ({mode}) | scenario | measured | met? |")
+    print("|---|---|---|---|")
+    for v in verdicts:
+        print("| " + " | ".join(v) + " |")
 PY

@@ -11,7 +11,9 @@
 # Usage: bench/run-relay-bench.sh BIN_DIR [SECONDS] > .build/bench-relay.md   (SECONDS: else
 # BENCH_SECONDS, else 10; PYTHON=interpreter; BEFORE=DIR: the ptt-relay of another build there runs
 # the same scenarios, in the same run, driven by the same load generator; RELAY_CPU, LOADGEN_CPU:
-# the CPUs of the pinned runs, by default the first two this script may run on)
+# the CPUs of the pinned runs, by default the first two this script may run on; ROUNDS: rounds of
+# bench/relay-rounds.sh after the single runs, pinned and unpinned, with BEFORE's relay too (5;
+# 0 leaves them out))
 set -euo pipefail
 BIN=${1:?usage: run-relay-bench.sh BIN_DIR [SECONDS]}
 SECONDS_PER_RUN=${2:-${BENCH_SECONDS:-10}}
@@ -343,3 +345,19 @@ for r in ptt:
         per_frame = num(r, "relay-cpu/frame", "us")
         print(f"| relay CPU ≤ 5 µs per delivered frame | {scenario(r)}, unpinned | {shown(per_frame, ' µs', 1)} | {verdict(per_frame, 5, '<=', ' µs', 1)} |")
 PY
+
+# The two scenarios that carry the targets again, in alternating rounds (bench/relay-rounds.sh):
+# one run moves by 15–20 % at these rates, the median of several alternating rounds much less.
+ROUNDS=${ROUNDS:-5}
+if [ "$ROUNDS" -gt 0 ]; then
+    EXTRA=()
+    [ -n "${BEFORE:-}" ] && EXTRA=("before=$BEFORE/ptt-relay")
+    echo
+    echo "The target scenarios again in $ROUNDS alternating rounds (\`bench/relay-rounds.sh\`: each round runs the floor,"
+    echo "ptt-relay${BEFORE:+ and the build before} one after the other, $SECONDS_PER_RUN s per scenario), judged on the medians."
+    for mode in "${MODES[@]}"; do
+        echo
+        PINNED=$([ "$mode" = pinned ] && echo 1 || echo 0) SECONDS_PER_RUN=$SECONDS_PER_RUN \
+            "$HERE/relay-rounds.sh" "$BIN" "$ROUNDS" "${EXTRA[@]}"
+    done
+fi
