@@ -13,13 +13,13 @@
 # Usage: bench/relay-rounds.sh BIN_DIR ROUNDS [LABEL=PTT_RELAY ...]
 #   BIN_DIR: ptt-relay and ptt-loadgen (swift build -c release); LABEL=PATH: more relays to
 #   compare (another build's ptt-relay). PINNED=0: unpinned (else the relay on the first CPU this
-#   script may use and the load generator on the second); SECONDS_PER_RUN (8).
+#   script may use and the load generator on the second); SECONDS_PER_RUN (8); FLOOR: a floor
+#   forwarder already built (else built here).
 set -euo pipefail
 BIN=${1:?usage: relay-rounds.sh BIN_DIR ROUNDS [LABEL=PTT_RELAY ...]}
 ROUNDS=${2:?usage: relay-rounds.sh BIN_DIR ROUNDS [LABEL=PTT_RELAY ...]}
 shift 2
 SECS=${SECONDS_PER_RUN:-8}
-CC=${CC:-cc}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BENCH_NAME=relay-rounds
 source "$HERE/../scripts/bench-lib.sh"
@@ -28,10 +28,13 @@ OUT=$(mktemp -d)
 PID=
 trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$OUT"' EXIT
 trap 'exit 1' INT TERM
-"$CC" -O2 -o "$OUT/floor" "$HERE/floor_forwarder.c" -lcrypto 2>"$OUT/cc.err" || bench_fail "bench/floor_forwarder.c did not build: $(cat "$OUT/cc.err")"
+FLOOR=${FLOOR:-}
+if [ -z "$FLOOR" ]; then
+    FLOOR=$OUT/floor
+    build_floor_forwarder "$FLOOR"
+fi
 
-RELAYS=("floor=$OUT/floor" "ptt-relay=$BIN/ptt-relay" "$@")
-FLAGS=(--bind 127.0.0.1:0 --log-level warning --max-room-members 100 --max-connections 5000 --max-rooms 2000)
+RELAYS=("floor=$FLOOR" "ptt-relay=$BIN/ptt-relay" "$@")
 read -r CPU_A CPU_B < <(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(*(c[:2] if len(c) > 1 else ["-", "-"]))')
 RELAY_PIN=() LOAD_PIN=() MODE=unpinned
 if [ "${PINNED:-1}" != 0 ] && [ "$CPU_B" != - ]; then
@@ -48,7 +51,7 @@ for round in $(seq "$ROUNDS"); do
                 "${RELAY_PIN[@]}" "$path" 127.0.0.1 0 >"$OUT/relay.out" 2>"$OUT/relay.err" & PID=$!
                 plain=(--plain)
             else
-                "${RELAY_PIN[@]}" "$path" "${FLAGS[@]}" >"$OUT/relay.out" 2>"$OUT/relay.err" & PID=$!
+                "${RELAY_PIN[@]}" "$path" "${RELAY_BENCH_FLAGS[@]}" >"$OUT/relay.out" 2>"$OUT/relay.err" & PID=$!
                 plain=()
             fi
             wait_for_line "$OUT/relay.out" "listening on" 10 "$label's listening line"

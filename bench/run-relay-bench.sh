@@ -40,8 +40,7 @@ LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 progress() { echo "bench-relay: $*" >&2; }
 
 progress "building the floor forwarder"
-"$CC" -O2 -o "$OUT/floor_forwarder" "$HERE/floor_forwarder.c" -lcrypto 2>"$OUT/cc.err" \
-    || { echo "bench-relay: bench/floor_forwarder.c did not build:" >&2; cat "$OUT/cc.err" >&2; exit 1; }
+BENCH_NAME=bench-relay build_floor_forwarder "$OUT/floor_forwarder"
 CC_VERSION=$("$CC" --version 2>/dev/null | head -1)
 
 # The pinned runs: the relay under test on one CPU, the load generator on another, by default the
@@ -122,7 +121,7 @@ bench_relay() { # relay, flags for every ptt-loadgen run (--plain or ""), scenar
     done
 }
 
-PTT_RELAY=("$BIN/ptt-relay" --bind 127.0.0.1:0 --log-level warning --max-room-members 100 --max-connections 5000 --max-rooms 2000)
+PTT_RELAY=("$BIN/ptt-relay" "${RELAY_BENCH_FLAGS[@]}")
 bench_relay floor --plain "" "$OUT/floor_forwarder" 127.0.0.1 0
 bench_relay ptt-relay "" "" "${PTT_RELAY[@]}"
 if [ -n "${BEFORE:-}" ]; then
@@ -357,7 +356,7 @@ if [ "$ROUNDS" -gt 0 ]; then
     echo "ptt-relay${BEFORE:+ and the build before} one after the other, $SECONDS_PER_RUN s per scenario), judged on the medians."
     for mode in "${MODES[@]}"; do
         echo
-        PINNED=$([ "$mode" = pinned ] && echo 1 || echo 0) SECONDS_PER_RUN=$SECONDS_PER_RUN \
+        FLOOR="$OUT/floor_forwarder" PINNED=$([ "$mode" = pinned ] && echo 1 || echo 0) SECONDS_PER_RUN=$SECONDS_PER_RUN \
             "$HERE/relay-rounds.sh" "$BIN" "$ROUNDS" "${EXTRA[@]}"
     done
 fi

@@ -99,3 +99,15 @@ stop_private_pulse() {
     if [ -n "${PULSE_PID:-}" ]; then kill "$PULSE_PID" 2>/dev/null || true; wait "$PULSE_PID" 2>/dev/null || true; fi
     rm -rf "$DIR"
 }
+
+# ptt-relay's flags in the relay benches (bench-relay, relay-rounds): loopback, quiet, limits
+# above what the scenarios need.
+RELAY_BENCH_FLAGS=(--bind 127.0.0.1:0 --log-level warning --max-room-members 100 --max-connections 5000 --max-rooms 2000)
+
+# Builds bench/floor_forwarder.c into OUTPUT with CC (cc); fails the bench with the compiler's words.
+build_floor_forwarder() { # output
+    local here
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../bench" && pwd)
+    "${CC:-cc}" -O2 -o "$1" "$here/floor_forwarder.c" -lcrypto 2>"$1.err" \
+        || bench_fail "bench/floor_forwarder.c did not build: $(cat "$1.err")"
+}

@@ -1,32 +1,22 @@
 import Glibc
 import NIOCore
+import PTTSystem
 
 /// A connection's TCP socket, written without SwiftNIO's write path: one `send` per frame,
 /// which is what the kernel charges and nothing more. SwiftNIO keeps its descriptor private, so
-/// it is found by reflection and kept only if the socket behind it has the channel's own local
-/// and remote addresses; it is duplicated so the number cannot be reused under it while held.
+/// it is found by reflection and used only if the socket behind it has the channel's own local
+/// and remote addresses; the caller holds a duplicate, so the number cannot be reused under it.
 /// Only for plain connections (with TLS the bytes must pass the TLS handler). Used on the
-/// channel's event loop only, by `RawWriteHandler`, which decides when writing here keeps the
-/// byte order (nothing waiting in the channel).
-final class DirectSocket {
-    private(set) var descriptor: CInt
-
-    /// The channel's socket, duplicated; nil when it cannot be found or does not match.
-    init?(channel: any Channel) {
-        guard let found = Self.reflectedDescriptor(of: channel), found >= 0,
+/// channel's event loop only, by `RawWriteHandler`, which owns the duplicate and decides when
+/// writing here keeps the byte order (nothing waiting in the channel).
+enum DirectSocket {
+    /// A duplicate of the channel's socket (close it when done); nil when it cannot be found or
+    /// does not match.
+    static func duplicate(of channel: any Channel) -> CInt? {
+        guard let found = reflectedDescriptor(of: channel), found >= 0,
               let local = channel.localAddress, let remote = channel.remoteAddress,
-              Self.address(found, getsockname) == local, Self.address(found, getpeername) == remote else { return nil }
-        let copy = fcntl(found, F_DUPFD_CLOEXEC, 0)
-        guard copy >= 0 else { return nil }
-        descriptor = copy
-    }
-
-    deinit { close() }
-
-    func close() {
-        guard descriptor >= 0 else { return }
-        _ = Glibc.close(descriptor)
-        descriptor = -1
+              address(found, getsockname) == local, address(found, getpeername) == remote else { return nil }
+        return try? Posix.call("fcntl") { fcntl(found, F_DUPFD_CLOEXEC, 0) }
     }
 
     enum Sent {
@@ -37,21 +27,16 @@ final class DirectSocket {
         case from(Int)
     }
 
-    /// Sends what it can of `bytes` to `descriptor` (a `DirectSocket`'s) at once, without blocking.
+    /// Sends what it can of `bytes` to `descriptor` at once, without blocking.
     static func send(_ bytes: ByteBuffer, to descriptor: CInt) -> Sent {
         let count = bytes.readableBytes
         var done = 0
         while done < count {
-            let n = bytes.withUnsafeReadableBytes { raw in
-                Glibc.send(descriptor, raw.baseAddress! + done, count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            let sent = try? bytes.withUnsafeReadableBytes { raw throws(PosixError) in
+                try Posix.call("send") { Glibc.send(descriptor, raw.baseAddress! + done, count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
             }
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                break
-            }
+            guard let sent, sent > 0 else { break }
+            done += sent
         }
         return done == count ? .all : .from(done)
     }

@@ -1,3 +1,4 @@
+import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -69,8 +70,7 @@ final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     private var context: ChannelHandlerContext?
     private let direct: Bool
-    private var socket: DirectSocket?
-    /// `socket`'s descriptor, or -1.
+    /// Its own duplicate of the channel's socket (`DirectSocket`), or -1: none, or removed.
     private var descriptor: CInt = -1
     /// Writes handed to the channel that it has not yet written (or failed).
     private var inChannel = 0
@@ -79,7 +79,7 @@ final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
     init(direct: Bool) { self.direct = direct }
 
     /// Whether it found the channel's socket to write to (read by the tests).
-    var writesDirectly: Bool { socket != nil }
+    var writesDirectly: Bool { descriptor >= 0 }
     /// It writes to the socket itself and nothing waits in the channel: the next frame goes
     /// straight to the socket, whether or not the channel would call itself writable.
     var clear: Bool { descriptor >= 0 && inChannel == 0 }
@@ -88,14 +88,18 @@ final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if direct { socket = DirectSocket(channel: context.channel) }
-        descriptor = socket?.descriptor ?? -1
+        if direct { descriptor = DirectSocket.duplicate(of: context.channel) ?? -1 }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        socket?.close()
-        socket = nil
+        closeDescriptor()
+    }
+
+    deinit { closeDescriptor() }
+
+    private func closeDescriptor() {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
         descriptor = -1
     }
 
@@ -122,6 +126,7 @@ final class RawWriteHandler: ChannelOutboundHandler, RemovableChannelHandler {
                 return .sent
             case .from(let index):
                 // The rest waits in the channel, which writes it when the socket takes more.
+                // (The context is there: the descriptor is only held while the handler is.)
                 guard let context else { return .gone }
                 let rest = wire.getSlice(at: wire.readerIndex + index, length: wire.readableBytes - index) ?? wire
                 context.write(NIOAny(rest), promise: tracked(nil, context))

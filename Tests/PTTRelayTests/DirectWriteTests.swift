@@ -113,7 +113,7 @@ import Testing
 
     @Test func aChannelWithoutASocketIsWrittenThroughThePipeline() throws {
         let channel = EmbeddedChannel()
-        #expect(DirectSocket(channel: channel) == nil)
+        #expect(DirectSocket.duplicate(of: channel) == nil)
         let handler = RawWriteHandler(direct: true)
         try channel.pipeline.syncOperations.addHandler(handler)
         #expect(!handler.writesDirectly)
