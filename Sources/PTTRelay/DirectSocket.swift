@@ -27,16 +27,24 @@ enum DirectSocket {
         case from(Int)
     }
 
-    /// Sends what it can of `bytes` to `descriptor` at once, without blocking.
+    /// Sends what it can of `bytes` to `descriptor` at once, without blocking. A full socket
+    /// (EAGAIN) is this call's ordinary end, not an error, and so is a failed one (the channel
+    /// reports it when it writes the rest): neither goes through `Posix.call`, whose errors
+    /// would cost a `PosixError` on every frame that fills a socket; only EINTR is retried.
     static func send(_ bytes: ByteBuffer, to descriptor: CInt) -> Sent {
         let count = bytes.readableBytes
         var done = 0
         while done < count {
-            let sent = try? bytes.withUnsafeReadableBytes { raw throws(PosixError) in
-                try Posix.call("send") { Glibc.send(descriptor, raw.baseAddress! + done, count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            let n = bytes.withUnsafeReadableBytes { raw in
+                Glibc.send(descriptor, raw.baseAddress! + done, count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
-            guard let sent, sent > 0 else { break }
-            done += sent
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
         }
         return done == count ? .all : .from(done)
     }
